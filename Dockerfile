@@ -1,0 +1,11 @@
+# The API image for docker-compose.yml (the native launcher does not use it).
+FROM node:20-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+ENV NODE_ENV=production API_HOST=0.0.0.0 API_PORT=4012
+EXPOSE 4012
+USER node
+CMD ["node", "--import", "tsx", "src/servers/main.ts"]

@@ -1,0 +1,134 @@
+// The API's one configuration object: read once from the environment,
+// validated with zod. An invalid or missing value stops the process with a
+// message that names the variable (see `ConfigError`).
+import { z } from "zod"
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes")
+
+const port = z.coerce.number().int().min(1).max(65535)
+const httpUrl = z
+  .url({ protocol: /^https?$/ })
+  .transform((u) => u.replace(/\/+$/, ""))
+const positiveInt = z.coerce.number().int().positive()
+
+const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+    FLASH_DEV_MODE: bool.default(false),
+    FLASH_DATA_DIR: z.string().min(1).default(".data"),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+
+    API_HOST: z.string().min(1).default("127.0.0.1"),
+    API_PORT: port.default(4012),
+    API_PUBLIC_URL: httpUrl.optional(),
+
+    MONGODB_URI: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\//, "must start with mongodb:// or mongodb+srv://")
+      .default("mongodb://127.0.0.1:27017/flash"),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, "must start with redis:// or rediss://")
+      .optional(),
+    REDIS_KEY_PREFIX: z.string().default("flash:"),
+
+    HYDRA_PUBLIC_URL: httpUrl.default("http://127.0.0.1:4444"),
+    HYDRA_ADMIN_URL: httpUrl.default("http://127.0.0.1:4445"),
+    HYDRA_ISSUER: z.string().min(1).optional(),
+    HYDRA_JWKS_URL: httpUrl.optional(),
+    HYDRA_ALGORITHMS: z.string().default("ES256,RS256"),
+    TOKEN_HOOK_SECRET: z.string().min(32, "must be at least 32 characters"),
+
+    SESSION_ISSUER: z.string().min(1).optional(),
+    SESSION_JWKS_URL: httpUrl.optional(),
+    SESSION_ALGORITHMS: z.string().default("RS256"),
+    JWT_AUDIENCE: z.string().min(1).optional(),
+    JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+    JWT_MAX_AGE_SECONDS: positiveInt.default(24 * 3600),
+
+    API_TOKEN_ACCESS_TOKEN_LIFESPAN_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+    API_TOKEN_MAX_ACTIVE_PER_ACCOUNT: positiveInt.default(25),
+    API_TOKEN_MAX_EXPIRES_IN_SECONDS: positiveInt.default(365 * 24 * 3600),
+    API_TOKEN_CACHE_TTL_SECONDS: positiveInt.default(30),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === "production" && env.FLASH_DEV_MODE) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["FLASH_DEV_MODE"],
+        message: "dev mode must be off when NODE_ENV=production (it exposes /dev/session)",
+      })
+    }
+    if (!env.FLASH_DEV_MODE && (!env.SESSION_ISSUER || !env.SESSION_JWKS_URL)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [env.SESSION_ISSUER ? "SESSION_JWKS_URL" : "SESSION_ISSUER"],
+        message: "is required outside dev mode (the gateway's user-session issuer)",
+      })
+    }
+  })
+
+const algorithmList = (raw: string, allowed: readonly string[], name: string): string[] => {
+  const algs = raw.split(",").map((a) => a.trim()).filter(Boolean)
+  const bad = algs.filter((a) => !allowed.includes(a))
+  if (algs.length === 0 || bad.length > 0) {
+    throw new ConfigError(`${name}: only asymmetric algorithms are allowed (${allowed.join(", ")}); got ${raw}`)
+  }
+  return algs
+}
+const ASYMMETRIC = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
+
+export class ConfigError extends Error {
+  override name = "ConfigError"
+}
+
+export type Config = ReturnType<typeof loadConfig>
+
+export const loadConfig = (env: Record<string, string | undefined> = process.env) => {
+  // Empty strings count as unset, so `FOO= npm start` falls back to the default.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""))
+  const parsed = EnvSchema.safeParse(cleaned)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`)
+    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`)
+  }
+  const e = parsed.data
+  const apiPublicUrl = e.API_PUBLIC_URL ?? `http://${e.API_HOST}:${e.API_PORT}`
+  const devIssuer = `${apiPublicUrl}/dev`
+  return {
+    env: e.NODE_ENV,
+    devMode: e.FLASH_DEV_MODE,
+    dataDir: e.FLASH_DATA_DIR,
+    logLevel: e.LOG_LEVEL,
+    api: { host: e.API_HOST, port: e.API_PORT, publicUrl: apiPublicUrl },
+    mongodbUri: e.MONGODB_URI,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : undefined,
+    hydra: {
+      publicUrl: e.HYDRA_PUBLIC_URL,
+      adminUrl: e.HYDRA_ADMIN_URL,
+      tokenEndpoint: `${e.HYDRA_PUBLIC_URL}/oauth2/token`,
+      issuer: e.HYDRA_ISSUER ?? `${e.HYDRA_PUBLIC_URL}`,
+      jwksUrl: e.HYDRA_JWKS_URL ?? `${e.HYDRA_PUBLIC_URL}/.well-known/jwks.json`,
+      algorithms: algorithmList(e.HYDRA_ALGORITHMS, ASYMMETRIC, "HYDRA_ALGORITHMS"),
+      tokenHookSecret: e.TOKEN_HOOK_SECRET,
+    },
+    session: {
+      issuer: e.SESSION_ISSUER ?? devIssuer,
+      jwksUrl: e.SESSION_JWKS_URL ?? `${devIssuer}/.well-known/jwks.json`,
+      algorithms: algorithmList(e.SESSION_ALGORITHMS, ASYMMETRIC, "SESSION_ALGORITHMS"),
+    },
+    jwt: {
+      audience: e.JWT_AUDIENCE,
+      clockToleranceSeconds: e.JWT_CLOCK_TOLERANCE_SECONDS,
+      maxAgeSeconds: e.JWT_MAX_AGE_SECONDS,
+    },
+    apiTokens: {
+      accessTokenLifespanSeconds: e.API_TOKEN_ACCESS_TOKEN_LIFESPAN_SECONDS,
+      maxActivePerAccount: e.API_TOKEN_MAX_ACTIVE_PER_ACCOUNT,
+      maxExpiresInSeconds: e.API_TOKEN_MAX_EXPIRES_IN_SECONDS,
+      cacheTtlSeconds: e.API_TOKEN_CACHE_TTL_SECONDS,
+    },
+  }
+}

@@ -1,0 +1,39 @@
+// Accounts, users and wallets: the identities API tokens act for.
+import { Branded } from "../shared/brand"
+import { ValidationError } from "../shared/errors"
+
+export type UserId = Branded<string, "UserId">
+export type AccountId = Branded<string, "AccountId">
+export type WalletId = Branded<string, "WalletId">
+export type PhoneNumber = Branded<string, "PhoneNumber">
+
+export type WalletCurrency = "BTC" | "USD"
+export type AccountStatus = "ACTIVE" | "LOCKED"
+
+export type User = { id: UserId; phone: PhoneNumber; createdAt: Date }
+export type Account = {
+  id: AccountId
+  userId: UserId
+  defaultWalletId: WalletId
+  status: AccountStatus
+  createdAt: Date
+}
+export type Wallet = { id: WalletId; accountId: AccountId; currency: WalletCurrency; createdAt: Date }
+
+export class InvalidPhoneNumberError extends ValidationError {}
+export class InvalidWalletIdError extends ValidationError {}
+export class InvalidAccountIdError extends ValidationError {}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+/** E.164: a plus sign and 8 to 15 digits. */
+export const checkedToPhoneNumber = (raw: unknown): PhoneNumber | InvalidPhoneNumberError =>
+  typeof raw === "string" && /^\+[1-9][0-9]{7,14}$/.test(raw)
+    ? (raw as PhoneNumber)
+    : new InvalidPhoneNumberError("phone must be in E.164 form, e.g. +15550001111")
+
+export const checkedToWalletId = (raw: unknown): WalletId | InvalidWalletIdError =>
+  typeof raw === "string" && UUID.test(raw) ? (raw as WalletId) : new InvalidWalletIdError("invalid wallet id")
+
+export const checkedToAccountId = (raw: unknown): AccountId | InvalidAccountIdError =>
+  typeof raw === "string" && UUID.test(raw) ? (raw as AccountId) : new InvalidAccountIdError("invalid account id")

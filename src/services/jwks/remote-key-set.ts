@@ -1,0 +1,38 @@
+// A trusted issuer's remote JWKS, cached in process (jose's createRemoteJWKSet):
+// an unknown `kid` triggers one refetch, then a cooldown so forged tokens cannot
+// cause a refetch storm; an outage keeps the keys already cached.
+import { createRemoteJWKSet, JWTVerifyGetKey } from "jose"
+
+export type RemoteKeySet = {
+  url: string
+  getKey: JWTVerifyGetKey
+  /** Loads the set if it never loaded; resolves true when keys are cached. */
+  ensureLoaded: () => Promise<true | Error>
+  keyCount: () => number
+}
+
+export const remoteKeySet = (
+  url: string,
+  opts: { cooldownMs?: number; timeoutMs?: number; cacheMaxAgeMs?: number } = {},
+): RemoteKeySet => {
+  const set = createRemoteJWKSet(new URL(url), {
+    cooldownDuration: opts.cooldownMs ?? 30_000,
+    timeoutDuration: opts.timeoutMs ?? 2_000,
+    cacheMaxAge: opts.cacheMaxAgeMs ?? 10 * 60_000,
+  })
+  const keyCount = () => set.jwks()?.keys.length ?? 0
+  return {
+    url,
+    getKey: set,
+    keyCount,
+    ensureLoaded: async () => {
+      if (keyCount() > 0) return true
+      try {
+        await set.reload()
+        return keyCount() > 0 ? true : new Error(`no keys at ${url}`)
+      } catch (e) {
+        return e instanceof Error ? e : new Error(String(e))
+      }
+    },
+  }
+}

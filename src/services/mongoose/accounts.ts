@@ -1,0 +1,135 @@
+// Repository for users, accounts and wallets: Mongo documents in, domain
+// objects out, Mongo failures as repository errors.
+import { randomUUID } from "node:crypto"
+import {
+  Account,
+  AccountId,
+  PhoneNumber,
+  User,
+  UserId,
+  Wallet,
+  WalletCurrency,
+  WalletId,
+} from "@/domain/accounts"
+import { CouldNotFindError, UnknownRepositoryError } from "@/domain/shared/errors"
+import { isDuplicateKeyError } from "./connection"
+import { AccountModel, UserModel, WalletModel } from "./schema"
+
+type Doc = Record<string, unknown>
+const toUser = (d: Doc): User => ({ id: d._id as UserId, phone: d.phone as PhoneNumber, createdAt: d.createdAt as Date })
+const toAccount = (d: Doc): Account => ({
+  id: d._id as AccountId,
+  userId: d.userId as UserId,
+  defaultWalletId: d.defaultWalletId as WalletId,
+  status: d.status as Account["status"],
+  createdAt: d.createdAt as Date,
+})
+const toWallet = (d: Doc): Wallet => ({
+  id: d._id as WalletId,
+  accountId: d.accountId as AccountId,
+  currency: d.currency as WalletCurrency,
+  createdAt: d.createdAt as Date,
+})
+
+const unknown = (e: unknown) => new UnknownRepositoryError(e instanceof Error ? e.message : String(e))
+
+export const AccountsRepository = () => {
+  const findAccountById = async (id: AccountId): Promise<Account | CouldNotFindError | UnknownRepositoryError> => {
+    try {
+      const d = await AccountModel.findById(id).lean<Doc>()
+      return d ? toAccount(d) : new CouldNotFindError(`account ${id}`)
+    } catch (e) {
+      return unknown(e)
+    }
+  }
+
+  const findAccountByUserId = async (userId: UserId) => {
+    try {
+      const d = await AccountModel.findOne({ userId }).lean<Doc>()
+      return d ? toAccount(d) : new CouldNotFindError(`account of user ${userId}`)
+    } catch (e) {
+      return unknown(e)
+    }
+  }
+
+  const listWallets = async (accountId: AccountId): Promise<Wallet[] | UnknownRepositoryError> => {
+    try {
+      const docs = await WalletModel.find({ accountId }).sort({ currency: 1 }).lean<Doc[]>()
+      return docs.map(toWallet)
+    } catch (e) {
+      return unknown(e)
+    }
+  }
+
+  const findWalletById = async (id: WalletId): Promise<Wallet | CouldNotFindError | UnknownRepositoryError> => {
+    try {
+      const d = await WalletModel.findById(id).lean<Doc>()
+      return d ? toWallet(d) : new CouldNotFindError(`wallet ${id}`)
+    } catch (e) {
+      return unknown(e)
+    }
+  }
+
+  const setAccountStatus = async (id: AccountId, status: Account["status"]) => {
+    try {
+      const r = await AccountModel.updateOne({ _id: id }, { $set: { status } })
+      return r.matchedCount === 1 ? true : new CouldNotFindError(`account ${id}`)
+    } catch (e) {
+      return unknown(e)
+    }
+  }
+
+  /**
+   * Finds the user with this phone or creates user, account and its BTC and USD
+   * wallets. Safe to repeat and to race: every step is keyed by a unique index,
+   * and a half-finished earlier attempt is completed.
+   */
+  const findOrCreateByPhone = async (
+    phone: PhoneNumber,
+  ): Promise<{ user: User; account: Account } | UnknownRepositoryError> => {
+    try {
+      let userDoc = await UserModel.findOne({ phone }).lean<Doc>()
+      if (!userDoc) {
+        try {
+          await UserModel.create({ _id: randomUUID(), phone })
+        } catch (e) {
+          if (!isDuplicateKeyError(e)) throw e
+        }
+        userDoc = await UserModel.findOne({ phone }).lean<Doc>()
+        if (!userDoc) return new UnknownRepositoryError("user vanished after insert")
+      }
+      const user = toUser(userDoc)
+
+      let accountDoc = await AccountModel.findOne({ userId: user.id }).lean<Doc>()
+      if (!accountDoc) {
+        const accountId = randomUUID()
+        const btcWalletId = randomUUID()
+        try {
+          await AccountModel.create({ _id: accountId, userId: user.id, defaultWalletId: btcWalletId })
+        } catch (e) {
+          if (!isDuplicateKeyError(e)) throw e
+        }
+        accountDoc = await AccountModel.findOne({ userId: user.id }).lean<Doc>()
+        if (!accountDoc) return new UnknownRepositoryError("account vanished after insert")
+      }
+      const account = toAccount(accountDoc)
+
+      const wanted: Array<{ currency: WalletCurrency; id: string }> = [
+        { currency: "BTC", id: account.defaultWalletId },
+        { currency: "USD", id: randomUUID() },
+      ]
+      for (const w of wanted) {
+        try {
+          await WalletModel.create({ _id: w.id, accountId: account.id, currency: w.currency })
+        } catch (e) {
+          if (!isDuplicateKeyError(e)) throw e
+        }
+      }
+      return { user, account }
+    } catch (e) {
+      return unknown(e)
+    }
+  }
+
+  return { findAccountById, findAccountByUserId, listWallets, findWalletById, setAccountStatus, findOrCreateByPhone }
+}

@@ -1,0 +1,82 @@
+// `npm start`: builds what is missing, brings up FerretDB, Hydra and the API on
+// their default addresses with data in ./.data, prints where everything is,
+// and stops every child on Ctrl-C / SIGTERM. Each address is overridable by env.
+import { relative } from "node:path"
+import { GoMissingError } from "./go-build"
+import { defaultDataDir, repoRoot } from "./paths"
+import { RunningStack, startStack } from "./stack"
+
+// An empty variable counts as unset.
+const env = Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== "")) as NodeJS.ProcessEnv
+const int = (name: string, fallback: number) => {
+  const raw = env[name]
+  if (!raw) return fallback
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    console.error(`[stack] ${name} must be a port number (1-65535), got ${JSON.stringify(raw)}`)
+    process.exit(2)
+  }
+  return n
+}
+const log = (line: string) => console.error(line)
+
+const summary = (s: RunningStack) => {
+  const rel = relative(repoRoot, s.dataDir)
+  const dataDir = rel === "" ? "." : rel.startsWith("..") ? s.dataDir : rel
+  const mongo = env.MONGODB_URI ? `${s.urls.mongodb} (external)` : `${s.urls.mongodb} (FerretDB, SQLite in ${dataDir}/ferretdb)`
+  return [
+    "",
+    "Flash API tokens — the stack is up",
+    `  GraphQL (HTTP)       ${s.urls.graphql}`,
+    `  GraphQL (WebSocket)  ${s.urls.graphqlWs}`,
+    `  OAuth2 token URL     ${s.urls.tokenEndpoint}`,
+    `  JWKS                 ${s.urls.jwks}`,
+    `  Hydra admin          ${s.urls.hydraAdmin}`,
+    `  MongoDB              ${mongo}`,
+    `  Redis                ${s.urls.redis ?? "not configured (in-process revocation and limits)"}`,
+    `  Data and logs        ${dataDir}/ (logs in ${dataDir}/logs)`,
+    "",
+    "  Dev user session:",
+    `    curl -s -X POST ${s.urls.api}/dev/session -H 'content-type: application/json' -d '{"phone":"+15550001111"}'`,
+    "",
+    "Ctrl-C stops everything.",
+    "",
+  ].join("\n")
+}
+
+const main = async () => {
+  const stack = await startStack({
+    dataDir: env.FLASH_DATA_DIR ?? defaultDataDir,
+    apiPort: int("API_PORT", 4012),
+    hydraPublicPort: int("HYDRA_PUBLIC_PORT", 4444),
+    hydraAdminPort: int("HYDRA_ADMIN_PORT", 4445),
+    mongoPort: int("FERRETDB_PORT", 27017),
+    hydraDsn: env.HYDRA_DSN,
+    mongodbUri: env.MONGODB_URI,
+    hydraPublicUrl: env.HYDRA_PUBLIC_URL,
+    hydraAdminUrl: env.HYDRA_ADMIN_URL,
+    redisUrl: env.REDIS_URL,
+    log,
+  })
+  console.log(summary(stack))
+
+  let stopping = false
+  const shutdown = async (why: string, code: number) => {
+    if (stopping) return
+    stopping = true
+    log(`[stack] ${why}: stopping…`)
+    await stack.stop()
+    log("[stack] stopped")
+    process.exit(code)
+  }
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void shutdown(signal, 0))
+  for (const p of stack.processes) {
+    void p.exited.then(() => void shutdown(`${p.name} exited unexpectedly (see ${p.logFile})`, 1))
+  }
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof GoMissingError) console.error(`[stack] ${e.message}`)
+  else console.error("[stack] could not start:", e instanceof Error ? e.message : e)
+  process.exit(1)
+})

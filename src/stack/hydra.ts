@@ -1,0 +1,80 @@
+// Runs Ory Hydra natively: `migrate sql` then `serve all` with hydra/hydra.yml,
+// addresses and secrets from the environment, and an ES256 access-token key set
+// created before the first token is issued (Hydra would otherwise generate an
+// RSA-4096 key, which signs 2.5x slower; see shared NATIVE-STACK.md).
+import { randomUUID } from "node:crypto"
+import { join } from "node:path"
+import { binaryPath } from "./go-build"
+import { ManagedProcess, runToCompletion, startProcess } from "./child-process"
+import { repoRoot } from "./paths"
+import { httpOk, waitFor } from "./wait"
+
+export const ACCESS_TOKEN_KEY_SET = "hydra.jwt.access-token"
+
+export type HydraOptions = {
+  dsn: string
+  publicHost: string
+  publicPort: number
+  adminPort: number
+  issuer: string
+  tokenHookUrl: string
+  tokenHookSecret: string
+  systemSecret: string
+  accessTokenLifespanSeconds: number
+  logDir: string
+  echo?: (line: string) => void
+}
+
+export const hydraEnv = (o: HydraOptions): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  DSN: o.dsn,
+  SECRETS_SYSTEM: o.systemSecret,
+  URLS_SELF_ISSUER: o.issuer,
+  SERVE_PUBLIC_HOST: o.publicHost,
+  SERVE_PUBLIC_PORT: String(o.publicPort),
+  SERVE_ADMIN_HOST: o.publicHost,
+  SERVE_ADMIN_PORT: String(o.adminPort),
+  OAUTH2_TOKEN_HOOK_URL: o.tokenHookUrl,
+  OAUTH2_TOKEN_HOOK_AUTH_CONFIG_VALUE: o.tokenHookSecret,
+  TTL_ACCESS_TOKEN: `${o.accessTokenLifespanSeconds}s`,
+  SQA_OPT_OUT: "true",
+})
+
+export const startHydra = async (o: HydraOptions): Promise<ManagedProcess> => {
+  const bin = binaryPath("hydra")
+  const env = hydraEnv(o)
+  const migrate = await runToCompletion(bin, ["migrate", "sql", "up", "-e", "--yes"], env)
+  if (migrate.code !== 0) throw new Error(`hydra migrate failed (exit ${migrate.code}):\n${migrate.output.slice(-3000)}`)
+
+  // --dev lets Hydra accept an http:// issuer; only for loopback addresses.
+  const dev = o.issuer.startsWith("http://") ? ["--dev"] : []
+  const proc = startProcess({
+    name: "hydra",
+    command: bin,
+    args: ["serve", "all", ...dev, "--sqa-opt-out", "-c", join(repoRoot, "hydra", "hydra.yml")],
+    env,
+    logDir: o.logDir,
+    echo: o.echo,
+  })
+  const adminUrl = `http://${o.publicHost}:${o.adminPort}`
+  await waitFor("Hydra", httpOk(`${adminUrl}/health/ready`), {
+    timeoutMs: 60_000,
+    abortIf: () => (proc.isRunning() ? undefined : `exited early, see ${proc.logFile}`),
+  })
+  await ensureAccessTokenKeySet(adminUrl)
+  return proc
+}
+
+/** Creates the ES256 signing key set once; an existing set (any algorithm) is kept. */
+export const ensureAccessTokenKeySet = async (adminUrl: string, alg = "ES256") => {
+  const existing = await fetch(`${adminUrl}/admin/keys/${ACCESS_TOKEN_KEY_SET}`)
+  if (existing.ok) return
+  if (existing.status !== 404) throw new Error(`Hydra key set lookup failed: HTTP ${existing.status}`)
+  const created = await fetch(`${adminUrl}/admin/keys/${ACCESS_TOKEN_KEY_SET}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ alg, use: "sig", kid: `flash-${alg.toLowerCase()}-${randomUUID()}` }),
+  })
+  if (!created.ok) throw new Error(`Hydra key set creation failed: HTTP ${created.status} ${await created.text()}`)
+}

@@ -1,0 +1,158 @@
+// Brings up the whole stack — FerretDB, Hydra, the API — in dependency order,
+// and stops all of it. Used by `npm start` (src/stack/cli.ts) and by the test
+// harness (test/harness), so tests run the stack exactly as a user does.
+import { join, resolve } from "node:path"
+import { ensureBinaries } from "./go-build"
+import { ManagedProcess, startProcess } from "./child-process"
+import { startFerretdb } from "./ferretdb"
+import { startHydra } from "./hydra"
+import { repoRoot } from "./paths"
+import { loadOrCreateSecrets } from "./secrets"
+import { httpOk, waitFor } from "./wait"
+
+export type StackOptions = {
+  dataDir: string
+  host?: string
+  apiPort?: number
+  hydraPublicPort?: number
+  hydraAdminPort?: number
+  mongoPort?: number
+  /** Hydra's database; default: a SQLite file in the data dir. */
+  hydraDsn?: string
+  /** An external MongoDB: FerretDB is not started. */
+  mongodbUri?: string
+  /** An external Hydra (both URLs): Hydra is not started. */
+  hydraPublicUrl?: string
+  hydraAdminUrl?: string
+  redisUrl?: string
+  redisKeyPrefix?: string
+  accessTokenLifespanSeconds?: number
+  /** Extra environment for the API process (e.g. LOG_LEVEL). */
+  apiEnv?: NodeJS.ProcessEnv
+  echo?: (line: string) => void
+  log?: (line: string) => void
+}
+
+export type RunningStack = {
+  dataDir: string
+  urls: {
+    graphql: string
+    graphqlWs: string
+    api: string
+    tokenEndpoint: string
+    jwks: string
+    hydraPublic: string
+    hydraAdmin: string
+    mongodb: string
+    redis?: string
+  }
+  tokenHookSecret: string
+  processes: ManagedProcess[]
+  apiEnv: NodeJS.ProcessEnv
+  stop: () => Promise<void>
+}
+
+export const startStack = async (o: StackOptions): Promise<RunningStack> => {
+  const log = o.log ?? ((l: string) => console.error(l))
+  const host = o.host ?? "127.0.0.1"
+  const dataDir = resolve(o.dataDir)
+  const logDir = join(dataDir, "logs")
+  const apiPort = o.apiPort ?? 4012
+  const lifespan = o.accessTokenLifespanSeconds ?? 300
+  const external = { hydra: Boolean(o.hydraPublicUrl && o.hydraAdminUrl), mongo: Boolean(o.mongodbUri) }
+  const needed = [...(external.mongo ? [] : ["ferretdb" as const]), ...(external.hydra ? [] : ["hydra" as const])]
+  await ensureBinaries(log, needed)
+
+  const secrets = loadOrCreateSecrets(dataDir)
+  const processes: ManagedProcess[] = []
+  const stop = async () => {
+    // Reverse order: the API first, so it stops taking requests before its dependencies go.
+    for (const p of [...processes].reverse()) await p.stop()
+  }
+
+  try {
+    const mongoPort = o.mongoPort ?? 27017
+    const mongodbUri = o.mongodbUri ?? `mongodb://${host}:${mongoPort}/flash`
+    if (!external.mongo) {
+      log(`[stack] starting FerretDB on ${host}:${mongoPort}`)
+      processes.push(await startFerretdb({ host, port: mongoPort, dataDir, logDir, echo: o.echo }))
+    }
+
+    const apiUrl = `http://${host}:${apiPort}`
+    const hydraPublicUrl = o.hydraPublicUrl ?? `http://${host}:${o.hydraPublicPort ?? 4444}`
+    const hydraAdminUrl = o.hydraAdminUrl ?? `http://${host}:${o.hydraAdminPort ?? 4445}`
+    if (!external.hydra) {
+      const dsn = o.hydraDsn ?? `sqlite://${join(dataDir, "hydra.sqlite")}?_fk=true&mode=rwc`
+      log(`[stack] starting Hydra on ${hydraPublicUrl} (admin ${hydraAdminUrl})`)
+      processes.push(
+        await startHydra({
+          dsn,
+          publicHost: host,
+          publicPort: o.hydraPublicPort ?? 4444,
+          adminPort: o.hydraAdminPort ?? 4445,
+          issuer: hydraPublicUrl,
+          tokenHookUrl: `${apiUrl}/hooks/hydra/token`,
+          tokenHookSecret: secrets.tokenHookSecret,
+          systemSecret: secrets.hydraSystemSecret,
+          accessTokenLifespanSeconds: lifespan,
+          logDir,
+          echo: o.echo,
+        }),
+      )
+    }
+
+    const apiEnv: NodeJS.ProcessEnv = {
+      ...process.env,
+      FLASH_DEV_MODE: "true",
+      FLASH_DATA_DIR: dataDir,
+      API_HOST: host,
+      API_PORT: String(apiPort),
+      API_PUBLIC_URL: apiUrl,
+      MONGODB_URI: mongodbUri,
+      HYDRA_PUBLIC_URL: hydraPublicUrl,
+      HYDRA_ADMIN_URL: hydraAdminUrl,
+      TOKEN_HOOK_SECRET: secrets.tokenHookSecret,
+      API_TOKEN_ACCESS_TOKEN_LIFESPAN_SECONDS: String(lifespan),
+      ...(o.redisUrl ? { REDIS_URL: o.redisUrl } : {}),
+      ...(o.redisKeyPrefix ? { REDIS_KEY_PREFIX: o.redisKeyPrefix } : {}),
+      ...o.apiEnv,
+    }
+    log(`[stack] starting the API on ${apiUrl}`)
+    const api = startProcess({
+      name: "api",
+      command: process.execPath,
+      args: ["--import", "tsx", join(repoRoot, "src", "servers", "main.ts")],
+      cwd: repoRoot,
+      env: apiEnv,
+      logDir,
+      echo: o.echo,
+    })
+    processes.push(api)
+    await waitFor("API", httpOk(`${apiUrl}/readyz`), {
+      timeoutMs: 60_000,
+      abortIf: () => (api.isRunning() ? undefined : `exited early, see ${api.logFile}`),
+    })
+
+    return {
+      dataDir,
+      urls: {
+        api: apiUrl,
+        graphql: `${apiUrl}/graphql`,
+        graphqlWs: `${apiUrl.replace(/^http/, "ws")}/graphql`,
+        tokenEndpoint: `${hydraPublicUrl}/oauth2/token`,
+        jwks: `${hydraPublicUrl}/.well-known/jwks.json`,
+        hydraPublic: hydraPublicUrl,
+        hydraAdmin: hydraAdminUrl,
+        mongodb: mongodbUri,
+        redis: o.redisUrl,
+      },
+      tokenHookSecret: secrets.tokenHookSecret,
+      processes,
+      apiEnv,
+      stop,
+    }
+  } catch (e) {
+    await stop()
+    throw e
+  }
+}

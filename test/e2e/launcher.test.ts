@@ -1,0 +1,162 @@
+// The launcher as a user runs it (`npm start` runs the same file): it comes up,
+// stops every child on SIGTERM, and keeps all data across a restart.
+import { ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { repoRoot } from "@/stack/paths"
+import { freePort } from "@/stack/wait"
+
+type Launched = { child: ChildProcess; output: () => string }
+
+const launch = (env: NodeJS.ProcessEnv): Promise<Launched> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "src/stack/cli.ts")], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    })
+    let out = ""
+    const timer = setTimeout(() => reject(new Error(`launcher not up in 90 s:\n${out}`)), 90_000)
+    const onData = (c: Buffer) => {
+      out += c.toString()
+      if (out.includes("the stack is up")) {
+        clearTimeout(timer)
+        resolve({ child, output: () => out })
+      }
+    }
+    child.stdout!.on("data", onData)
+    child.stderr!.on("data", onData)
+    child.on("exit", (code) => {
+      clearTimeout(timer)
+      reject(new Error(`launcher exited with ${code}:\n${out}`))
+    })
+  })
+
+/** Every process whose parent chain leads to `root`, read from /proc. */
+const descendants = (root: number): number[] => {
+  const parents = new Map<number, number>()
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8")
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1])
+      parents.set(Number(entry), ppid)
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const found: number[] = []
+  const walk = (pid: number) => {
+    for (const [child, parent] of parents) {
+      if (parent !== pid) continue
+      found.push(child)
+      walk(child)
+    }
+  }
+  walk(root)
+  return found
+}
+
+const alive = (pid: number) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z"
+  } catch {
+    return false
+  }
+}
+
+/** Grandchildren (tsx's esbuild helper) exit once their parent's pipes close: allow them 5 s. */
+const stillAliveAfter = async (pids: number[], ms = 5000) => {
+  const deadline = Date.now() + ms
+  while (Date.now() < deadline && pids.some(alive)) await new Promise((r) => setTimeout(r, 100))
+  return pids.filter(alive).map((pid) => {
+    try {
+      return `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ")}`
+    } catch {
+      return String(pid)
+    }
+  })
+}
+
+const stopWithSigterm = async (l: Launched) => {
+  const children = descendants(l.child.pid!)
+  const exited = new Promise<number | null>((r) => l.child.once("exit", (code) => r(code)))
+  l.child.kill("SIGTERM")
+  const code = await exited
+  return { code, children }
+}
+
+describe("the stack launcher", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "flash-launcher-"))
+  let env: NodeJS.ProcessEnv
+  beforeAll(async () => {
+    env = {
+      FLASH_DATA_DIR: dataDir,
+      API_PORT: String(await freePort()),
+      HYDRA_PUBLIC_PORT: String(await freePort()),
+      HYDRA_ADMIN_PORT: String(await freePort()),
+      FERRETDB_PORT: String(await freePort()),
+      MONGODB_URI: "",
+      HYDRA_DSN: "",
+      HYDRA_PUBLIC_URL: "",
+      HYDRA_ADMIN_URL: "",
+      REDIS_URL: "",
+    }
+  })
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+
+  const api = () => `http://127.0.0.1:${env.API_PORT}`
+  const admin = () => `http://127.0.0.1:${env.HYDRA_ADMIN_PORT}`
+  const session = async (phone: string) =>
+    (await (
+      await fetch(`${api()}/dev/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ phone }),
+      })
+    ).json()) as { accountId: string }
+
+  it(
+    "prints where everything is, stops every child on SIGTERM, and keeps accounts and Hydra clients across a restart",
+    async () => {
+      const first = await launch(env)
+      expect(first.output()).toContain(`GraphQL (HTTP)       ${api()}/graphql`)
+      expect(first.output()).toContain("/oauth2/token")
+      expect(first.output()).toContain("/.well-known/jwks.json")
+      expect(first.output()).toContain("/dev/session")
+      expect((await fetch(`${api()}/readyz`)).status).toBe(200)
+
+      const { accountId } = await session("+15550009999")
+      const created = await fetch(`${admin()}/admin/clients`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ client_id: "launcher-restart-probe", grant_types: ["client_credentials"], scope: "read" }),
+      })
+      expect(created.status).toBe(201)
+      const kid = ((await (await fetch(`${admin()}/admin/keys/hydra.jwt.access-token`)).json()) as { keys: { kid: string }[] })
+        .keys[0]!.kid
+
+      const stopped = await stopWithSigterm(first)
+      expect(stopped.code).toBe(0)
+      // hydra, ferretdb and the API (each may sit under a wrapper process)
+      expect(stopped.children.length).toBeGreaterThanOrEqual(3)
+      expect(await stillAliveAfter(stopped.children)).toEqual([])
+
+      const second = await launch(env)
+      try {
+        expect((await session("+15550009999")).accountId).toBe(accountId)
+        expect((await fetch(`${admin()}/admin/clients/launcher-restart-probe`)).status).toBe(200)
+        const keys = (await (await fetch(`${admin()}/admin/keys/hydra.jwt.access-token`)).json()) as {
+          keys: { kid: string }[]
+        }
+        expect(keys.keys.map((k) => k.kid)).toEqual([kid])
+      } finally {
+        const again = await stopWithSigterm(second)
+        expect(await stillAliveAfter(again.children)).toEqual([])
+      }
+    },
+    240_000,
+  )
+})

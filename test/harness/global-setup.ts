@@ -1,0 +1,96 @@
+// Starts the stack the tests run against, the way `npm start` does, but on free
+// ports in a temporary data dir: Hydra on a fresh PostgreSQL database when
+// PostgreSQL answers at 127.0.0.1:5432 (the production path; SQLite otherwise),
+// FerretDB on SQLite, the machine's Redis under a key prefix of this run, and
+// the API. FLASH_TEST_SKIP_STACK=1 skips it (unit tests only).
+import { randomBytes } from "node:crypto"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import Redis from "ioredis"
+import { Client } from "pg"
+import { startStack } from "../../src/stack/stack"
+import { freePort } from "../../src/stack/wait"
+import { STATE_ENV, TestStackState } from "./stack-state"
+
+const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
+const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
+
+const postgresAnswers = async () => {
+  const c = new Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 1500 })
+  try {
+    await c.connect()
+    return c
+  } catch {
+    await c.end().catch(() => undefined)
+    return undefined
+  }
+}
+
+const redisAnswers = async () => {
+  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+  try {
+    await r.connect()
+    await r.ping()
+    return true
+  } catch {
+    return false
+  } finally {
+    r.disconnect()
+  }
+}
+
+export default async function globalSetup() {
+  if (process.env.FLASH_TEST_SKIP_STACK === "1") return
+  const run = randomBytes(4).toString("hex")
+  const dataDir = mkdtempSync(join(tmpdir(), `flash-test-${run}-`))
+  const log = (line: string) => process.stderr.write(`${line}\n`)
+  log("")
+
+  let postgresDatabase: string | undefined
+  let hydraDsn: string | undefined
+  const pg = await postgresAnswers()
+  if (pg) {
+    postgresDatabase = `flash_test_hydra_${run}`
+    await pg.query(`CREATE DATABASE ${postgresDatabase}`)
+    await pg.end()
+    const u = new URL(POSTGRES_ADMIN_URL)
+    u.pathname = `/${postgresDatabase}`
+    u.searchParams.set("sslmode", "disable")
+    hydraDsn = u.toString()
+    log(`[test] Hydra on PostgreSQL database ${postgresDatabase}`)
+  } else {
+    log("[test] PostgreSQL does not answer: Hydra on SQLite")
+  }
+  const redis = (await redisAnswers()) ? { url: REDIS_URL, prefix: `flash-test-${run}:` } : undefined
+  if (!redis) log("[test] Redis does not answer: the API runs without it")
+
+  const stack = await startStack({
+    dataDir,
+    apiPort: await freePort(),
+    hydraPublicPort: await freePort(),
+    hydraAdminPort: await freePort(),
+    mongoPort: await freePort(),
+    hydraDsn,
+    redisUrl: redis?.url,
+    redisKeyPrefix: redis?.prefix,
+    accessTokenLifespanSeconds: 120,
+    apiEnv: { LOG_LEVEL: "info", NODE_ENV: "test" },
+    log,
+  })
+  ;(globalThis as Record<string, unknown>).__flashStack = stack
+
+  const state: TestStackState = {
+    dataDir,
+    urls: stack.urls,
+    redisKeyPrefix: redis?.prefix,
+    tokenHookSecret: stack.tokenHookSecret,
+    postgresDatabase,
+    apiEnv: Object.fromEntries(Object.entries(stack.apiEnv).filter((e): e is [string, string] => e[1] !== undefined)),
+  }
+  const stateFile = join(dataDir, "test-stack.json")
+  writeFileSync(stateFile, JSON.stringify(state, null, 2), { mode: 0o600 })
+  process.env[STATE_ENV] = stateFile
+  // Integration tests open their own connections to the same services.
+  process.env.TEST_MONGODB_URI = stack.urls.mongodb
+}

@@ -1,0 +1,55 @@
+import { testStack } from "../harness/stack-state"
+
+const stack = testStack()
+
+describe("health and readiness", () => {
+  it("answers /healthz while alive", async () => {
+    const res = await fetch(`${stack.urls.api}/healthz`)
+    expect(res.status).toBe(200)
+  })
+
+  it("is ready: Mongo, Hydra admin and the Hydra JWKS all answer", async () => {
+    const res = await fetch(`${stack.urls.api}/readyz`)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ status: "ready", checks: { mongo: "ok", hydra: "ok", jwks: "ok" } })
+  })
+
+  it("publishes the ES256 access-token signing key the launcher created in Hydra's JWKS", async () => {
+    const keyset = (await (await fetch(`${stack.urls.hydraAdmin}/admin/keys/hydra.jwt.access-token`)).json()) as {
+      keys: Array<{ kid: string; alg: string }>
+    }
+    expect(keyset.keys.map((k) => k.alg)).toEqual(["ES256"])
+    const jwks = (await (await fetch(stack.urls.jwks)).json()) as { keys: Array<{ kid: string; alg: string }> }
+    expect(jwks.keys).toEqual(expect.arrayContaining([expect.objectContaining({ kid: keyset.keys[0]!.kid, alg: "ES256" })]))
+  })
+})
+
+describe("dev session", () => {
+  const post = (body: unknown) =>
+    fetch(`${stack.urls.api}/dev/session`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    })
+
+  it("creates the user and account on first use and returns the same ones afterwards", async () => {
+    const phone = `+1555${Math.floor(1e6 + Math.random() * 8e6)}`
+    const first = (await (await post({ phone })).json()) as { token: string; userId: string; accountId: string }
+    const second = (await (await post({ phone })).json()) as { token: string; userId: string; accountId: string }
+    expect(first.token.split(".")).toHaveLength(3)
+    expect(second.accountId).toBe(first.accountId)
+    expect(second.userId).toBe(first.userId)
+  })
+
+  it("answers concurrent first sessions for one phone with one account", async () => {
+    const phone = `+1556${Math.floor(1e6 + Math.random() * 8e6)}`
+    const results = await Promise.all(Array.from({ length: 5 }, () => post({ phone }).then((r) => r.json())))
+    expect(new Set(results.map((r) => (r as { accountId: string }).accountId)).size).toBe(1)
+  })
+
+  it("refuses a malformed phone number with a stable code", async () => {
+    const res = await post({ phone: "12345" })
+    expect(res.status).toBe(400)
+    expect(await res.json()).toEqual({ error: { code: "INVALID_PHONE", message: expect.any(String) } })
+  })
+})

@@ -1,0 +1,52 @@
+import { ConfigError, loadConfig } from "@/config"
+
+const base = { TOKEN_HOOK_SECRET: "x".repeat(32), FLASH_DEV_MODE: "true" }
+
+const errorOf = (env: Record<string, string>) => {
+  try {
+    loadConfig(env)
+  } catch (e) {
+    return e
+  }
+  throw new Error("expected a ConfigError")
+}
+
+describe("config", () => {
+  it("reads the embedded defaults when only the hook secret is given in dev mode", () => {
+    const c = loadConfig(base)
+    expect(c.api.port).toBe(4012)
+    expect(c.hydra.tokenEndpoint).toBe("http://127.0.0.1:4444/oauth2/token")
+    expect(c.mongodbUri).toBe("mongodb://127.0.0.1:27017/flash")
+    expect(c.redis).toBeUndefined()
+    expect(c.session.issuer).toBe("http://127.0.0.1:4012/dev")
+  })
+
+  it("names the missing variable when the token hook secret is absent", () => {
+    const e = errorOf({ FLASH_DEV_MODE: "true" })
+    expect(e).toBeInstanceOf(ConfigError)
+    expect((e as Error).message).toMatch(/TOKEN_HOOK_SECRET/)
+  })
+
+  it("names the variable that holds a bad value", () => {
+    expect((errorOf({ ...base, API_PORT: "99999" }) as Error).message).toMatch(/API_PORT/)
+    expect((errorOf({ ...base, MONGODB_URI: "http://x" }) as Error).message).toMatch(/MONGODB_URI/)
+    expect((errorOf({ ...base, REDIS_URL: "localhost:6379" }) as Error).message).toMatch(/REDIS_URL/)
+  })
+
+  it("refuses dev mode in production", () => {
+    expect((errorOf({ ...base, NODE_ENV: "production" }) as Error).message).toMatch(/FLASH_DEV_MODE/)
+  })
+
+  it("requires the gateway's session issuer outside dev mode", () => {
+    expect((errorOf({ TOKEN_HOOK_SECRET: "x".repeat(32) }) as Error).message).toMatch(/SESSION_ISSUER/)
+  })
+
+  it("refuses symmetric and 'none' algorithms in the verifier allow-lists", () => {
+    expect((errorOf({ ...base, HYDRA_ALGORITHMS: "HS256" }) as Error).message).toMatch(/HYDRA_ALGORITHMS/)
+    expect((errorOf({ ...base, SESSION_ALGORITHMS: "none" }) as Error).message).toMatch(/SESSION_ALGORITHMS/)
+  })
+
+  it("treats an empty variable as unset", () => {
+    expect(loadConfig({ ...base, API_PORT: "" }).api.port).toBe(4012)
+  })
+})
