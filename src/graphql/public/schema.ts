@@ -1,9 +1,18 @@
 // The public GraphQL schema, assembled from the root field maps.
-import { GraphQLObjectType, GraphQLSchema } from "graphql"
+import { GraphQLFieldConfigMap, GraphQLObjectType, GraphQLSchema } from "graphql"
 import type { GraphQLContext } from "@/graphql/context"
+import { mutationFields } from "./root/mutation"
 import { queryFields } from "./root/query"
+import { subscriptionFields } from "./root/subscription"
+import { GraphQLApplicationError } from "./types/error"
+
+const root = (name: string, fields: GraphQLFieldConfigMap<unknown, GraphQLContext>) =>
+  Object.keys(fields).length ? new GraphQLObjectType<unknown, GraphQLContext>({ name, fields }) : undefined
 
 export const buildPublicSchema = () =>
   new GraphQLSchema({
-    query: new GraphQLObjectType<unknown, GraphQLContext>({ name: "Query", fields: queryFields }),
+    query: root("Query", queryFields)!,
+    mutation: root("Mutation", mutationFields),
+    subscription: root("Subscription", subscriptionFields),
+    types: [GraphQLApplicationError],
   })

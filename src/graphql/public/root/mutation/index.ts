@@ -1,0 +1,5 @@
+// Every Mutation field of the public schema, one file each.
+import type { GraphQLFieldConfigMap } from "graphql"
+import type { GraphQLContext } from "@/graphql/context"
+
+export const mutationFields: GraphQLFieldConfigMap<unknown, GraphQLContext> = {}
