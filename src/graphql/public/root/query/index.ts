@@ -2,7 +2,13 @@
 import type { GraphQLFieldConfigMap } from "graphql"
 import type { GraphQLContext } from "@/graphql/context"
 import { globalsQuery } from "./globals"
+import { lnInvoicePaymentStatusQuery } from "./ln-invoice-payment-status"
+import { meQuery } from "./me"
+import { realtimePriceQuery } from "./realtime-price"
 
 export const queryFields: GraphQLFieldConfigMap<unknown, GraphQLContext> = {
   globals: globalsQuery,
+  lnInvoicePaymentStatus: lnInvoicePaymentStatusQuery as GraphQLFieldConfigMap<unknown, GraphQLContext>[string],
+  me: meQuery,
+  realtimePrice: realtimePriceQuery as GraphQLFieldConfigMap<unknown, GraphQLContext>[string],
 }
