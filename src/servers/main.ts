@@ -6,6 +6,8 @@ import { remoteKeySet } from "@/services/jwks/remote-key-set"
 import { createLogger } from "@/services/logger"
 import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
 import { devRoutes } from "./dev/routes"
+import { devLightningRoutes } from "./dev/lightning-routes"
+import { startWalletServices } from "./wallet-services"
 import { createApiServer } from "./graphql-main-server"
 
 const main = async () => {
@@ -21,11 +23,13 @@ const main = async () => {
   }
   const logger = createLogger(config.logLevel)
   await connectMongo(config.mongodbUri)
+  const wallet = startWalletServices(config, logger)
 
   const extraRoutes = []
   if (config.devMode) {
     const issuer = await createDevSessionIssuer({ dataDir: config.dataDir, issuer: config.session.issuer })
     extraRoutes.push(devRoutes({ issuer, logger }))
+    extraRoutes.push(devLightningRoutes({ logger }))
     logger.warn("dev mode is on: /dev/session issues user sessions to anyone")
   }
 
@@ -45,6 +49,7 @@ const main = async () => {
     stopping = true
     logger.info({ signal }, "shutting down")
     await server.stop()
+    await wallet.stop()
     await disconnectMongo()
     process.exit(0)
   }
