@@ -1,10 +1,17 @@
 // Entry point of the API process (`npm run api`; the launcher runs it too).
+import { resolveApiTokenByClientId } from "@/app/api-tokens/resolve-by-client-id"
+import { createPrincipalResolver, IssuerKind } from "@/app/auth/resolve-principal"
+import { createUsageRecorder } from "@/app/auth/usage-recorder"
 import { ConfigError, loadConfig } from "@/config"
 import { buildPublicSchema } from "@/graphql/public/schema"
+import { withPermissions } from "@/graphql/shield"
 import { createDevSessionIssuer } from "@/services/dev-session/issuer"
 import { remoteKeySet } from "@/services/jwks/remote-key-set"
+import { createJwtVerifier } from "@/services/jwks/verify-jwt"
 import { createLogger } from "@/services/logger"
+import { AccountsRepository } from "@/services/mongoose/accounts"
 import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
+import { createRevocationSet, setRevocationSet } from "@/services/revocation"
 import { devRoutes } from "./dev/routes"
 import { createApiServer } from "./graphql-main-server"
 
@@ -22,6 +29,9 @@ const main = async () => {
   const logger = createLogger(config.logLevel)
   await connectMongo(config.mongodbUri)
 
+  const revocations = await createRevocationSet(config.redis)
+  setRevocationSet(revocations)
+
   const extraRoutes = []
   if (config.devMode) {
     const issuer = await createDevSessionIssuer({ dataDir: config.dataDir, issuer: config.session.issuer })
@@ -29,15 +39,51 @@ const main = async () => {
     logger.warn("dev mode is on: /dev/session issues user sessions to anyone")
   }
 
+  const hydraKeys = remoteKeySet(config.hydra.jwksUrl)
+  const verify = createJwtVerifier<IssuerKind>({
+    issuers: [
+      { kind: "hydra", issuer: config.hydra.issuer, keys: hydraKeys, algorithms: config.hydra.algorithms },
+      {
+        kind: "session",
+        issuer: config.session.issuer,
+        keys: remoteKeySet(config.session.jwksUrl),
+        algorithms: config.session.algorithms,
+      },
+    ],
+    clockToleranceSeconds: config.jwt.clockToleranceSeconds,
+    maxAgeSeconds: config.jwt.maxAgeSeconds,
+    audience: config.jwt.audience,
+  })
+  const accounts = AccountsRepository()
+  const principals = createPrincipalResolver({
+    verify,
+    lookupApiToken: resolveApiTokenByClientId,
+    lookupUserAccount: async (userId) => accounts.findAccountByUserId(userId as never),
+    revocations,
+    cacheTtlMs: config.apiTokens.cacheTtlSeconds * 1000,
+  })
+  const usage = createUsageRecorder(async () => undefined)
+
   const server = await createApiServer({
     config,
     logger,
-    schema: buildPublicSchema(),
-    hydraKeys: remoteKeySet(config.hydra.jwksUrl),
+    schema: withPermissions(buildPublicSchema()),
+    hydraKeys,
+    principals,
+    revocations,
+    authObserver: {
+      accepted: (p) => {
+        if (p.kind === "apiToken") usage.record(p.apiTokenId)
+      },
+    },
     extraRoutes,
+    onStop: async () => {
+      await usage.stop()
+      await revocations.close()
+    },
   })
   await server.listen()
-  logger.info({ url: `${config.api.publicUrl}/graphql` }, "API listening")
+  logger.info({ url: `${config.api.publicUrl}/graphql`, revocation: revocations.mode() }, "API listening")
 
   let stopping = false
   const shutdown = async (signal: string) => {
