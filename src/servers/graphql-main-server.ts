@@ -16,8 +16,11 @@ import { contextFor, GraphQLContext, Principal } from "@/graphql/context"
 import type { RemoteKeySet } from "@/services/jwks/remote-key-set"
 import type { Logger } from "@/services/logger"
 import type { RevocationSet } from "@/services/revocation"
+import { metrics, registry } from "@/services/metrics"
+import type { RateLimiter } from "@/services/rate-limit"
 import { healthRoutes, httpCheck, mongoCheck, ReadinessCheck } from "./health"
 import { AuthObserver, httpAuthentication } from "./middlewares/authenticate"
+import { httpRateLimit, rateKeyAndLimit, tooManyRequests } from "./middlewares/rate-limit"
 
 /**
  * WebSocket close codes (documented in the README). 4403 is graphql-ws's own
@@ -38,9 +41,12 @@ export type ApiServerDeps = {
   hydraKeys: RemoteKeySet
   principals: PrincipalResolver
   revocations: RevocationSet
+  rateLimiter: RateLimiter
   authObserver?: AuthObserver
   extraRoutes?: express.Router[]
   readiness?: Record<string, ReadinessCheck>
+  /** Reported on /readyz without making the API unready (e.g. Redis: local fallbacks take over). */
+  degradable?: Record<string, ReadinessCheck>
   onStop?: () => Promise<void>
 }
 
@@ -56,13 +62,24 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
   app.set("trust proxy", "loopback")
   const httpServer = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app)
 
+  app.use((req, res, next) => {
+    const end = metrics.requestDuration.startTimer({ route: req.path === "/graphql" ? "/graphql" : "other" })
+    res.once("finish", () => end({ status: `${Math.floor(res.statusCode / 100)}xx` }))
+    next()
+  })
+  app.get("/metrics", async (_req, res) => {
+    res.set("content-type", registry.contentType).send(await registry.metrics())
+  })
   app.use(
-    healthRoutes({
-      mongo: mongoCheck,
-      hydra: httpCheck(`${config.hydra.adminUrl}/health/ready`),
-      jwks: deps.hydraKeys.ensureLoaded,
-      ...deps.readiness,
-    }),
+    healthRoutes(
+      {
+        mongo: mongoCheck,
+        hydra: httpCheck(`${config.hydra.adminUrl}/health/ready`),
+        jwks: deps.hydraKeys.ensureLoaded,
+        ...deps.readiness,
+      },
+      deps.degradable,
+    ),
   )
   for (const r of deps.extraRoutes ?? []) app.use(r)
 
@@ -88,6 +105,19 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
         ctx.extra.principal = result.principal
         watchSocket(ctx.extra.socket, result.principal, result.expiresAt)
         return true
+      },
+      onSubscribe: async (ctx) => {
+        const { key, perMinute } = rateKeyAndLimit(
+          ctx.extra.principal ?? { kind: "anonymous" },
+          ctx.extra.request.socket.remoteAddress,
+          config.rateLimits,
+        )
+        const decision = await deps.rateLimiter.consume(key, perMinute)
+        if (!decision.allowed) {
+          metrics.rateLimited.inc({ kind: ctx.extra.principal?.kind ?? "anonymous" })
+          return [tooManyRequests(decision.retryAfterSeconds)]
+        }
+        return undefined
       },
       context: (ctx) =>
         contextFor(ctx.extra.principal ?? { kind: "anonymous" }, ctx.extra.request.socket.remoteAddress, logger),
@@ -126,6 +156,7 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
   app.use(
     "/graphql",
     httpAuthentication(deps.principals, logger, deps.authObserver),
+    httpRateLimit(deps.rateLimiter, config.rateLimits, (p) => metrics.rateLimited.inc({ kind: p.kind })),
     express.json({ limit: "100kb" }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => contextFor(res.locals.principal as Principal, req.ip, logger),

@@ -11,6 +11,8 @@ import { createJwtVerifier } from "@/services/jwks/verify-jwt"
 import { createLogger } from "@/services/logger"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
+import { metrics } from "@/services/metrics"
+import { createRateLimiter } from "@/services/rate-limit"
 import { createRevocationSet, setRevocationSet } from "@/services/revocation"
 import { devRoutes } from "./dev/routes"
 import { createApiServer } from "./graphql-main-server"
@@ -63,6 +65,7 @@ const main = async () => {
     cacheTtlMs: config.apiTokens.cacheTtlSeconds * 1000,
   })
   const usage = createUsageRecorder(async () => undefined)
+  const rateLimiter = await createRateLimiter(config.redis)
 
   const server = await createApiServer({
     config,
@@ -71,15 +74,22 @@ const main = async () => {
     hydraKeys,
     principals,
     revocations,
+    rateLimiter,
     authObserver: {
-      accepted: (p) => {
+      accepted: (p, _ip, transport) => {
+        metrics.authOutcomes.inc({ transport, outcome: p.kind, reason: "" })
         if (p.kind === "apiToken") usage.record(p.apiTokenId)
       },
+      rejected: (reason, transport) => metrics.authOutcomes.inc({ transport, outcome: "rejected", reason }),
     },
     extraRoutes,
+    degradable: config.redis
+      ? { redis: async () => rateLimiter.redisStatus() ?? new Error("not configured") }
+      : undefined,
     onStop: async () => {
       await usage.stop()
       await revocations.close()
+      await rateLimiter.close()
     },
   })
   await server.listen()

@@ -110,6 +110,7 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
         clientId,
         apiTokenScopes: scopes,
         apiTokenWalletIds: token.walletIds,
+        rateLimitPerMinute: token.rateLimitPerMinute,
         jwtId: verified.jti ?? "",
         expiresAt,
       },
