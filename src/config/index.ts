@@ -52,6 +52,10 @@ const EnvSchema = z
     API_TOKEN_MAX_ACTIVE_PER_ACCOUNT: positiveInt.default(25),
     API_TOKEN_MAX_EXPIRES_IN_SECONDS: positiveInt.default(365 * 24 * 3600),
     API_TOKEN_CACHE_TTL_SECONDS: positiveInt.default(30),
+    // Requests per minute. API tokens get a stricter default than people.
+    RATE_LIMIT_API_TOKEN_PER_MINUTE: positiveInt.default(300),
+    RATE_LIMIT_SESSION_PER_MINUTE: positiveInt.default(1200),
+    RATE_LIMIT_ANONYMOUS_PER_MINUTE: positiveInt.default(600),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && env.FLASH_DEV_MODE) {
@@ -129,6 +133,11 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
       maxActivePerAccount: e.API_TOKEN_MAX_ACTIVE_PER_ACCOUNT,
       maxExpiresInSeconds: e.API_TOKEN_MAX_EXPIRES_IN_SECONDS,
       cacheTtlSeconds: e.API_TOKEN_CACHE_TTL_SECONDS,
+    },
+    rateLimits: {
+      apiTokenPerMinute: e.RATE_LIMIT_API_TOKEN_PER_MINUTE,
+      sessionPerMinute: e.RATE_LIMIT_SESSION_PER_MINUTE,
+      anonymousPerMinute: e.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
     },
   }
 }

@@ -60,6 +60,7 @@ export const apiTokenPrincipal = (a: TestAccount, walletIds: WalletId[] | undefi
   clientId: "test-client",
   apiTokenScopes: ["read", "receive", "write"],
   apiTokenWalletIds: walletIds,
+  rateLimitPerMinute: undefined,
   jwtId: "jti",
   expiresAt: new Date(Date.now() + 60_000),
 })
