@@ -19,13 +19,15 @@ export const startWalletServices = (config: Config, logger: Logger) => {
   configureWalletServices({ lightning, pubsub })
   logger.info({ nodeId: lightning.nodesIds()[0], pubsub: config.redis ? "redis" : "in-process" }, "sandbox lightning node ready")
 
-  const repair = async () => {
-    const r = await completeUnfinishedTransfers()
+  const repair = async (windowMs: number) => {
+    const r = await completeUnfinishedTransfers({ windowMs })
     if (r instanceof Error) logger.warn({ err: r.message }, "transfer repair failed")
     else if (r.credited || r.released) logger.warn(r, "repaired unfinished transfers")
   }
-  void repair()
-  const timer = setInterval(() => void repair(), REPAIR_EVERY_MS)
+  // At start, look back a week (this replica may have died mid-transfer); then
+  // every minute over the last ten minutes.
+  void repair(7 * 24 * 3600_000)
+  const timer = setInterval(() => void repair(10 * 60_000), REPAIR_EVERY_MS)
   timer.unref()
   return {
     stop: async () => {

@@ -83,11 +83,18 @@ export const announceIntraLedger = async (accountId: string, event: AccountUpdat
  * credit (and their invoice marked paid); invoice claims whose debit never
  * happened are released so the invoice can be paid again.
  */
-export const completeUnfinishedTransfers = async (olderThanMs = 30_000): Promise<{ credited: number; released: number } | Error> => {
-  const cutoff = new Date(Date.now() - olderThanMs)
+const CLAIM_TIMEOUT_MS = 5 * 60_000
+
+export const completeUnfinishedTransfers = async (
+  opts: { olderThanMs?: number; windowMs?: number } = {},
+): Promise<{ credited: number; released: number } | Error> => {
+  // Leave in-flight transfers alone; look back `windowMs` (every replica runs
+  // this each minute over the last minutes, and over days at start).
+  const cutoff = new Date(Date.now() - (opts.olderThanMs ?? 30_000))
+  const newerThan = new Date(cutoff.getTime() - (opts.windowMs ?? 10 * 60_000))
   const ledger = LedgerRepository()
   const accounts = AccountsRepository()
-  const debits = await ledger.debitsWithoutCredit(cutoff)
+  const debits = await ledger.debitsWithoutCredit({ newerThan, olderThan: cutoff })
   if (debits instanceof Error) return debits
   let credited = 0
   for (const debit of debits) {
@@ -99,7 +106,9 @@ export const completeUnfinishedTransfers = async (olderThanMs = 30_000): Promise
     if (debit.paymentHash) await announceInvoicePaid(debit.paymentHash, recipient.id, recipient.accountId)
   }
   let released = 0
-  const claims = await InvoicesRepository().unsettledClaims(cutoff)
+  // A claim is released only when no debit followed it for minutes: far longer
+  // than any debit takes, so a slow payment in flight keeps its claim.
+  const claims = await InvoicesRepository().unsettledClaims(new Date(Date.now() - CLAIM_TIMEOUT_MS))
   if (claims instanceof Error) return claims
   for (const claim of claims) {
     const debit = await ledger.findByEntryKey(`debit:${claim.transferId}`)

@@ -32,6 +32,8 @@ const LedgerEntrySchema = new Schema(
 )
 LedgerEntrySchema.index({ walletId: 1, version: 1 }, { unique: true })
 LedgerEntrySchema.index({ walletId: 1, createdAt: -1 })
+// The repair pass looks for recent debits.
+LedgerEntrySchema.index({ direction: 1, createdAt: -1 })
 
 const WalletInvoiceSchema = new Schema(
   {

@@ -140,22 +140,25 @@ export const LedgerRepository = () => {
     }
   }
 
-  /** Debits of transfers whose credit is missing (a crash between the two steps). */
-  const debitsWithoutCredit = async (olderThan: Date): Promise<LedgerEntry[] | UnknownRepositoryError> => {
+  /**
+   * Debits of transfers whose credit is missing (a crash between the two
+   * steps), among the debits written in [newerThan, olderThan).
+   */
+  const debitsWithoutCredit = async (window: { newerThan: Date; olderThan: Date }): Promise<LedgerEntry[] | UnknownRepositoryError> => {
     try {
       const debits = await LedgerEntryModel.find({
-        entryKey: { $regex: /^debit:/ },
-        createdAt: { $lt: olderThan },
+        direction: "SEND",
+        createdAt: { $gte: window.newerThan, $lt: window.olderThan },
       })
         .sort({ createdAt: -1 })
-        .limit(1000)
+        .limit(5000)
         .lean<Doc[]>()
-      const out: LedgerEntry[] = []
-      for (const d of debits) {
-        const credit = await LedgerEntryModel.findOne({ entryKey: `credit:${d.transferId as string}` }).lean<Doc>()
-        if (!credit) out.push(toEntry(d))
-      }
-      return out
+      if (debits.length === 0) return []
+      const credits = await LedgerEntryModel.find({ entryKey: { $in: debits.map((d) => `credit:${d.transferId as string}`) } })
+        .select({ transferId: 1 })
+        .lean<Doc[]>()
+      const credited = new Set(credits.map((c) => c.transferId as string))
+      return debits.filter((d) => !credited.has(d.transferId as string)).map(toEntry)
     } catch (e) {
       return unknown(e)
     }
