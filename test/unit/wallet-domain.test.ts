@@ -39,6 +39,7 @@ describe("memo, expiry and idempotency key", () => {
     expect(checkedToMemo(undefined)).toBeUndefined()
     expect(checkedToMemo("x".repeat(1025))).toBeInstanceOf(InvalidMemoError)
     expect(checkedToExpiryMinutes(undefined)).toBe(24 * 60)
+    expect(checkedToExpiryMinutes(undefined, 5)).toBe(5)
     expect(checkedToExpiryMinutes(0)).toBeInstanceOf(InvalidExpiryError)
     expect(checkedToIdempotencyKey("order-1")).toBe("order-1")
     expect(checkedToIdempotencyKey("with space")).toBeInstanceOf(Error)

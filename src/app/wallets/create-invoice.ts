@@ -4,6 +4,8 @@ import type { Wallet } from "@/domain/accounts"
 import { minorToSats } from "@/domain/payments/price"
 import {
   checkedToExpiryMinutes,
+  DEFAULT_INVOICE_EXPIRY_MINUTES,
+  DEFAULT_USD_INVOICE_EXPIRY_MINUTES,
   checkedToMemo,
   checkedToMinorAmount,
   WrongWalletCurrencyError,
@@ -29,7 +31,10 @@ export const createInvoiceForWallet = async (args: CreateInvoiceArgs): Promise<W
   if (amount instanceof Error) return amount
   const memo = checkedToMemo(args.memo)
   if (memo instanceof Error) return memo
-  const minutes = checkedToExpiryMinutes(args.expiresIn)
+  const minutes = checkedToExpiryMinutes(
+    args.expiresIn,
+    args.wallet.currency === "USD" ? DEFAULT_USD_INVOICE_EXPIRY_MINUTES : DEFAULT_INVOICE_EXPIRY_MINUTES,
+  )
   if (minutes instanceof Error) return minutes
 
   const amountSats = amount === undefined ? undefined : minorToSats(amount, args.wallet.currency)

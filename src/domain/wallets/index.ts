@@ -53,10 +53,14 @@ export const checkedToMemo = (raw: unknown): Memo | undefined | InvalidMemoError
   return raw as Memo
 }
 
-/** Invoice expiry in minutes (Flash's `expiresIn: Minutes`): 1 minute to 30 days; default 24 h. */
+/**
+ * Invoice expiry in minutes (Flash's `expiresIn: Minutes`): 1 minute to 30 days.
+ * Defaults as Flash: 24 h for BTC, 5 minutes for USD (the price is fixed at creation).
+ */
 export const DEFAULT_INVOICE_EXPIRY_MINUTES = 24 * 60
-export const checkedToExpiryMinutes = (raw: unknown): number | InvalidExpiryError => {
-  if (raw === undefined || raw === null) return DEFAULT_INVOICE_EXPIRY_MINUTES
+export const DEFAULT_USD_INVOICE_EXPIRY_MINUTES = 5
+export const checkedToExpiryMinutes = (raw: unknown, fallback = DEFAULT_INVOICE_EXPIRY_MINUTES): number | InvalidExpiryError => {
+  if (raw === undefined || raw === null) return fallback
   if (typeof raw !== "number" || !Number.isInteger(raw) || raw < 1 || raw > 30 * 24 * 60) {
     return new InvalidExpiryError("expiresIn must be a whole number of minutes between 1 and 43200")
   }
