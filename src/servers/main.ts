@@ -5,6 +5,7 @@ import { createDevSessionIssuer } from "@/services/dev-session/issuer"
 import { remoteKeySet } from "@/services/jwks/remote-key-set"
 import { createLogger } from "@/services/logger"
 import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
+import { startApiTokens } from "./api-tokens"
 import { devRoutes } from "./dev/routes"
 import { createApiServer } from "./graphql-main-server"
 
@@ -22,7 +23,8 @@ const main = async () => {
   const logger = createLogger(config.logLevel)
   await connectMongo(config.mongodbUri)
 
-  const extraRoutes = []
+  const apiTokens = startApiTokens(config, logger)
+  const extraRoutes = [apiTokens.routes]
   if (config.devMode) {
     const issuer = await createDevSessionIssuer({ dataDir: config.dataDir, issuer: config.session.issuer })
     extraRoutes.push(devRoutes({ issuer, logger }))
@@ -44,6 +46,7 @@ const main = async () => {
     if (stopping) return
     stopping = true
     logger.info({ signal }, "shutting down")
+    apiTokens.stop()
     await server.stop()
     await disconnectMongo()
     process.exit(0)
