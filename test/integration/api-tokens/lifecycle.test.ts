@@ -9,6 +9,7 @@ import {
   rotateApiToken,
   ApiTokensDeps,
 } from "@/app/api-tokens"
+import { apiTokenStatus } from "@/domain/api-tokens"
 import { ApiTokenModel } from "@/services/mongoose/api-tokens-schema"
 import { exchange, hydraClient, newMerchant, setUp, sleep, stack, tearDown, unwrap } from "./helpers"
 
@@ -169,7 +170,6 @@ describe("expiry", () => {
     expect(x.status).toBe(403)
     expect(x.body.error).toBe("access_denied")
     const listed = unwrap(await listApiTokens(m.caller)).find((t) => t.id === created.token.id)
-    const { apiTokenStatus } = await import("@/domain/api-tokens")
     expect(apiTokenStatus(listed!)).toBe("EXPIRED")
 
     unwrap(await cleanupApiTokens(deps))
