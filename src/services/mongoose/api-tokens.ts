@@ -119,7 +119,7 @@ export const ApiTokensRepository = () => {
         slotId,
         scopes: token.scopes,
         storedStatus: "PENDING" as const,
-        authMethod: token.authMethod,
+        authMethod: token.authMethod ?? "client_secret_basic",
         createdAt: token.createdAt,
         expiresAt: token.expiresAt,
         walletIds: token.walletIds,
