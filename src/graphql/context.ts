@@ -15,6 +15,8 @@ export type Principal =
       clientId: string
       apiTokenScopes: ApiTokenScope[]
       apiTokenWalletIds: WalletId[] | undefined
+      /** The token's own limit; undefined → the API-token default from config. */
+      rateLimitPerMinute: number | undefined
       jwtId: string
       expiresAt: Date
     }

@@ -8,23 +8,51 @@ import { expressMiddleware } from "@as-integrations/express5"
 import express from "express"
 import type { GraphQLSchema } from "graphql"
 import { useServer } from "graphql-ws/use/ws"
-import { WebSocketServer } from "ws"
+import { WebSocket, WebSocketServer } from "ws"
 import type { Config } from "@/config"
-import { contextFor, GraphQLContext } from "@/graphql/context"
+import type { PrincipalResolver } from "@/app/auth/resolve-principal"
+import { AuthRejection } from "@/domain/auth"
+import { contextFor, GraphQLContext, Principal } from "@/graphql/context"
+import type { RemoteKeySet } from "@/services/jwks/remote-key-set"
 import type { Logger } from "@/services/logger"
+import type { RevocationSet } from "@/services/revocation"
+import { metrics, registry } from "@/services/metrics"
+import type { RateLimiter } from "@/services/rate-limit"
 import { healthRoutes, httpCheck, mongoCheck, ReadinessCheck } from "./health"
-import { RemoteKeySet } from "@/services/jwks/remote-key-set"
+import { AuthObserver, httpAuthentication } from "./middlewares/authenticate"
+import { httpRateLimit, rateKeyAndLimit, tooManyRequests } from "./middlewares/rate-limit"
+
+/**
+ * WebSocket close codes (documented in the README). 4403 is graphql-ws's own
+ * "Forbidden" for a connection_init that does not authenticate.
+ */
+export const WS_CLOSE = {
+  tokenExpired: { code: 4440, reason: "Token expired: reconnect with a fresh token" },
+  tokenRevoked: { code: 4441, reason: "Token revoked" },
+} as const
+
+/** Node's parser answers 431 above this; between 8 KB and this, we answer 401 (header_too_large). */
+const MAX_HEADER_BYTES = 64 * 1024
 
 export type ApiServerDeps = {
   config: Config
   logger: Logger
   schema: GraphQLSchema
   hydraKeys: RemoteKeySet
+  principals: PrincipalResolver
+  revocations: RevocationSet
+  rateLimiter: RateLimiter
+  authObserver?: AuthObserver
   extraRoutes?: express.Router[]
   readiness?: Record<string, ReadinessCheck>
+  /** Reported on /readyz without making the API unready (e.g. Redis: local fallbacks take over). */
+  degradable?: Record<string, ReadinessCheck>
+  onStop?: () => Promise<void>
 }
 
 export type ApiServer = { httpServer: Server; listen: () => Promise<void>; stop: () => Promise<void> }
+
+type WsExtra = { principal?: Principal }
 
 export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> => {
   const { config, logger, schema } = deps
@@ -32,26 +60,89 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
   app.disable("x-powered-by")
   // The API runs behind at most one proxy in production; loopback in dev.
   app.set("trust proxy", "loopback")
-  const httpServer = createServer(app)
+  const httpServer = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app)
 
+  app.use((req, res, next) => {
+    const end = metrics.requestDuration.startTimer({ route: req.path === "/graphql" ? "/graphql" : "other" })
+    res.once("finish", () => end({ status: `${Math.floor(res.statusCode / 100)}xx` }))
+    next()
+  })
+  app.get("/metrics", async (_req, res) => {
+    res.set("content-type", registry.contentType).send(await registry.metrics())
+  })
   app.use(
-    healthRoutes({
-      mongo: mongoCheck,
-      hydra: httpCheck(`${config.hydra.adminUrl}/health/ready`),
-      jwks: deps.hydraKeys.ensureLoaded,
-      ...deps.readiness,
-    }),
+    healthRoutes(
+      {
+        mongo: mongoCheck,
+        hydra: httpCheck(`${config.hydra.adminUrl}/health/ready`),
+        jwks: deps.hydraKeys.ensureLoaded,
+        ...deps.readiness,
+      },
+      deps.degradable,
+    ),
   )
   for (const r of deps.extraRoutes ?? []) app.use(r)
 
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: 64 * 1024 })
-  const wsCleanup = useServer<Record<string, unknown>, { context?: GraphQLContext }>(
+  const wsCleanup = useServer<Record<string, unknown> | undefined, WsExtra>(
     {
       schema,
-      context: (ctx) => contextFor({ kind: "anonymous" }, ctx.extra.request.socket.remoteAddress, logger),
+      onConnect: async (ctx) => {
+        const payload = ctx.connectionParams ?? {}
+        const authorization = payload.Authorization ?? payload.authorization
+        const ip = ctx.extra.request.socket.remoteAddress
+        if (authorization === undefined) {
+          ctx.extra.principal = { kind: "anonymous" }
+          return true
+        }
+        const result = await deps.principals.resolve(authorization, ip)
+        if (result instanceof AuthRejection) {
+          deps.authObserver?.rejected?.(result.reason, "ws")
+          logger.info({ reason: result.reason, ip, transport: "ws" }, "authentication rejected")
+          return false
+        }
+        deps.authObserver?.accepted?.(result.principal, ip, "ws")
+        ctx.extra.principal = result.principal
+        watchSocket(ctx.extra.socket, result.principal, result.expiresAt)
+        return true
+      },
+      onSubscribe: async (ctx) => {
+        const { key, perMinute } = rateKeyAndLimit(
+          ctx.extra.principal ?? { kind: "anonymous" },
+          ctx.extra.request.socket.remoteAddress,
+          config.rateLimits,
+        )
+        const decision = await deps.rateLimiter.consume(key, perMinute)
+        if (!decision.allowed) {
+          metrics.rateLimited.inc({ kind: ctx.extra.principal?.kind ?? "anonymous" })
+          return [tooManyRequests(decision.retryAfterSeconds)]
+        }
+        return undefined
+      },
+      context: (ctx) =>
+        contextFor(ctx.extra.principal ?? { kind: "anonymous" }, ctx.extra.request.socket.remoteAddress, logger),
     },
     wsServer,
   )
+
+  // Close a socket when its JWT expires or its API token is revoked, so the
+  // client reconnects with a fresh token (or learns it was revoked).
+  const watchSocket = (socket: WebSocket, principal: Principal, expiresAt: Date) => {
+    const expiry = setTimeout(
+      () => socket.close(WS_CLOSE.tokenExpired.code, WS_CLOSE.tokenExpired.reason),
+      Math.max(0, Math.min(expiresAt.getTime() - Date.now(), 2 ** 31 - 1)),
+    )
+    const unsubscribe =
+      principal.kind === "apiToken"
+        ? deps.revocations.onRevoked((tokenId) => {
+            if (tokenId === principal.apiTokenId) socket.close(WS_CLOSE.tokenRevoked.code, WS_CLOSE.tokenRevoked.reason)
+          })
+        : () => undefined
+    socket.once("close", () => {
+      clearTimeout(expiry)
+      unsubscribe()
+    })
+  }
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -64,9 +155,11 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
   await apollo.start()
   app.use(
     "/graphql",
+    httpAuthentication(deps.principals, logger, deps.authObserver),
+    httpRateLimit(deps.rateLimiter, config.rateLimits, (p) => metrics.rateLimited.inc({ kind: p.kind })),
     express.json({ limit: "100kb" }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => contextFor({ kind: "anonymous" }, req.ip, logger),
+      context: async ({ req, res }) => contextFor(res.locals.principal as Principal, req.ip, logger),
     }),
   )
 
@@ -79,6 +172,7 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
       }),
     stop: async () => {
       await apollo.stop()
+      await deps.onStop?.()
     },
   }
 }

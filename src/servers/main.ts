@@ -1,10 +1,21 @@
 // Entry point of the API process (`npm run api`; the launcher runs it too).
+import { resolveApiTokenByClientId } from "@/app/api-tokens/resolve-by-client-id"
+import { createPrincipalResolver, IssuerKind } from "@/app/auth/resolve-principal"
+import { createUsageRecorder } from "@/app/auth/usage-recorder"
 import { ConfigError, loadConfig } from "@/config"
 import { buildPublicSchema } from "@/graphql/public/schema"
+import { withPermissions } from "@/graphql/shield"
 import { createDevSessionIssuer } from "@/services/dev-session/issuer"
 import { remoteKeySet } from "@/services/jwks/remote-key-set"
+import { createJwtVerifier } from "@/services/jwks/verify-jwt"
 import { createLogger } from "@/services/logger"
+import type { ApiTokenId } from "@/domain/api-tokens"
+import { AccountsRepository } from "@/services/mongoose/accounts"
+import { ApiTokensRepository } from "@/services/mongoose/api-tokens"
 import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
+import { metrics } from "@/services/metrics"
+import { createRateLimiter } from "@/services/rate-limit"
+import { createRevocationSet, setRevocationSet } from "@/services/revocation"
 import { startApiTokens } from "./api-tokens"
 import { devRoutes } from "./dev/routes"
 import { createApiServer } from "./graphql-main-server"
@@ -23,6 +34,9 @@ const main = async () => {
   const logger = createLogger(config.logLevel)
   await connectMongo(config.mongodbUri)
 
+  const revocations = await createRevocationSet(config.redis)
+  setRevocationSet(revocations)
+
   const apiTokens = startApiTokens(config, logger)
   const extraRoutes = [apiTokens.routes]
   if (config.devMode) {
@@ -31,15 +45,63 @@ const main = async () => {
     logger.warn("dev mode is on: /dev/session issues user sessions to anyone")
   }
 
+  const hydraKeys = remoteKeySet(config.hydra.jwksUrl)
+  const verify = createJwtVerifier<IssuerKind>({
+    issuers: [
+      { kind: "hydra", issuer: config.hydra.issuer, keys: hydraKeys, algorithms: config.hydra.algorithms },
+      {
+        kind: "session",
+        issuer: config.session.issuer,
+        keys: remoteKeySet(config.session.jwksUrl),
+        algorithms: config.session.algorithms,
+      },
+    ],
+    clockToleranceSeconds: config.jwt.clockToleranceSeconds,
+    maxAgeSeconds: config.jwt.maxAgeSeconds,
+    audience: config.jwt.audience,
+  })
+  const accounts = AccountsRepository()
+  const principals = createPrincipalResolver({
+    verify,
+    lookupApiToken: resolveApiTokenByClientId,
+    lookupUserAccount: async (userId) => accounts.findAccountByUserId(userId as never),
+    revocations,
+    cacheTtlMs: config.apiTokens.cacheTtlSeconds * 1000,
+  })
+  const apiTokenStore = ApiTokensRepository()
+  const usage = createUsageRecorder(async (entries) => {
+    const r = await apiTokenStore.recordLastUsed(entries as Array<{ tokenId: ApiTokenId; at: Date }>)
+    if (r instanceof Error) throw r
+  })
+  const rateLimiter = await createRateLimiter(config.redis)
+
   const server = await createApiServer({
     config,
     logger,
-    schema: buildPublicSchema(),
-    hydraKeys: remoteKeySet(config.hydra.jwksUrl),
+    schema: withPermissions(buildPublicSchema()),
+    hydraKeys,
+    principals,
+    revocations,
+    rateLimiter,
+    authObserver: {
+      accepted: (p, _ip, transport) => {
+        metrics.authOutcomes.inc({ transport, outcome: p.kind, reason: "" })
+        if (p.kind === "apiToken") usage.record(p.apiTokenId)
+      },
+      rejected: (reason, transport) => metrics.authOutcomes.inc({ transport, outcome: "rejected", reason }),
+    },
     extraRoutes,
+    degradable: config.redis
+      ? { redis: async () => rateLimiter.redisStatus() ?? new Error("not configured") }
+      : undefined,
+    onStop: async () => {
+      await usage.stop()
+      await revocations.close()
+      await rateLimiter.close()
+    },
   })
   await server.listen()
-  logger.info({ url: `${config.api.publicUrl}/graphql` }, "API listening")
+  logger.info({ url: `${config.api.publicUrl}/graphql`, revocation: revocations.mode() }, "API listening")
 
   let stopping = false
   const shutdown = async (signal: string) => {

@@ -4,7 +4,7 @@
 // FerretDB on SQLite, the machine's Redis under a key prefix of this run, and
 // the API. FLASH_TEST_SKIP_STACK=1 skips it (unit tests only).
 import { randomBytes } from "node:crypto"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import Redis from "ioredis"
@@ -65,6 +65,14 @@ export default async function globalSetup() {
   const redis = (await redisAnswers()) ? { url: REDIS_URL, prefix: `flash-test-${run}:` } : undefined
   if (!redis) log("[test] Redis does not answer: the API runs without it")
 
+  const cleanUpAfterFailure = async () => {
+    if (postgresDatabase) {
+      const c = await postgresAnswers()
+      await c?.query(`DROP DATABASE IF EXISTS ${postgresDatabase} WITH (FORCE)`).catch(() => undefined)
+      await c?.end()
+    }
+    if (!process.env.FLASH_TEST_KEEP_DATA) rmSync(dataDir, { recursive: true, force: true })
+  }
   const stack = await startStack({
     dataDir,
     apiPort: await freePort(),
@@ -77,6 +85,14 @@ export default async function globalSetup() {
     accessTokenLifespanSeconds: 120,
     apiEnv: { LOG_LEVEL: "info", NODE_ENV: "test" },
     log,
+  }).catch(async (e: unknown) => {
+    // startStack already stopped what it started; show why, then remove what we created.
+    if (e instanceof Error && /see (\S+api\.log)/.test(e.message)) {
+      const file = /see (\S+api\.log)/.exec(e.message)![1]!
+      log(`[test] the API's last log lines:\n${readFileSync(file, "utf8").split("\n").slice(-15).join("\n")}`)
+    }
+    await cleanUpAfterFailure()
+    throw e
   })
   ;(globalThis as Record<string, unknown>).__flashStack = stack
 

@@ -11,7 +11,8 @@ describe("health and readiness", () => {
   it("is ready: Mongo, Hydra admin and the Hydra JWKS all answer", async () => {
     const res = await fetch(`${stack.urls.api}/readyz`)
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ status: "ready", checks: { mongo: "ok", hydra: "ok", jwks: "ok" } })
+    const expected = { mongo: "ok", hydra: "ok", jwks: "ok", ...(stack.urls.redis ? { redis: "ok" } : {}) }
+    expect(await res.json()).toEqual({ status: "ready", checks: expected })
   })
 
   it("publishes the ES256 access-token signing key the launcher created in Hydra's JWKS", async () => {
@@ -21,6 +22,15 @@ describe("health and readiness", () => {
     expect(keyset.keys.map((k) => k.alg)).toEqual(["ES256"])
     const jwks = (await (await fetch(stack.urls.jwks)).json()) as { keys: Array<{ kid: string; alg: string }> }
     expect(jwks.keys).toEqual(expect.arrayContaining([expect.objectContaining({ kid: keyset.keys[0]!.kid, alg: "ES256" })]))
+  })
+})
+
+describe("metrics", () => {
+  it("exposes Prometheus metrics, including authentication outcomes by reason", async () => {
+    await fetch(stack.urls.graphql, { method: "POST", headers: { authorization: "Bearer x.y.z", "content-type": "application/json" }, body: "{}" })
+    const text = await (await fetch(`${stack.urls.api}/metrics`)).text()
+    expect(text).toMatch(/flash_auth_outcomes_total\{transport="http",outcome="rejected",reason="malformed_token"\} \d+/)
+    expect(text).toContain("flash_http_request_duration_seconds_bucket")
   })
 })
 

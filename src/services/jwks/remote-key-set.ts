@@ -1,7 +1,7 @@
 // A trusted issuer's remote JWKS, cached in process (jose's createRemoteJWKSet):
 // an unknown `kid` triggers one refetch, then a cooldown so forged tokens cannot
 // cause a refetch storm; an outage keeps the keys already cached.
-import { createRemoteJWKSet, JWTVerifyGetKey } from "jose"
+import { createLocalJWKSet, createRemoteJWKSet, errors, JWTVerifyGetKey } from "jose"
 
 export type RemoteKeySet = {
   url: string
@@ -21,9 +21,20 @@ export const remoteKeySet = (
     cacheMaxAge: opts.cacheMaxAgeMs ?? 10 * 60_000,
   })
   const keyCount = () => set.jwks()?.keys.length ?? 0
+  // When a refetch fails (outage, timeout), keep verifying with the keys we had.
+  const getKey: JWTVerifyGetKey = async (header, token) => {
+    try {
+      return await set(header, token)
+    } catch (e) {
+      const cached = set.jwks()
+      const lookupFailed = !(e instanceof errors.JOSEError) || e instanceof errors.JWKSTimeout
+      if (lookupFailed && cached) return createLocalJWKSet(cached)(header, token)
+      throw e
+    }
+  }
   return {
     url,
-    getKey: set,
+    getKey,
     keyCount,
     ensureLoaded: async () => {
       if (keyCount() > 0) return true

@@ -90,6 +90,7 @@ describe("GraphQL: apiTokenCreate / apiTokens / apiTokenRevoke / apiTokenRotate"
       clientId: own.clientId,
       apiTokenScopes: ["read", "receive", "write"],
       apiTokenWalletIds: undefined,
+      rateLimitPerMinute: undefined,
       jwtId: "jti",
       expiresAt: new Date(Date.now() + 60_000),
     }

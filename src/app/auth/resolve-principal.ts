@@ -1,0 +1,136 @@
+// From an Authorization value to a Principal, or a reason why not.
+// A user-session JWT maps `sub` (user id) to the account; an API-token JWT from
+// Hydra maps `client_id` to the token record and its account, then applies the
+// token's rules: status, expiry, revocation set, rotation grace, account lock,
+// IP allowlist. Lookups go through a bounded in-process cache with a short TTL,
+// so the hot path makes no database round trip; a revocation evicts at once.
+import { LRUCache } from "lru-cache"
+import type { Account } from "@/domain/accounts"
+import { apiTokenStatus, ApiToken, ApiTokenClient, ApiTokenScope, impliedScopes } from "@/domain/api-tokens"
+import { AuthRejection, checkedToBearerToken } from "@/domain/auth"
+import { ipAllowed } from "@/domain/auth/ip-allowlist"
+import { CouldNotFindError } from "@/domain/shared/errors"
+import type { Principal } from "@/graphql/context"
+import type { VerifiedJwt } from "@/services/jwks/verify-jwt"
+import type { RevocationSet } from "@/services/revocation"
+
+export type IssuerKind = "hydra" | "session"
+export type ResolvedApiToken = { token: ApiToken; client: ApiTokenClient; account: Account }
+
+export type PrincipalResolverDeps = {
+  verify: (jwt: string) => Promise<VerifiedJwt<IssuerKind> | AuthRejection>
+  lookupApiToken: (clientId: string) => Promise<ResolvedApiToken | Error>
+  lookupUserAccount: (userId: string) => Promise<Account | Error>
+  revocations: Pick<RevocationSet, "isRevoked" | "onRevoked">
+  cacheTtlMs: number
+  cacheMax?: number
+  now?: () => Date
+}
+
+export type AuthenticatedPrincipal = Exclude<Principal, { kind: "anonymous" }>
+export type AuthResult = { principal: AuthenticatedPrincipal; expiresAt: Date } | AuthRejection
+
+const isNotFound = (e: Error) => e instanceof CouldNotFindError || e.name.endsWith("NotFoundError")
+
+export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
+  const now = deps.now ?? (() => new Date())
+  const tokens = new LRUCache<string, ResolvedApiToken>({ max: deps.cacheMax ?? 10_000, ttl: deps.cacheTtlMs })
+  const users = new LRUCache<string, Account>({ max: deps.cacheMax ?? 10_000, ttl: deps.cacheTtlMs })
+  const clientIdsByToken = new Map<string, Set<string>>()
+
+  deps.revocations.onRevoked((tokenId) => {
+    for (const clientId of clientIdsByToken.get(tokenId) ?? []) tokens.delete(clientId)
+    clientIdsByToken.delete(tokenId)
+  })
+
+  const cachedApiToken = async (clientId: string): Promise<ResolvedApiToken | AuthRejection> => {
+    const hit = tokens.get(clientId)
+    if (hit) return hit
+    const found = await deps.lookupApiToken(clientId)
+    if (found instanceof Error) {
+      return isNotFound(found) ? new AuthRejection("unknown_api_token") : new AuthRejection("store_unavailable")
+    }
+    tokens.set(clientId, found)
+    const set = clientIdsByToken.get(found.token.id) ?? new Set<string>()
+    set.add(clientId)
+    clientIdsByToken.set(found.token.id, set)
+    return found
+  }
+
+  const cachedUserAccount = async (userId: string): Promise<Account | AuthRejection> => {
+    const hit = users.get(userId)
+    if (hit) return hit
+    const found = await deps.lookupUserAccount(userId)
+    if (found instanceof Error) {
+      return isNotFound(found) ? new AuthRejection("unknown_user") : new AuthRejection("store_unavailable")
+    }
+    users.set(userId, found)
+    return found
+  }
+
+  const resolveJwt = async (jwt: string, ip: string | undefined): Promise<AuthResult> => {
+    const verified = await deps.verify(jwt)
+    if (verified instanceof AuthRejection) return verified
+    const { payload } = verified
+    const expiresAt = new Date((payload.exp ?? 0) * 1000)
+
+    if (verified.kind === "session") {
+      const account = await cachedUserAccount(String(payload.sub))
+      if (account instanceof AuthRejection) return account
+      if (account.status === "LOCKED") return new AuthRejection("account_locked")
+      return { principal: { kind: "user", userId: String(payload.sub), domainAccount: account }, expiresAt }
+    }
+
+    const clientId = typeof payload.client_id === "string" ? payload.client_id : payload.sub
+    if (typeof clientId !== "string") return new AuthRejection("claim_invalid", "client_id")
+    const resolved = await cachedApiToken(clientId)
+    if (resolved instanceof AuthRejection) return resolved
+    const { token, client, account } = resolved
+    const at = now()
+    if (deps.revocations.isRevoked(token.id)) return new AuthRejection("token_revoked")
+    const status = apiTokenStatus(token, at)
+    if (status === "REVOKED") return new AuthRejection("token_revoked")
+    if (status === "EXPIRED") return new AuthRejection("api_token_expired")
+    if (client.notAfter && client.notAfter.getTime() <= at.getTime()) return new AuthRejection("token_revoked", "rotated")
+    if (token.accountId !== account.id || (payload.token_id !== undefined && payload.token_id !== token.id)) {
+      return new AuthRejection("claim_invalid", "token_id")
+    }
+    if (account.status === "LOCKED") return new AuthRejection("account_locked")
+    if (!ipAllowed(ip, token.ipAllowlist)) return new AuthRejection("ip_not_allowed")
+
+    const granted = Array.isArray(payload.scp) ? payload.scp.filter((s): s is string => typeof s === "string") : []
+    const allowed = impliedScopes(token.scopes)
+    const scopes = [...impliedScopes(granted.filter((s): s is ApiTokenScope => allowed.has(s as ApiTokenScope)))]
+      .filter((s) => allowed.has(s))
+    return {
+      principal: {
+        kind: "apiToken",
+        domainAccount: account,
+        apiTokenId: token.id,
+        clientId,
+        apiTokenScopes: scopes,
+        apiTokenWalletIds: token.walletIds,
+        rateLimitPerMinute: token.rateLimitPerMinute,
+        jwtId: verified.jti ?? "",
+        expiresAt,
+      },
+      expiresAt,
+    }
+  }
+
+  return {
+    /** `authorization` is the raw header (or connection_init value). */
+    resolve: async (authorization: unknown, ip: string | undefined): Promise<AuthResult> => {
+      const jwt = checkedToBearerToken(authorization)
+      if (jwt instanceof AuthRejection) return jwt
+      return resolveJwt(jwt, ip)
+    },
+    /** Drops cached records, e.g. after an account was locked. */
+    clear: () => {
+      tokens.clear()
+      users.clear()
+    },
+  }
+}
+
+export type PrincipalResolver = ReturnType<typeof createPrincipalResolver>

@@ -1,0 +1,52 @@
+// Why a request was not authenticated. Every rejection carries one reason code;
+// the code goes to logs and metrics, the client only sees UNAUTHENTICATED.
+import { DomainError } from "../shared/errors"
+
+export const AUTH_REJECTION_REASONS = [
+  "missing_token",
+  "malformed_header",
+  "header_too_large",
+  "malformed_token",
+  "unknown_issuer",
+  "alg_not_allowed",
+  "unknown_key",
+  "bad_signature",
+  "token_expired",
+  "token_not_yet_valid",
+  "token_too_old",
+  "claim_invalid",
+  "jwks_unavailable",
+  "unknown_user",
+  "unknown_api_token",
+  "api_token_expired",
+  "token_revoked",
+  "account_locked",
+  "ip_not_allowed",
+  "store_unavailable",
+] as const
+export type AuthRejectionReason = (typeof AUTH_REJECTION_REASONS)[number]
+
+export class AuthRejection extends DomainError {
+  constructor(
+    readonly reason: AuthRejectionReason,
+    detail?: string,
+  ) {
+    super(detail ? `${reason}: ${detail}` : reason)
+  }
+}
+
+/** Longest Authorization header we read; a JWT from Hydra is well under 2 KB. */
+export const MAX_AUTHORIZATION_LENGTH = 8 * 1024
+
+/**
+ * `Bearer <jwt>` → the compact JWT. Undefined/empty → missing_token. Only the
+ * shape is checked here; the signature is the verifier's job.
+ */
+export const checkedToBearerToken = (raw: unknown): string | AuthRejection => {
+  if (raw === undefined || raw === null || raw === "") return new AuthRejection("missing_token")
+  if (typeof raw !== "string") return new AuthRejection("malformed_header")
+  if (raw.length > MAX_AUTHORIZATION_LENGTH) return new AuthRejection("header_too_large")
+  const match = /^Bearer[ ]+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)[ ]*$/i.exec(raw)
+  if (!match) return new AuthRejection("malformed_header")
+  return match[1]!
+}

@@ -1,0 +1,46 @@
+// HTTP authentication for /graphql. No Authorization header → anonymous (public
+// fields still work; shield answers UNAUTHENTICATED elsewhere). A header that
+// does not authenticate → HTTP 401 with a GraphQL-shaped UNAUTHENTICATED error,
+// so clients refresh their token once and retry. The reason code is logged;
+// the token text never is.
+import type { NextFunction, Request, Response } from "express"
+import { AuthRejection } from "@/domain/auth"
+import type { AuthenticatedPrincipal, PrincipalResolver } from "@/app/auth/resolve-principal"
+import type { Principal } from "@/graphql/context"
+import type { Logger } from "@/services/logger"
+
+export type AuthObserver = {
+  rejected?: (reason: AuthRejection["reason"], transport: "http" | "ws") => void
+  accepted?: (principal: AuthenticatedPrincipal, ip: string | undefined, transport: "http" | "ws") => void
+}
+
+export const unauthenticatedBody = {
+  errors: [{ message: "Not authenticated", extensions: { code: "UNAUTHENTICATED" } }],
+}
+
+/** A caller-chosen correlation id, echoed into logs only when it is short and plain. */
+export const requestIdOf = (req: Request): string | undefined => {
+  const raw = req.headers["x-request-id"]
+  return typeof raw === "string" && /^[A-Za-z0-9._-]{1,64}$/.test(raw) ? raw : undefined
+}
+
+export const httpAuthentication =
+  (resolver: PrincipalResolver, logger: Logger, observer: AuthObserver = {}) =>
+  async (req: Request, res: Response, next: NextFunction) => {
+    const header = req.headers.authorization
+    if (header === undefined) {
+      res.locals.principal = { kind: "anonymous" } satisfies Principal
+      next()
+      return
+    }
+    const result = await resolver.resolve(header, req.ip)
+    if (result instanceof AuthRejection) {
+      observer.rejected?.(result.reason, "http")
+      logger.info({ reason: result.reason, ip: req.ip, transport: "http", requestId: requestIdOf(req) }, "authentication rejected")
+      res.status(401).set("WWW-Authenticate", 'Bearer error="invalid_token"').json(unauthenticatedBody)
+      return
+    }
+    observer.accepted?.(result.principal, req.ip, "http")
+    res.locals.principal = result.principal
+    next()
+  }

@@ -1,0 +1,41 @@
+// Rate limits per principal: an API token by its id (its own limit or the
+// API-token default), a person by user id, anonymous callers by IP. Over the
+// limit: HTTP 429 with Retry-After and a GraphQL-shaped TOO_MANY_REQUESTS error.
+import type { NextFunction, Request, Response } from "express"
+import { GraphQLError } from "graphql"
+import type { Config } from "@/config"
+import type { Principal } from "@/graphql/context"
+import type { RateDecision, RateLimiter } from "@/services/rate-limit"
+
+export const rateKeyAndLimit = (p: Principal, ip: string | undefined, limits: Config["rateLimits"]) => {
+  switch (p.kind) {
+    case "apiToken":
+      return { key: `t:${p.apiTokenId}`, perMinute: p.rateLimitPerMinute ?? limits.apiTokenPerMinute }
+    case "user":
+      return { key: `u:${p.userId}`, perMinute: limits.sessionPerMinute }
+    default:
+      return { key: `ip:${ip ?? "unknown"}`, perMinute: limits.anonymousPerMinute }
+  }
+}
+
+export const tooManyRequests = (retryAfterSeconds: number) =>
+  new GraphQLError("Too many requests, retry later", {
+    extensions: { code: "TOO_MANY_REQUESTS", retryAfterSeconds },
+  })
+
+export const httpRateLimit =
+  (limiter: RateLimiter, limits: Config["rateLimits"], onLimited?: (p: Principal) => void) =>
+  async (req: Request, res: Response, next: NextFunction) => {
+    const principal = res.locals.principal as Principal
+    const { key, perMinute } = rateKeyAndLimit(principal, req.ip, limits)
+    const decision: RateDecision = await limiter.consume(key, perMinute)
+    if (decision.allowed) {
+      next()
+      return
+    }
+    onLimited?.(principal)
+    res
+      .status(429)
+      .set("Retry-After", String(decision.retryAfterSeconds))
+      .json({ errors: [tooManyRequests(decision.retryAfterSeconds).toJSON()] })
+  }

@@ -1,0 +1,153 @@
+// The attack table: every way to present a bad token over HTTP is refused with
+// 401 UNAUTHENTICATED, and the API logs the exact reason code (never the token).
+import { request } from "node:http"
+import { randomUUID } from "node:crypto"
+import { exportJWK, generateKeyPair, SignJWT } from "jose"
+import { testStack } from "../harness/stack-state"
+import { apiLogLines, waitForLogLine } from "../support/api-log"
+import { devSession, graphqlPost, now, sessionIssuer, signWithDevKey } from "../support/tokens"
+
+const stack = testStack()
+const query = { query: "{ globals { network } }" }
+const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url")
+
+const hydraAccessKey = async () => {
+  const res = await fetch(`${stack.urls.hydraAdmin}/admin/keys/hydra.jwt.access-token`)
+  const { keys } = (await res.json()) as { keys: Array<Record<string, string>> }
+  const { kid, kty, crv, x, y, alg, use } = keys[0]!
+  return { kid: kid!, publicJwk: { kid, kty, crv, x, y, alg, use } }
+}
+
+type Case = [name: string, header: () => Promise<string>, reason: string]
+
+const cases: Case[] = [
+  ["a malformed header", async () => "Token abc", "malformed_header"],
+  ["a garbage token", async () => "Bearer aaaa.bbbb.cccc", "malformed_token"],
+  [
+    "alg none",
+    async () => `Bearer ${b64({ alg: "none", typ: "JWT" })}.${b64({ iss: stack.urls.hydraPublic, sub: "x", exp: now() + 60, iat: now() })}.`,
+    "alg_not_allowed",
+  ],
+  [
+    "HS256 signed with Hydra's public key as the secret",
+    async () => {
+      const { kid, publicJwk } = await hydraAccessKey()
+      const secret = new TextEncoder().encode(JSON.stringify(publicJwk))
+      const jwt = await new SignJWT({ client_id: "x" })
+        .setProtectedHeader({ alg: "HS256", kid })
+        .setIssuer(stack.urls.hydraPublic)
+        .setSubject("x")
+        .setIssuedAt()
+        .setExpirationTime("1m")
+        .sign(secret)
+      return `Bearer ${jwt}`
+    },
+    "alg_not_allowed",
+  ],
+  [
+    "a valid signature from a foreign key that claims Hydra's kid",
+    async () => {
+      const { kid } = await hydraAccessKey()
+      const { privateKey } = await generateKeyPair("ES256")
+      const jwt = await new SignJWT({ client_id: "x", scp: ["read"] })
+        .setProtectedHeader({ alg: "ES256", kid })
+        .setIssuer(stack.urls.hydraPublic)
+        .setSubject("x")
+        .setIssuedAt()
+        .setExpirationTime("1m")
+        .sign(privateKey)
+      return `Bearer ${jwt}`
+    },
+    "bad_signature",
+  ],
+  [
+    "a foreign key with a kid Hydra never published",
+    async () => {
+      const { privateKey, publicKey } = await generateKeyPair("ES256")
+      void (await exportJWK(publicKey))
+      const jwt = await new SignJWT({ client_id: "x" })
+        .setProtectedHeader({ alg: "ES256", kid: `forged-${randomUUID()}` })
+        .setIssuer(stack.urls.hydraPublic)
+        .setSubject("x")
+        .setIssuedAt()
+        .setExpirationTime("1m")
+        .sign(privateKey)
+      return `Bearer ${jwt}`
+    },
+    "unknown_key",
+  ],
+  [
+    "a wrong issuer",
+    async () => `Bearer ${await signWithDevKey({ iss: "https://evil.example", sub: "u", iat: now(), exp: now() + 60 })}`,
+    "unknown_issuer",
+  ],
+  [
+    "an expired token",
+    async () => `Bearer ${await signWithDevKey({ iss: sessionIssuer(), sub: "u", iat: now() - 600, exp: now() - 300 })}`,
+    "token_expired",
+  ],
+  [
+    "nbf in the future",
+    async () =>
+      `Bearer ${await signWithDevKey({ iss: sessionIssuer(), sub: "u", iat: now(), nbf: now() + 600, exp: now() + 900 })}`,
+    "token_not_yet_valid",
+  ],
+  [
+    "a user-session token replayed as if from Hydra",
+    async () =>
+      `Bearer ${await signWithDevKey({ iss: stack.urls.hydraPublic, sub: "client", client_id: "client", iat: now(), exp: now() + 60 })}`,
+    "unknown_key",
+  ],
+  [
+    "a session whose user does not exist",
+    async () => `Bearer ${await signWithDevKey({ iss: sessionIssuer(), sub: randomUUID(), iat: now(), exp: now() + 60 })}`,
+    "unknown_user",
+  ],
+  ["a 20 KB header", async () => `Bearer ${"a".repeat(20_000)}.b.c`, "header_too_large"],
+]
+
+describe("authentication over HTTP", () => {
+  it("accepts a real user session", async () => {
+    const { token } = await devSession()
+    const res = await graphqlPost(query, { authorization: `Bearer ${token}` })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ data: { globals: { network: "regtest" } } })
+  })
+
+  it("serves public fields without a token", async () => {
+    const res = await graphqlPost(query)
+    expect(res.status).toBe(200)
+  })
+
+  it.each(cases)("refuses %s with 401 and logs the reason", async (_name, header, reason) => {
+    const requestId = randomUUID()
+    const authorization = await header()
+    const res = await graphqlPost(query, { authorization, "x-request-id": requestId })
+    expect(res.status).toBe(401)
+    expect(await res.json()).toEqual({ errors: [{ message: "Not authenticated", extensions: { code: "UNAUTHENTICATED" } }] })
+    const line = await waitForLogLine((l) => l.requestId === requestId)
+    expect(line).toMatchObject({ reason, msg: "authentication rejected" })
+  })
+
+  it("refuses a 1 MB header before reading it (431 from the HTTP parser)", async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(stack.urls.graphql, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${"a".repeat(1024 * 1024)}` },
+      })
+      req.on("response", (res) => resolve(res.statusCode ?? 0))
+      req.on("error", reject)
+      req.end(JSON.stringify(query))
+    })
+    expect(status).toBe(431)
+  })
+
+  it("never writes a presented token into the log", async () => {
+    const secretish = await signWithDevKey({ iss: "https://evil.example", sub: "u", iat: now(), exp: now() + 60 })
+    const requestId = randomUUID()
+    await graphqlPost(query, { authorization: `Bearer ${secretish}`, "x-request-id": requestId })
+    await waitForLogLine((l) => l.requestId === requestId)
+    const signature = secretish.split(".")[2]!
+    expect(apiLogLines().some((l) => JSON.stringify(l).includes(signature))).toBe(false)
+  })
+})
