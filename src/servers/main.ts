@@ -18,6 +18,8 @@ import { createRateLimiter } from "@/services/rate-limit"
 import { createRevocationSet, setRevocationSet } from "@/services/revocation"
 import { startApiTokens } from "./api-tokens"
 import { devRoutes } from "./dev/routes"
+import { devLightningRoutes } from "./dev/lightning-routes"
+import { startWalletServices } from "./wallet-services"
 import { createApiServer } from "./graphql-main-server"
 
 const main = async () => {
@@ -33,6 +35,7 @@ const main = async () => {
   }
   const logger = createLogger(config.logLevel)
   await connectMongo(config.mongodbUri)
+  const wallet = startWalletServices(config, logger)
 
   const revocations = await createRevocationSet(config.redis)
   setRevocationSet(revocations)
@@ -42,6 +45,7 @@ const main = async () => {
   if (config.devMode) {
     const issuer = await createDevSessionIssuer({ dataDir: config.dataDir, issuer: config.session.issuer })
     extraRoutes.push(devRoutes({ issuer, logger }))
+    extraRoutes.push(devLightningRoutes({ logger }))
     logger.warn("dev mode is on: /dev/session issues user sessions to anyone")
   }
 
@@ -110,6 +114,7 @@ const main = async () => {
     logger.info({ signal }, "shutting down")
     apiTokens.stop()
     await server.stop()
+    await wallet.stop()
     await disconnectMongo()
     process.exit(0)
   }
