@@ -4,13 +4,14 @@
 // compiler keep it complete); this file only merges them. An error without an
 // entry is logged and reaches the client as INTERNAL_ERROR, never with its text.
 import type { Logger } from "@/services/logger"
+import { apiTokensErrorTable } from "./errors/api-tokens"
 import { sharedErrorTable } from "./errors/shared"
 import { walletErrorTable } from "./errors/wallets"
 
 export type ErrorMapping = { code: string; message: string | ((e: Error) => string) }
 export type ErrorTable = Record<string, ErrorMapping>
 
-const tables: ErrorTable[] = [sharedErrorTable, walletErrorTable]
+const tables: ErrorTable[] = [sharedErrorTable, walletErrorTable, apiTokensErrorTable]
 const byName: ErrorTable = Object.assign({}, ...tables)
 
 export type ClientError = { code: string; message: string; path?: string[] }

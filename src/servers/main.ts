@@ -9,11 +9,14 @@ import { createDevSessionIssuer } from "@/services/dev-session/issuer"
 import { remoteKeySet } from "@/services/jwks/remote-key-set"
 import { createJwtVerifier } from "@/services/jwks/verify-jwt"
 import { createLogger } from "@/services/logger"
+import type { ApiTokenId } from "@/domain/api-tokens"
 import { AccountsRepository } from "@/services/mongoose/accounts"
+import { ApiTokensRepository } from "@/services/mongoose/api-tokens"
 import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
 import { metrics } from "@/services/metrics"
 import { createRateLimiter } from "@/services/rate-limit"
 import { createRevocationSet, setRevocationSet } from "@/services/revocation"
+import { startApiTokens } from "./api-tokens"
 import { devRoutes } from "./dev/routes"
 import { devLightningRoutes } from "./dev/lightning-routes"
 import { startWalletServices } from "./wallet-services"
@@ -37,7 +40,8 @@ const main = async () => {
   const revocations = await createRevocationSet(config.redis)
   setRevocationSet(revocations)
 
-  const extraRoutes = []
+  const apiTokens = startApiTokens(config, logger)
+  const extraRoutes = [apiTokens.routes]
   if (config.devMode) {
     const issuer = await createDevSessionIssuer({ dataDir: config.dataDir, issuer: config.session.issuer })
     extraRoutes.push(devRoutes({ issuer, logger }))
@@ -68,7 +72,11 @@ const main = async () => {
     revocations,
     cacheTtlMs: config.apiTokens.cacheTtlSeconds * 1000,
   })
-  const usage = createUsageRecorder(async () => undefined)
+  const apiTokenStore = ApiTokensRepository()
+  const usage = createUsageRecorder(async (entries) => {
+    const r = await apiTokenStore.recordLastUsed(entries as Array<{ tokenId: ApiTokenId; at: Date }>)
+    if (r instanceof Error) throw r
+  })
   const rateLimiter = await createRateLimiter(config.redis)
 
   const server = await createApiServer({
@@ -104,6 +112,7 @@ const main = async () => {
     if (stopping) return
     stopping = true
     logger.info({ signal }, "shutting down")
+    apiTokens.stop()
     await server.stop()
     await wallet.stop()
     await disconnectMongo()

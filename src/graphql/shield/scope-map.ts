@@ -16,8 +16,12 @@ export const scopeMap = {
     realtimePrice: "public",
     me: "read",
     lnInvoicePaymentStatus: "read",
+    apiTokens: "session-only",
   },
   Mutation: {
+    apiTokenCreate: "session-only",
+    apiTokenRevoke: "session-only",
+    apiTokenRotate: "session-only",
     lnInvoiceCreate: "receive",
     lnUsdInvoiceCreate: "receive",
     lnNoAmountInvoiceCreate: "receive",

@@ -9,6 +9,9 @@ import { lnNoAmountInvoiceCreateMutation } from "./ln-no-amount-invoice-create"
 import { lnNoAmountInvoicePaymentSendMutation } from "./ln-no-amount-invoice-payment-send"
 import { lnNoAmountUsdInvoicePaymentSendMutation } from "./ln-no-amount-usd-invoice-payment-send"
 import { lnUsdInvoiceCreateMutation } from "./ln-usd-invoice-create"
+import { apiTokenCreateMutation } from "./api-token-create"
+import { apiTokenRevokeMutation } from "./api-token-revoke"
+import { apiTokenRotateMutation } from "./api-token-rotate"
 
 type Field = GraphQLFieldConfig<unknown, GraphQLContext>
 const field = <A>(f: GraphQLFieldConfig<unknown, GraphQLContext, A>) => f as unknown as Field
@@ -22,4 +25,7 @@ export const mutationFields: GraphQLFieldConfigMap<unknown, GraphQLContext> = {
   lnNoAmountInvoicePaymentSend: field(lnNoAmountInvoicePaymentSendMutation),
   lnNoAmountUsdInvoicePaymentSend: field(lnNoAmountUsdInvoicePaymentSendMutation),
   lnUsdInvoiceCreate: field(lnUsdInvoiceCreateMutation),
+  apiTokenCreate: field(apiTokenCreateMutation),
+  apiTokenRevoke: field(apiTokenRevokeMutation),
+  apiTokenRotate: field(apiTokenRotateMutation),
 }
