@@ -68,6 +68,7 @@ describe("scope enforcement over the whole scope map", () => {
       Memo: "sample",
       SatAmount: 1,
       CentAmount: 1,
+      FractionalCentAmount: 1,
       SafeInt: 1,
       Minutes: 5,
       Username: "sample",
