@@ -129,7 +129,8 @@ export const startStack = async (o: StackOptions): Promise<RunningStack> => {
     })
     processes.push(api)
     await waitFor("API", httpOk(`${apiUrl}/readyz`), {
-      timeoutMs: 60_000,
+      // tsx compiles the API on start: slow on a busy 2-core machine.
+      timeoutMs: 120_000,
       abortIf: () => (api.isRunning() ? undefined : `exited early, see ${api.logFile}`),
     })
 
