@@ -56,6 +56,9 @@ const EnvSchema = z
     RATE_LIMIT_API_TOKEN_PER_MINUTE: positiveInt.default(300),
     RATE_LIMIT_SESSION_PER_MINUTE: positiveInt.default(1200),
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: positiveInt.default(600),
+    /** 0 turns the server's job off (then run `npm run admin -- cleanup|reconcile` from cron). */
+    API_TOKEN_CLEANUP_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
+    API_TOKEN_RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(900),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && env.FLASH_DEV_MODE) {
@@ -133,6 +136,8 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
       maxActivePerAccount: e.API_TOKEN_MAX_ACTIVE_PER_ACCOUNT,
       maxExpiresInSeconds: e.API_TOKEN_MAX_EXPIRES_IN_SECONDS,
       cacheTtlSeconds: e.API_TOKEN_CACHE_TTL_SECONDS,
+      cleanupIntervalSeconds: e.API_TOKEN_CLEANUP_INTERVAL_SECONDS,
+      reconcileIntervalSeconds: e.API_TOKEN_RECONCILE_INTERVAL_SECONDS,
     },
     rateLimits: {
       apiTokenPerMinute: e.RATE_LIMIT_API_TOKEN_PER_MINUTE,

@@ -4,12 +4,13 @@
 // compiler keep it complete); this file only merges them. An error without an
 // entry is logged and reaches the client as INTERNAL_ERROR, never with its text.
 import type { Logger } from "@/services/logger"
+import { apiTokensErrorTable } from "./errors/api-tokens"
 import { sharedErrorTable } from "./errors/shared"
 
 export type ErrorMapping = { code: string; message: string | ((e: Error) => string) }
 export type ErrorTable = Record<string, ErrorMapping>
 
-const tables: ErrorTable[] = [sharedErrorTable]
+const tables: ErrorTable[] = [sharedErrorTable, apiTokensErrorTable]
 const byName: ErrorTable = Object.assign({}, ...tables)
 
 export type ClientError = { code: string; message: string; path?: string[] }

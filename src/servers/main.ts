@@ -14,6 +14,7 @@ import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
 import { metrics } from "@/services/metrics"
 import { createRateLimiter } from "@/services/rate-limit"
 import { createRevocationSet, setRevocationSet } from "@/services/revocation"
+import { startApiTokens } from "./api-tokens"
 import { devRoutes } from "./dev/routes"
 import { createApiServer } from "./graphql-main-server"
 
@@ -34,7 +35,8 @@ const main = async () => {
   const revocations = await createRevocationSet(config.redis)
   setRevocationSet(revocations)
 
-  const extraRoutes = []
+  const apiTokens = startApiTokens(config, logger)
+  const extraRoutes = [apiTokens.routes]
   if (config.devMode) {
     const issuer = await createDevSessionIssuer({ dataDir: config.dataDir, issuer: config.session.issuer })
     extraRoutes.push(devRoutes({ issuer, logger }))
@@ -100,6 +102,7 @@ const main = async () => {
     if (stopping) return
     stopping = true
     logger.info({ signal }, "shutting down")
+    apiTokens.stop()
     await server.stop()
     await disconnectMongo()
     process.exit(0)

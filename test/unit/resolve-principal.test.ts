@@ -27,6 +27,7 @@ const token = (over: Partial<ApiToken> = {}): ApiToken => ({
   ipAllowlist: undefined,
   rateLimitPerMinute: undefined,
   dailySendLimit: undefined,
+  authMethod: "client_secret_basic",
   ...over,
 })
 

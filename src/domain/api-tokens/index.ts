@@ -2,7 +2,7 @@
 // with limited scopes. Pure types and rules; no I/O.
 import type { AccountId, WalletId } from "../accounts"
 import { Branded } from "../shared/brand"
-import { DomainError, ValidationError } from "../shared/errors"
+import { ApiTokenError, ApiTokenNotFoundError, ApiTokenValidationError } from "./base"
 
 export type ApiTokenId = Branded<string, "ApiTokenId">
 /** The Hydra OAuth2 client id of a token (a token has more than one during a rotation's grace period). */
@@ -14,6 +14,13 @@ export type ApiTokenScope = (typeof API_TOKEN_SCOPES)[number]
 /** Stored status. EXPIRED is derived from `expiresAt`, never stored. */
 export type ApiTokenStoredStatus = "PENDING" | "ACTIVE" | "REVOKED"
 export type ApiTokenStatus = "ACTIVE" | "EXPIRED" | "REVOKED"
+
+/**
+ * How the machine sends its secret to the token endpoint. Hydra v2.3.0 fixes the
+ * method per client, so the merchant picks it at creation (default: HTTP Basic).
+ */
+export const API_TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post"] as const
+export type ApiTokenAuthMethod = (typeof API_TOKEN_AUTH_METHODS)[number]
 
 export type ApiToken = {
   id: ApiTokenId
@@ -29,6 +36,7 @@ export type ApiToken = {
   ipAllowlist: string[] | undefined
   rateLimitPerMinute: number | undefined
   dailySendLimit: number | undefined
+  authMethod: ApiTokenAuthMethod
 }
 
 /** One Hydra client bound to a token; `notAfter` is set on the old client during a rotation's grace period. */
@@ -53,6 +61,8 @@ export const impliedScopes = (scopes: readonly ApiTokenScope[]): Set<ApiTokenSco
   return s
 }
 
-export class ApiTokenError extends DomainError {}
-export class ApiTokenNotFoundError extends ApiTokenError {}
-export class ApiTokenValidationError extends ValidationError {}
+export { ApiTokenError, ApiTokenNotFoundError, ApiTokenValidationError }
+export * from "./errors"
+export * from "./validation"
+export * from "./credentials"
+export * from "./connection-string"

@@ -12,7 +12,12 @@ export type FieldAccess = "public" | "read" | "receive" | "write" | "session-onl
 export const scopeMap = {
   Query: {
     globals: "public",
+    apiTokens: "session-only",
   },
-  Mutation: {},
+  Mutation: {
+    apiTokenCreate: "session-only",
+    apiTokenRevoke: "session-only",
+    apiTokenRotate: "session-only",
+  },
   Subscription: {},
 } satisfies Record<"Query" | "Mutation" | "Subscription", Record<string, FieldAccess>>

@@ -1,0 +1,49 @@
+// Cleanup job (server interval and `npm run admin -- cleanup`): deletes the Hydra
+// clients of expired tokens (and frees their name and slot), and the old clients
+// of rotations whose grace period ended. The token hook already refuses both;
+// this keeps Hydra small and the credentials truly dead.
+import { apiTokensDeps, ApiTokensDeps } from "./deps"
+
+export type CleanupReport = { expiredTokensCleaned: number; rotatedClientsDeleted: number; failures: number }
+
+export const cleanupApiTokens = async (deps: ApiTokensDeps = apiTokensDeps(), now = new Date()): Promise<CleanupReport | Error> => {
+  const report: CleanupReport = { expiredTokensCleaned: 0, rotatedClientsDeleted: 0, failures: 0 }
+
+  const expired = await deps.repo.listExpiredUncleaned(now)
+  if (expired instanceof Error) return expired
+  for (const t of expired) {
+    const clients = await deps.repo.listClients(t.id)
+    if (clients instanceof Error) return clients
+    let ok = true
+    for (const c of clients.filter((c) => !c.removedAt)) {
+      const r = await deps.hydra.deleteClient(c.clientId)
+      if (r instanceof Error) {
+        ok = false
+        continue
+      }
+      await deps.repo.markClientRemoved(c.clientId, new Date())
+    }
+    if (!ok) {
+      report.failures++
+      continue
+    }
+    const m = await deps.repo.markCleaned(t.id, new Date())
+    if (m instanceof Error) return m
+    report.expiredTokensCleaned++
+  }
+
+  const rotated = await deps.repo.listClientsPastNotAfter(now)
+  if (rotated instanceof Error) return rotated
+  for (const c of rotated) {
+    const r = await deps.hydra.deleteClient(c.clientId)
+    if (r instanceof Error) {
+      report.failures++
+      continue
+    }
+    await deps.repo.markClientRemoved(c.clientId, new Date())
+    report.rotatedClientsDeleted++
+  }
+  if (report.expiredTokensCleaned + report.rotatedClientsDeleted + report.failures > 0)
+    deps.logger?.info(report, "api token cleanup")
+  return report
+}

@@ -1,0 +1,107 @@
+// apiTokenCreate: validate → claim a slot → PENDING record → client document →
+// Hydra client → ACTIVE. Any failure undoes what was done at once; what a crash
+// leaves behind (a PENDING record) is repaired by reconcileApiTokens.
+import { randomUUID } from "node:crypto"
+import type { WalletId } from "@/domain/accounts"
+import {
+  ApiToken,
+  ApiTokenAuthMethod,
+  ApiTokenId,
+  ApiTokenWalletNotInAccountError,
+  checkedToApiTokenName,
+  checkedToApiTokenScopes,
+  checkedToDailySendLimit,
+  checkedToExpiresIn,
+  checkedToIpAllowlist,
+  checkedToRateLimitPerMinute,
+} from "@/domain/api-tokens"
+import { apiTokensDeps, ApiTokensDeps, ManagementCaller } from "./deps"
+import { ApiTokenCreated, issueCredentials, presentCreated } from "./issue-credentials"
+import { requireUserSession } from "./require-user-session"
+
+export type CreateApiTokenArgs = {
+  caller: ManagementCaller
+  name: string
+  scopes: readonly unknown[]
+  /** Seconds; omitted → the policy maximum (no token lives forever). */
+  expiresIn?: number | null
+  walletIds?: readonly string[] | null
+  ipAllowlist?: readonly string[] | null
+  rateLimitPerMinute?: number | null
+  dailySendLimit?: number | null
+  authMethod?: ApiTokenAuthMethod | null
+}
+
+export const createApiToken = async (
+  args: CreateApiTokenArgs,
+  deps: ApiTokensDeps = apiTokensDeps(),
+): Promise<ApiTokenCreated | Error> => {
+  const account = requireUserSession(args.caller)
+  if (account instanceof Error) return account
+
+  const name = checkedToApiTokenName(args.name)
+  if (name instanceof Error) return name
+  const scopes = checkedToApiTokenScopes(args.scopes)
+  if (scopes instanceof Error) return scopes
+  const expiresIn = checkedToExpiresIn(args.expiresIn ?? deps.policy.maxExpiresInSeconds, deps.policy.maxExpiresInSeconds)
+  if (expiresIn instanceof Error) return expiresIn
+  const ipAllowlist = args.ipAllowlist ? checkedToIpAllowlist(args.ipAllowlist) : undefined
+  if (ipAllowlist instanceof Error) return ipAllowlist
+  const rateLimitPerMinute = args.rateLimitPerMinute != null ? checkedToRateLimitPerMinute(args.rateLimitPerMinute) : undefined
+  if (rateLimitPerMinute instanceof Error) return rateLimitPerMinute
+  const dailySendLimit = args.dailySendLimit != null ? checkedToDailySendLimit(args.dailySendLimit, scopes) : undefined
+  if (dailySendLimit instanceof Error) return dailySendLimit
+
+  let walletIds: WalletId[] | undefined
+  if (args.walletIds) {
+    const wallets = await deps.accounts.listWallets(account.id)
+    if (wallets instanceof Error) return wallets
+    const own = new Set<string>(wallets.map((w) => w.id))
+    // Someone else's wallet and a wallet that does not exist look the same.
+    const foreign = args.walletIds.find((w) => !own.has(w))
+    if (foreign !== undefined) return new ApiTokenWalletNotInAccountError("a wallet id is not a wallet of this account")
+    walletIds = [...new Set(args.walletIds)] as WalletId[]
+  }
+
+  const now = new Date()
+  const token: ApiToken = {
+    id: randomUUID() as ApiTokenId,
+    accountId: account.id,
+    name,
+    scopes,
+    storedStatus: "PENDING",
+    authMethod: args.authMethod ?? "client_secret_basic",
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + expiresIn * 1000),
+    revokedAt: undefined,
+    lastUsedAt: undefined,
+    walletIds,
+    ipAllowlist,
+    rateLimitPerMinute,
+    dailySendLimit,
+  }
+
+  const slot = await deps.repo.claimSlot(account.id, token.id, deps.policy.maxActivePerAccount)
+  if (slot instanceof Error) return slot
+  const pending = await deps.repo.insertPending(token, slot)
+  if (pending instanceof Error) {
+    await deps.repo.releaseSlot(token.id)
+    return pending
+  }
+
+  const creds = await issueCredentials(token, deps)
+  if (creds instanceof Error) {
+    await deps.repo.deletePending(token.id)
+    return creds
+  }
+
+  const active = await deps.repo.markActive(token.id)
+  if (active instanceof Error) {
+    // The Hydra client exists but the record cannot say so: remove the client.
+    await deps.hydra.deleteClient(creds.clientId)
+    await deps.repo.deletePending(token.id)
+    return active
+  }
+  deps.logger?.info({ tokenId: token.id, accountId: account.id, clientId: creds.clientId, scopes }, "api token created")
+  return presentCreated({ ...token, storedStatus: "ACTIVE" }, creds, deps)
+}

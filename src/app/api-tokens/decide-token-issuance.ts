@@ -1,0 +1,36 @@
+// The token hook's decision, called by Hydra at every issuance: may this client
+// get an access token, and with which claims? Refused: unknown or PENDING client,
+// revoked or expired token, locked account, a rotated-out client whose grace
+// ended, or granted scopes beyond the token's (defence in depth).
+import { apiTokenStatus } from "@/domain/api-tokens"
+import { resolveApiTokenByClientId } from "./resolve-by-client-id"
+
+export type IssuanceRefusal =
+  | "UNKNOWN_CLIENT"
+  | "TOKEN_REVOKED"
+  | "TOKEN_EXPIRED"
+  | "ACCOUNT_LOCKED"
+  | "CLIENT_ROTATED_OUT"
+  | "SCOPE_NOT_GRANTED"
+
+export type IssuanceDecision =
+  | { allow: true; claims: { account_id: string; token_id: string } }
+  | { allow: false; reason: IssuanceRefusal }
+  | Error
+
+export const decideTokenIssuance = async (
+  clientId: string,
+  grantedScopes: readonly string[] = [],
+  now = new Date(),
+): Promise<IssuanceDecision> => {
+  const r = await resolveApiTokenByClientId(clientId)
+  if (r instanceof Error) return r.name === "ApiTokenNotFoundError" ? { allow: false, reason: "UNKNOWN_CLIENT" } : r
+  const status = apiTokenStatus(r.token, now)
+  if (status === "REVOKED") return { allow: false, reason: "TOKEN_REVOKED" }
+  if (status === "EXPIRED") return { allow: false, reason: "TOKEN_EXPIRED" }
+  if (r.account.status !== "ACTIVE") return { allow: false, reason: "ACCOUNT_LOCKED" }
+  if (r.client.notAfter && r.client.notAfter.getTime() <= now.getTime()) return { allow: false, reason: "CLIENT_ROTATED_OUT" }
+  const own = new Set<string>(r.token.scopes)
+  if (grantedScopes.some((s) => !own.has(s))) return { allow: false, reason: "SCOPE_NOT_GRANTED" }
+  return { allow: true, claims: { account_id: r.account.id, token_id: r.token.id } }
+}

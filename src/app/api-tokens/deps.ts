@@ -1,0 +1,51 @@
+// What the API-token use cases need from the outside world. The server (and the
+// admin CLI) installs real adapters once with `setApiTokensDeps`; tests may pass
+// their own as the last argument of any use case.
+import type { Account } from "@/domain/accounts"
+import type { HydraAdminPort } from "@/services/hydra"
+import type { Logger } from "@/services/logger"
+import { AccountsRepository } from "@/services/mongoose/accounts"
+import { ApiTokensRepository, ApiTokensRepositoryType } from "@/services/mongoose/api-tokens"
+import { revocationSet, RevocationSet } from "@/services/revocation"
+
+export type ApiTokensPolicy = {
+  /** Hydra's public token endpoint, shown to the merchant. */
+  tokenEndpoint: string
+  /** The GraphQL URL machines call (the connection string's `server`). */
+  graphqlUrl: string
+  accessTokenLifespanSeconds: number
+  maxActivePerAccount: number
+  maxExpiresInSeconds: number
+}
+
+export type ApiTokensDeps = {
+  repo: ApiTokensRepositoryType
+  accounts: Pick<ReturnType<typeof AccountsRepository>, "findAccountById" | "listWallets">
+  hydra: HydraAdminPort
+  policy: ApiTokensPolicy
+  revocation: () => RevocationSet
+  logger?: Logger
+}
+
+let current: ApiTokensDeps | undefined
+
+export const setApiTokensDeps = (d: Omit<ApiTokensDeps, "repo" | "accounts" | "revocation"> & Partial<ApiTokensDeps>) => {
+  current = {
+    repo: ApiTokensRepository(),
+    accounts: AccountsRepository(),
+    revocation: revocationSet,
+    ...d,
+  }
+  return current
+}
+
+export const apiTokensDeps = (): ApiTokensDeps => {
+  if (!current) throw new Error("API-token use cases are not configured: call setApiTokensDeps() at start")
+  return current
+}
+
+/**
+ * Who is calling a management operation. Only a user session may create, list,
+ * revoke or rotate tokens; the GraphQL shield says the same (defence in depth).
+ */
+export type ManagementCaller = { kind: "anonymous" } | { kind: "user"; domainAccount: Account } | { kind: "apiToken" }

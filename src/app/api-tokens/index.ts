@@ -1,0 +1,12 @@
+// API-token use cases (see each file). Everything returns `T | Error` values.
+export * from "./deps"
+export * from "./create-api-token"
+export * from "./list-api-tokens"
+export * from "./revoke-api-token"
+export * from "./rotate-api-token"
+export * from "./resolve-by-client-id"
+export * from "./decide-token-issuance"
+export * from "./cleanup"
+export * from "./reconcile"
+export { API_TOKEN_SECRET_WARNING } from "./issue-credentials"
+export type { ApiTokenCreated } from "./issue-credentials"

@@ -1,0 +1,50 @@
+// apiTokenRevoke: Mongo REVOKED first (the source of truth: the token hook and
+// the auth middleware refuse from then on), publish to the revocation set (every
+// replica drops it within a second), then delete the Hydra clients and their
+// tokens. Idempotent. If Hydra is down the revocation still stands; the next
+// reconciliation deletes the clients.
+import type { AccountId } from "@/domain/accounts"
+import { ApiToken, ApiTokenNotFoundError, checkedToApiTokenId } from "@/domain/api-tokens"
+import { apiTokensDeps, ApiTokensDeps, ManagementCaller } from "./deps"
+import { requireUserSession } from "./require-user-session"
+
+export const revokeApiToken = async (
+  args: { caller: ManagementCaller; id: string },
+  deps: ApiTokensDeps = apiTokensDeps(),
+): Promise<(ApiToken & { clientId: string }) | Error> => {
+  const account = requireUserSession(args.caller)
+  if (account instanceof Error) return account
+  return revokeApiTokenById(args.id, deps, account.id)
+}
+
+/** `ofAccount` omitted: an operator revoking from the admin CLI. */
+export const revokeApiTokenById = async (
+  rawId: string,
+  deps: ApiTokensDeps = apiTokensDeps(),
+  ofAccount?: AccountId,
+): Promise<(ApiToken & { clientId: string }) | Error> => {
+  const id = checkedToApiTokenId(rawId)
+  if (id instanceof Error) return new ApiTokenNotFoundError()
+  const existing = await deps.repo.findById(id)
+  if (existing instanceof Error) return existing
+  // Someone else's token is "not found", never "forbidden".
+  if ((ofAccount && existing.accountId !== ofAccount) || existing.storedStatus === "PENDING") return new ApiTokenNotFoundError()
+
+  const revoked = await deps.repo.markRevoked(id, new Date())
+  if (revoked instanceof Error) return revoked
+  await deps.revocation().publish(id)
+
+  const clients = await deps.repo.listClients(id)
+  if (clients instanceof Error) return clients
+  for (const c of clients) {
+    if (c.removedAt) continue
+    const r = await deps.hydra.deleteClient(c.clientId)
+    if (r instanceof Error) {
+      deps.logger?.warn({ tokenId: id, clientId: c.clientId, err: r.message }, "revoked, but the Hydra client is not deleted yet (reconcile will)")
+      continue
+    }
+    await deps.repo.markClientRemoved(c.clientId, new Date())
+  }
+  deps.logger?.info({ tokenId: id, accountId: revoked.accountId }, "api token revoked")
+  return { ...revoked, clientId: clients[clients.length - 1]?.clientId ?? "" }
+}

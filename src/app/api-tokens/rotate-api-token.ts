@@ -1,0 +1,57 @@
+// apiTokenRotate: new credentials for the same token record. Hydra v2.3.0 has one
+// secret per client and cannot expire it, so the overlap is a second Hydra client
+// bound to the same record: with a grace period the old clients get `notAfter`
+// (the token hook refuses them from then on; cleanup deletes them); without one
+// they are deleted at once. The token itself stays ACTIVE (never revoked here).
+import {
+  apiTokenStatus,
+  ApiTokenNotActiveError,
+  ApiTokenNotFoundError,
+  checkedToApiTokenId,
+  checkedToGracePeriodSeconds,
+} from "@/domain/api-tokens"
+import { apiTokensDeps, ApiTokensDeps, ManagementCaller } from "./deps"
+import { ApiTokenCreated, issueCredentials, presentCreated } from "./issue-credentials"
+import { requireUserSession } from "./require-user-session"
+
+export const rotateApiToken = async (
+  args: { caller: ManagementCaller; id: string; gracePeriodSeconds?: number | null },
+  deps: ApiTokensDeps = apiTokensDeps(),
+): Promise<ApiTokenCreated | Error> => {
+  const account = requireUserSession(args.caller)
+  if (account instanceof Error) return account
+  const grace = checkedToGracePeriodSeconds(args.gracePeriodSeconds ?? 0)
+  if (grace instanceof Error) return grace
+  const id = checkedToApiTokenId(args.id)
+  if (id instanceof Error) return new ApiTokenNotFoundError()
+
+  const token = await deps.repo.findById(id)
+  if (token instanceof Error) return token
+  if (token.accountId !== account.id || token.storedStatus === "PENDING") return new ApiTokenNotFoundError()
+  if (apiTokenStatus(token) !== "ACTIVE") return new ApiTokenNotActiveError("only an active token can be rotated")
+
+  const before = await deps.repo.listClients(id)
+  if (before instanceof Error) return before
+  const creds = await issueCredentials(token, deps)
+  if (creds instanceof Error) return creds
+
+  const now = new Date()
+  for (const c of before) {
+    if (c.removedAt) continue
+    if (grace > 0) {
+      const notAfter = new Date(now.getTime() + grace * 1000)
+      // A client already on a shorter grace keeps it.
+      if (!c.notAfter || c.notAfter > notAfter) await deps.repo.setClientNotAfter(c.clientId, notAfter)
+      continue
+    }
+    await deps.repo.setClientNotAfter(c.clientId, now)
+    const r = await deps.hydra.deleteClient(c.clientId)
+    if (r instanceof Error) {
+      deps.logger?.warn({ tokenId: id, clientId: c.clientId, err: r.message }, "old client refused by the hook, deletion left to cleanup")
+      continue
+    }
+    await deps.repo.markClientRemoved(c.clientId, new Date())
+  }
+  deps.logger?.info({ tokenId: id, clientId: creds.clientId, gracePeriodSeconds: grace }, "api token rotated")
+  return presentCreated(token, creds, deps)
+}

@@ -1,0 +1,124 @@
+// The API-token types of the public schema. No field ever carries secret
+// material except `ApiTokenCreated.clientSecret` / `connectionString`, returned
+// once by apiTokenCreate and apiTokenRotate.
+import {
+  GraphQLEnumType,
+  GraphQLInputObjectType,
+  GraphQLInt,
+  GraphQLList,
+  GraphQLNonNull,
+  GraphQLObjectType,
+  GraphQLString,
+  GraphQLID,
+  GraphQLNullableType,
+} from "graphql"
+import { apiTokenStatus, ApiToken } from "@/domain/api-tokens"
+import type { ApiTokenCreated as ApiTokenCreatedSource } from "@/app/api-tokens"
+import { ErrorsField } from "../error"
+import { ApiTokenScopeScalar } from "../scalar/api-token-scope"
+import { TimestampScalar } from "../scalar/timestamp"
+import { WalletIdScalar } from "../scalar/wallet-id"
+
+const nn = <T extends GraphQLNullableType>(t: T) => new GraphQLNonNull(t)
+const list = <T extends GraphQLNullableType>(t: T) => new GraphQLList(new GraphQLNonNull(t))
+
+export const ApiTokenStatusEnum = new GraphQLEnumType({
+  name: "ApiTokenStatus",
+  values: { ACTIVE: {}, EXPIRED: {}, REVOKED: {} },
+})
+
+export const ApiTokenAuthMethodEnum = new GraphQLEnumType({
+  name: "ApiTokenAuthMethod",
+  description:
+    "How the machine sends the secret to the token endpoint (fixed per token by the OAuth2 server): HTTP Basic (default) or form fields",
+  values: {
+    CLIENT_SECRET_BASIC: { value: "client_secret_basic" },
+    CLIENT_SECRET_POST: { value: "client_secret_post" },
+  },
+})
+
+export type ApiTokenSource = ApiToken & { clientId: string }
+
+export const ApiTokenObject = new GraphQLObjectType<ApiTokenSource>({
+  name: "ApiToken",
+  fields: () => ({
+    id: { type: nn(GraphQLID) },
+    name: { type: nn(GraphQLString) },
+    clientId: { type: nn(GraphQLString), description: "The OAuth2 client id of the current credentials" },
+    scopes: { type: nn(list(ApiTokenScopeScalar)) },
+    status: { type: nn(ApiTokenStatusEnum), resolve: (t) => apiTokenStatus(t) },
+    authMethod: { type: nn(ApiTokenAuthMethodEnum) },
+    createdAt: { type: nn(TimestampScalar) },
+    expiresAt: { type: TimestampScalar },
+    revokedAt: { type: TimestampScalar },
+    lastUsedAt: { type: TimestampScalar },
+    walletIds: { type: list(WalletIdScalar) },
+    ipAllowlist: { type: list(GraphQLString) },
+    rateLimitPerMinute: { type: GraphQLInt },
+    dailySendLimit: { type: GraphQLInt, description: "Amount per rolling 24 h, in the wallet's unit" },
+  }),
+})
+
+export const ApiTokenCreatedObject = new GraphQLObjectType<ApiTokenCreatedSource>({
+  name: "ApiTokenCreated",
+  description: "New credentials. The client secret is shown only here, once.",
+  fields: () => ({
+    id: { type: nn(GraphQLID), resolve: (c) => c.token.id },
+    name: { type: nn(GraphQLString), resolve: (c) => c.token.name },
+    clientId: { type: nn(GraphQLString) },
+    clientSecret: { type: nn(GraphQLString) },
+    scopes: { type: nn(list(ApiTokenScopeScalar)), resolve: (c) => c.token.scopes },
+    expiresAt: { type: TimestampScalar, resolve: (c) => c.token.expiresAt },
+    authMethod: { type: nn(ApiTokenAuthMethodEnum), resolve: (c) => c.token.authMethod },
+    tokenEndpoint: { type: nn(GraphQLString) },
+    warning: { type: nn(GraphQLString) },
+    connectionString: {
+      type: nn(GraphQLString),
+      description:
+        "For the BTCPay Server Flash plugin: type=flash;server=<GraphQL URL>;token-url=<token URL>;client-id=<id>;client-secret=<secret>",
+    },
+  }),
+})
+
+export const ApiTokenCreateInput = new GraphQLInputObjectType({
+  name: "ApiTokenCreateInput",
+  fields: () => ({
+    name: { type: nn(GraphQLString), description: "1–50 characters, unique among the account's active tokens" },
+    scopes: { type: nn(list(ApiTokenScopeScalar)) },
+    expiresIn: { type: GraphQLInt, description: "Seconds, from 3600 to the policy maximum (default: the maximum)" },
+    walletIds: { type: list(WalletIdScalar), description: "Limit the token to these wallets of the account" },
+    ipAllowlist: { type: list(GraphQLString), description: "IP addresses or CIDR blocks the token may be used from" },
+    rateLimitPerMinute: { type: GraphQLInt },
+    dailySendLimit: { type: GraphQLInt, description: "write tokens only: amount per rolling 24 h, in the wallet's unit" },
+    authMethod: { type: ApiTokenAuthMethodEnum, description: "Default CLIENT_SECRET_BASIC" },
+  }),
+})
+
+export const ApiTokenRevokeInput = new GraphQLInputObjectType({
+  name: "ApiTokenRevokeInput",
+  fields: () => ({ id: { type: nn(GraphQLID) } }),
+})
+
+export const ApiTokenRotateInput = new GraphQLInputObjectType({
+  name: "ApiTokenRotateInput",
+  fields: () => ({
+    id: { type: nn(GraphQLID) },
+    gracePeriodSeconds: {
+      type: GraphQLInt,
+      description: "How long the old credentials keep working (0, the default: they stop at once; at most 7 days)",
+    },
+  }),
+})
+
+export const ApiTokenCreatePayload = new GraphQLObjectType({
+  name: "ApiTokenCreatePayload",
+  fields: () => ({ errors: ErrorsField, apiToken: { type: ApiTokenCreatedObject } }),
+})
+export const ApiTokenRotatePayload = new GraphQLObjectType({
+  name: "ApiTokenRotatePayload",
+  fields: () => ({ errors: ErrorsField, apiToken: { type: ApiTokenCreatedObject } }),
+})
+export const ApiTokenRevokePayload = new GraphQLObjectType({
+  name: "ApiTokenRevokePayload",
+  fields: () => ({ errors: ErrorsField, apiToken: { type: ApiTokenObject } }),
+})

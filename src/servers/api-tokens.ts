@@ -1,0 +1,47 @@
+// Wires the API-token lifecycle into a process: the use cases' adapters, the
+// Hydra token hook route, and the cleanup / reconcile jobs on an interval.
+import { cleanupApiTokens, reconcileApiTokens, setApiTokensDeps } from "@/app/api-tokens"
+import type { Config } from "@/config"
+import { HydraAdmin } from "@/services/hydra"
+import type { Logger } from "@/services/logger"
+import { tokenHookRoutes } from "./hooks/hydra-token-hook"
+
+export const configureApiTokens = (config: Config, logger: Logger) =>
+  setApiTokensDeps({
+    hydra: HydraAdmin({ adminUrl: config.hydra.adminUrl }),
+    policy: {
+      tokenEndpoint: config.hydra.tokenEndpoint,
+      graphqlUrl: `${config.api.publicUrl}/graphql`,
+      accessTokenLifespanSeconds: config.apiTokens.accessTokenLifespanSeconds,
+      maxActivePerAccount: config.apiTokens.maxActivePerAccount,
+      maxExpiresInSeconds: config.apiTokens.maxExpiresInSeconds,
+    },
+    logger,
+  })
+
+export const startApiTokens = (config: Config, logger: Logger) => {
+  configureApiTokens(config, logger)
+  const timers: NodeJS.Timeout[] = []
+  const every = (seconds: number, name: string, job: () => Promise<unknown>) => {
+    if (seconds <= 0) return
+    let running = false
+    const t = setInterval(() => {
+      if (running) return
+      running = true
+      job()
+        .then((r) => {
+          if (r instanceof Error) logger.warn({ job: name, err: r.message }, "api token job failed")
+        })
+        .catch((e: unknown) => logger.error({ job: name, err: e instanceof Error ? e.message : String(e) }, "api token job crashed"))
+        .finally(() => (running = false))
+    }, seconds * 1000)
+    t.unref()
+    timers.push(t)
+  }
+  every(config.apiTokens.cleanupIntervalSeconds, "cleanup", () => cleanupApiTokens())
+  every(config.apiTokens.reconcileIntervalSeconds, "reconcile", () => reconcileApiTokens())
+  return {
+    routes: tokenHookRoutes({ secret: config.hydra.tokenHookSecret, logger }),
+    stop: () => timers.forEach(clearInterval),
+  }
+}

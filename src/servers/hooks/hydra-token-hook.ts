@@ -1,0 +1,59 @@
+// POST /hooks/hydra/token — Hydra calls it at every issuance (oauth2.token_hook).
+//   401 {code: HOOK_UNAUTHENTICATED}  the shared-secret header is missing or wrong (constant-time check)
+//   400 {code: HOOK_BAD_REQUEST}      the body is not what Hydra sends
+//   403 {code: <refusal reason>}      Hydra refuses issuance (access_denied)
+//   503 {code: STORE_UNAVAILABLE}     the token store is down: Hydra refuses too (fail closed)
+//   200 {session: {access_token: {account_id, token_id}}}  the claims Hydra adds to the JWT
+import { createHash, timingSafeEqual } from "node:crypto"
+import express, { Router } from "express"
+import { z } from "zod"
+import { decideTokenIssuance } from "@/app/api-tokens/decide-token-issuance"
+import type { Logger } from "@/services/logger"
+
+export const TOKEN_HOOK_PATH = "/hooks/hydra/token"
+export const TOKEN_HOOK_SECRET_HEADER = "x-flash-token-hook-secret"
+
+const HookBody = z.object({
+  session: z.unknown().optional(),
+  request: z.object({
+    client_id: z.string().min(1).max(200),
+    granted_scopes: z.array(z.string()).nullish(),
+    requested_scopes: z.array(z.string()).nullish(),
+    grant_types: z.array(z.string()).nullish(),
+  }),
+})
+
+const digest = (s: string) => createHash("sha256").update(s).digest()
+
+export const tokenHookRoutes = (deps: { secret: string; logger: Logger }): Router => {
+  const expected = digest(deps.secret)
+  const router = Router()
+  router.post(TOKEN_HOOK_PATH, express.json({ limit: "64kb" }), async (req, res) => {
+    const given = req.get(TOKEN_HOOK_SECRET_HEADER)
+    // Hash both sides so the comparison is constant-time whatever the lengths.
+    if (typeof given !== "string" || !timingSafeEqual(digest(given), expected)) {
+      deps.logger.warn({ reason: "HOOK_UNAUTHENTICATED" }, "token hook: bad or missing secret header")
+      res.status(401).json({ error: { code: "HOOK_UNAUTHENTICATED" } })
+      return
+    }
+    const body = HookBody.safeParse(req.body)
+    if (!body.success) {
+      res.status(400).json({ error: { code: "HOOK_BAD_REQUEST" } })
+      return
+    }
+    const { client_id: clientId, granted_scopes: granted } = body.data.request
+    const decision = await decideTokenIssuance(clientId, granted ?? [])
+    if (decision instanceof Error) {
+      deps.logger.error({ clientId, err: decision.message }, "token hook: token store unavailable, refusing")
+      res.status(503).json({ error: { code: "STORE_UNAVAILABLE" } })
+      return
+    }
+    if (!decision.allow) {
+      deps.logger.info({ clientId, reason: decision.reason }, "token hook: issuance refused")
+      res.status(403).json({ error: { code: decision.reason } })
+      return
+    }
+    res.json({ session: { access_token: decision.claims } })
+  })
+  return router
+}

@@ -1,0 +1,323 @@
+// Repository for API tokens, their Hydra clients and the per-account slots:
+// Mongo documents in, domain objects out, Mongo failures as repository errors.
+// See api-tokens-schema.ts for why uniqueness lives in keys we maintain.
+import type { AccountId, WalletId } from "@/domain/accounts"
+import {
+  ApiToken,
+  ApiTokenClient,
+  ApiTokenClientId,
+  ApiTokenId,
+  ApiTokenLimitReachedError,
+  ApiTokenNameTakenError,
+  ApiTokenNotFoundError,
+  apiTokenNameKey,
+} from "@/domain/api-tokens"
+import { RepositoryError, UnknownRepositoryError } from "@/domain/shared/errors"
+import { isDuplicateKeyError } from "./connection"
+import { ApiTokenClientModel, ApiTokenModel, ApiTokenSlotModel } from "./api-tokens-schema"
+
+type Doc = Record<string, unknown>
+const unknown = (e: unknown) => new UnknownRepositoryError(e instanceof Error ? e.message : String(e))
+
+const toToken = (d: Doc): ApiToken => ({
+  id: d._id as ApiTokenId,
+  accountId: d.accountId as AccountId,
+  name: d.name as string,
+  scopes: d.scopes as ApiToken["scopes"],
+  storedStatus: d.storedStatus as ApiToken["storedStatus"],
+  authMethod: (d.authMethod as ApiToken["authMethod"]) ?? "client_secret_basic",
+  createdAt: d.createdAt as Date,
+  expiresAt: (d.expiresAt as Date | null) ?? undefined,
+  revokedAt: (d.revokedAt as Date | null) ?? undefined,
+  lastUsedAt: (d.lastUsedAt as Date | null) ?? undefined,
+  walletIds: (d.walletIds as WalletId[] | null) ?? undefined,
+  ipAllowlist: (d.ipAllowlist as string[] | null) ?? undefined,
+  rateLimitPerMinute: (d.rateLimitPerMinute as number | null) ?? undefined,
+  dailySendLimit: (d.dailySendLimit as number | null) ?? undefined,
+})
+
+const toClient = (d: Doc): ApiTokenClient & { removedAt: Date | undefined } => ({
+  clientId: d._id as ApiTokenClientId,
+  tokenId: d.tokenId as ApiTokenId,
+  accountId: d.accountId as AccountId,
+  createdAt: d.createdAt as Date,
+  notAfter: (d.notAfter as Date | null) ?? undefined,
+  removedAt: (d.removedAt as Date | null) ?? undefined,
+})
+
+export type StoredApiTokenClient = ReturnType<typeof toClient>
+
+/** A slot whose token never appeared is reclaimed only after this long (an insert may be in flight). */
+const ORPHAN_SLOT_AGE_MS = 60_000
+
+export const ApiTokensRepository = () => {
+  const guard = async <T>(f: () => Promise<T>): Promise<T | RepositoryError> => {
+    try {
+      return await f()
+    } catch (e) {
+      return unknown(e)
+    }
+  }
+
+  const isStale = (t: Doc | undefined, slotCreatedAt: Date, now: Date) => {
+    if (!t) return now.getTime() - slotCreatedAt.getTime() > ORPHAN_SLOT_AGE_MS
+    if (t.storedStatus === "REVOKED") return true
+    const exp = t.expiresAt as Date | undefined
+    return Boolean(exp && exp.getTime() <= now.getTime())
+  }
+
+  /**
+   * Takes one of the account's `max` slots for this token (insert under the unique
+   * `_id`, the only operation FerretDB makes atomic). When all are taken, slots of
+   * revoked or expired tokens are released once and the claim is retried.
+   */
+  const claimSlot = (accountId: AccountId, tokenId: ApiTokenId, max: number) =>
+    guard(async (): Promise<string | ApiTokenLimitReachedError> => {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const taken = new Set(
+          (await ApiTokenSlotModel.find({ accountId }, { _id: 1 }).lean<Doc[]>()).map((d) => d._id as string),
+        )
+        for (let n = 0; n < max; n++) {
+          const slotId = `${accountId}:slot${n}`
+          if (taken.has(slotId)) continue
+          try {
+            await ApiTokenSlotModel.create({ _id: slotId, accountId, tokenId, createdAt: new Date() })
+            return slotId
+          } catch (e) {
+            if (!isDuplicateKeyError(e)) throw e
+          }
+        }
+        if (attempt > 0) break
+        // Full: release the slots of tokens that no longer count.
+        const slots = await ApiTokenSlotModel.find({ accountId }).lean<Doc[]>()
+        const tokens = await ApiTokenModel.find({ _id: { $in: slots.map((s) => s.tokenId as string) } }).lean<Doc[]>()
+        const byId = new Map(tokens.map((t) => [t._id as string, t]))
+        const now = new Date()
+        let released = 0
+        for (const s of slots) {
+          if (isStale(byId.get(s.tokenId as string), s.createdAt as Date, now)) {
+            await ApiTokenSlotModel.deleteOne({ _id: s._id as string, tokenId: s.tokenId as string })
+            released++
+          }
+        }
+        if (released === 0) break
+      }
+      return new ApiTokenLimitReachedError(`an account can have at most ${max} active API tokens`)
+    })
+
+  const releaseSlot = (tokenId: ApiTokenId) => guard(async () => (await ApiTokenSlotModel.deleteMany({ tokenId }), true as const))
+
+  /** Writes the PENDING record; a name held by another active token → ApiTokenNameTakenError. */
+  const insertPending = (token: ApiToken, slotId: string) =>
+    guard(async (): Promise<true | ApiTokenNameTakenError> => {
+      const key = apiTokenNameKey(token.accountId, token.name)
+      const doc = {
+        _id: token.id,
+        accountId: token.accountId,
+        name: token.name,
+        activeNameKey: key,
+        slotId,
+        scopes: token.scopes,
+        storedStatus: "PENDING" as const,
+        authMethod: token.authMethod,
+        createdAt: token.createdAt,
+        expiresAt: token.expiresAt,
+        walletIds: token.walletIds,
+        ipAllowlist: token.ipAllowlist,
+        rateLimitPerMinute: token.rateLimitPerMinute,
+        dailySendLimit: token.dailySendLimit,
+      }
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          await ApiTokenModel.create(doc)
+          return true
+        } catch (e) {
+          if (!isDuplicateKeyError(e)) throw e
+        }
+        // The holder may have expired without cleanup yet: release its name and retry once.
+        const holder = await ApiTokenModel.findOne({ activeNameKey: key }).lean<Doc>()
+        const exp = holder?.expiresAt as Date | undefined
+        if (!holder || !exp || exp.getTime() > Date.now()) break
+        await ApiTokenModel.updateOne({ _id: holder._id as string, activeNameKey: key }, { $set: { activeNameKey: holder._id as string } })
+      }
+      return new ApiTokenNameTakenError("an active API token of this account already has this name")
+    })
+
+  const markActive = (id: ApiTokenId) =>
+    guard(async () => {
+      const r = await ApiTokenModel.updateOne({ _id: id }, { $set: { storedStatus: "ACTIVE" } })
+      return r.matchedCount === 1 ? (true as const) : new ApiTokenNotFoundError()
+    })
+
+  /** Compensation: removes a record that never became ACTIVE, with its slot and client documents. */
+  const deletePending = (id: ApiTokenId) =>
+    guard(async () => {
+      await ApiTokenClientModel.deleteMany({ tokenId: id })
+      await ApiTokenModel.deleteOne({ _id: id })
+      await ApiTokenSlotModel.deleteMany({ tokenId: id })
+      return true as const
+    })
+
+  /** Idempotent: keeps the first revocation time; frees the name and the slot. */
+  const markRevoked = (id: ApiTokenId, at: Date) =>
+    guard(async () => {
+      const d = await ApiTokenModel.findById(id).lean<Doc>()
+      if (!d) return new ApiTokenNotFoundError()
+      if (d.storedStatus !== "REVOKED") {
+        await ApiTokenModel.updateOne(
+          { _id: id },
+          { $set: { storedStatus: "REVOKED", revokedAt: at, activeNameKey: id } },
+        )
+      }
+      await ApiTokenSlotModel.deleteMany({ tokenId: id })
+      const after = await ApiTokenModel.findById(id).lean<Doc>()
+      return after ? toToken(after) : new ApiTokenNotFoundError()
+    })
+
+  const findById = (id: ApiTokenId) =>
+    guard(async () => {
+      const d = await ApiTokenModel.findById(id).lean<Doc>()
+      return d ? toToken(d) : new ApiTokenNotFoundError()
+    })
+
+  /** Newest first; PENDING records (creations in flight or crashed) are not shown. */
+  const listByAccount = (accountId: AccountId) =>
+    guard(async () => {
+      const docs = await ApiTokenModel.find({ accountId, storedStatus: { $ne: "PENDING" } })
+        .sort({ createdAt: -1 })
+        .lean<Doc[]>()
+      return docs.map(toToken)
+    })
+
+  const insertClient = (c: ApiTokenClient) =>
+    guard(async () => {
+      await ApiTokenClientModel.create({
+        _id: c.clientId,
+        tokenId: c.tokenId,
+        accountId: c.accountId,
+        createdAt: c.createdAt,
+        notAfter: c.notAfter,
+      })
+      return true as const
+    })
+
+  const deleteClient = (clientId: ApiTokenClientId) =>
+    guard(async () => (await ApiTokenClientModel.deleteOne({ _id: clientId }), true as const))
+
+  const findClient = (clientId: string) =>
+    guard(async () => {
+      const d = await ApiTokenClientModel.findById(clientId).lean<Doc>()
+      return d ? toClient(d) : new ApiTokenNotFoundError()
+    })
+
+  const listClients = (tokenId: ApiTokenId) =>
+    guard(async () => (await ApiTokenClientModel.find({ tokenId }).sort({ createdAt: 1 }).lean<Doc[]>()).map(toClient))
+
+  const listClientsByIds = (ids: string[]) =>
+    guard(async () => (await ApiTokenClientModel.find({ _id: { $in: ids } }).lean<Doc[]>()).map(toClient))
+
+  const setClientNotAfter = (clientId: ApiTokenClientId, at: Date) =>
+    guard(async () => (await ApiTokenClientModel.updateOne({ _id: clientId }, { $set: { notAfter: at } }), true as const))
+
+  const markClientRemoved = (clientId: ApiTokenClientId, at: Date) =>
+    guard(async () => (await ApiTokenClientModel.updateOne({ _id: clientId }, { $set: { removedAt: at } }), true as const))
+
+  /** Old rotation clients whose grace ended and that are still in Hydra. */
+  const listClientsPastNotAfter = (now: Date) =>
+    guard(async () =>
+      (await ApiTokenClientModel.find({ notAfter: { $lte: now }, removedAt: { $exists: false } }).lean<Doc[]>()).map(toClient),
+    )
+
+  /** Unrevoked tokens that expired and were not cleaned up yet. */
+  const listExpiredUncleaned = (now: Date) =>
+    guard(async () =>
+      (
+        await ApiTokenModel.find({
+          storedStatus: "ACTIVE",
+          expiresAt: { $lte: now },
+          cleanedAt: { $exists: false },
+        }).lean<Doc[]>()
+      ).map(toToken),
+    )
+
+  /** After cleanup: the name and the slot are free again. */
+  const markCleaned = (id: ApiTokenId, at: Date) =>
+    guard(async () => {
+      await ApiTokenModel.updateOne({ _id: id }, { $set: { cleanedAt: at, activeNameKey: id } })
+      await ApiTokenSlotModel.deleteMany({ tokenId: id })
+      return true as const
+    })
+
+  const listPendingOlderThan = (before: Date) =>
+    guard(async () =>
+      (await ApiTokenModel.find({ storedStatus: "PENDING", createdAt: { $lt: before } }).lean<Doc[]>()).map(toToken),
+    )
+
+  const listByStatus = (storedStatus: ApiToken["storedStatus"]) =>
+    guard(async () => (await ApiTokenModel.find({ storedStatus }).lean<Doc[]>()).map(toToken))
+
+  const findByIds = (ids: string[]) =>
+    guard(async () => (await ApiTokenModel.find({ _id: { $in: ids } }).lean<Doc[]>()).map(toToken))
+
+  /** For the revocation set's periodic resync. */
+  const listRevokedSince = (since: Date): Promise<ApiTokenId[] | RepositoryError> =>
+    guard(async () =>
+      (
+        await ApiTokenModel.find({ storedStatus: "REVOKED", revokedAt: { $gte: since } }, { _id: 1 }).lean<Doc[]>()
+      ).map((d) => d._id as ApiTokenId),
+    )
+
+  /**
+   * Batched last-use stamps. Last write wins per token within a batch (we keep the
+   * latest `at`); across batches a plain `$set` of a later date is enough, and an
+   * earlier one is skipped by the `$lt` filter (racy on FerretDB, harmless here:
+   * it is a display value, not a limit).
+   */
+  const recordLastUsed = (entries: Array<{ tokenId: ApiTokenId; at: Date }>): Promise<true | RepositoryError> =>
+    guard(async () => {
+      const latest = new Map<ApiTokenId, Date>()
+      for (const e of entries) {
+        const prev = latest.get(e.tokenId)
+        if (!prev || prev < e.at) latest.set(e.tokenId, e.at)
+      }
+      if (latest.size === 0) return true as const
+      await ApiTokenModel.bulkWrite(
+        [...latest].map(([id, at]) => ({
+          updateOne: {
+            filter: { _id: id, $or: [{ lastUsedAt: { $exists: false } }, { lastUsedAt: { $lt: at } }] },
+            update: { $set: { lastUsedAt: at } },
+          },
+        })),
+        { ordered: false },
+      )
+      return true as const
+    })
+
+  return {
+    claimSlot,
+    releaseSlot,
+    insertPending,
+    markActive,
+    deletePending,
+    markRevoked,
+    findById,
+    findByIds,
+    listByAccount,
+    listByStatus,
+    insertClient,
+    deleteClient,
+    findClient,
+    listClients,
+    listClientsByIds,
+    setClientNotAfter,
+    markClientRemoved,
+    listClientsPastNotAfter,
+    listExpiredUncleaned,
+    markCleaned,
+    listPendingOlderThan,
+    listRevokedSince,
+    recordLastUsed,
+  }
+}
+
+export type ApiTokensRepositoryType = ReturnType<typeof ApiTokensRepository>

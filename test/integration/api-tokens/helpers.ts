@@ -1,0 +1,77 @@
+// Shared set-up for the API-token integration tests: the use cases run in this
+// process against the stack's real FerretDB and Hydra; the token hook they
+// trigger runs in the stack's API process, on the same database.
+import { randomInt } from "node:crypto"
+import { decodeJwt } from "jose"
+import { ApiTokensDeps, ManagementCaller, setApiTokensDeps } from "@/app/api-tokens"
+import { checkedToPhoneNumber } from "@/domain/accounts"
+import { HydraAdmin } from "@/services/hydra"
+import { AccountsRepository } from "@/services/mongoose/accounts"
+import "@/services/mongoose/api-tokens"
+import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
+import { testStack } from "../../harness/stack-state"
+
+export const stack = testStack()
+
+export const setUp = async (policy: Partial<ApiTokensDeps["policy"]> = {}): Promise<ApiTokensDeps> => {
+  await connectMongo(stack.urls.mongodb)
+  return setApiTokensDeps({
+    hydra: HydraAdmin({ adminUrl: stack.urls.hydraAdmin }),
+    policy: {
+      tokenEndpoint: stack.urls.tokenEndpoint,
+      graphqlUrl: stack.urls.graphql,
+      accessTokenLifespanSeconds: 120,
+      maxActivePerAccount: 25,
+      maxExpiresInSeconds: 365 * 24 * 3600,
+      ...policy,
+    },
+  })
+}
+export const tearDown = () => disconnectMongo()
+
+export const newMerchant = async () => {
+  const phone = checkedToPhoneNumber(`+1557${randomInt(1_000_000, 9_999_999)}`)
+  if (phone instanceof Error) throw phone
+  const r = await AccountsRepository().findOrCreateByPhone(phone)
+  if (r instanceof Error) throw r
+  const caller: ManagementCaller = { kind: "user", domainAccount: r.account }
+  return { ...r, caller }
+}
+
+export type Exchange = { status: number; body: Record<string, unknown>; claims?: Record<string, unknown> }
+
+/** The client-credentials grant, as curl/Postman/BTCPay do it. */
+export const exchange = async (
+  clientId: string,
+  clientSecret: string,
+  opts: { scope?: string; method?: "basic" | "post" } = {},
+): Promise<Exchange> => {
+  const form = new URLSearchParams({ grant_type: "client_credentials" })
+  if (opts.scope) form.set("scope", opts.scope)
+  const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" }
+  if ((opts.method ?? "basic") === "basic") {
+    headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString("base64")}`
+  } else {
+    form.set("client_id", clientId)
+    form.set("client_secret", clientSecret)
+  }
+  const res = await fetch(stack.urls.tokenEndpoint, { method: "POST", headers, body: form })
+  const body = (await res.json()) as Record<string, unknown>
+  return {
+    status: res.status,
+    body,
+    claims: typeof body.access_token === "string" ? decodeJwt(body.access_token) : undefined,
+  }
+}
+
+export const hydraClient = async (clientId: string) => {
+  const res = await fetch(`${stack.urls.hydraAdmin}/admin/clients/${encodeURIComponent(clientId)}`)
+  return { status: res.status, body: res.status === 200 ? ((await res.json()) as Record<string, unknown>) : undefined }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export const unwrap = <T>(v: T | Error): T => {
+  if (v instanceof Error) throw new Error(`expected a value, got ${v.name}: ${v.message}`)
+  return v
+}

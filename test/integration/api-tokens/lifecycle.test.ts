@@ -1,0 +1,180 @@
+import { readdirSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import mongoose from "mongoose"
+import {
+  cleanupApiTokens,
+  createApiToken,
+  listApiTokens,
+  revokeApiToken,
+  rotateApiToken,
+  ApiTokensDeps,
+} from "@/app/api-tokens"
+import { apiTokenStatus } from "@/domain/api-tokens"
+import { ApiTokenModel } from "@/services/mongoose/api-tokens-schema"
+import { exchange, hydraClient, newMerchant, setUp, sleep, stack, tearDown, unwrap } from "./helpers"
+
+let deps: ApiTokensDeps
+beforeAll(async () => {
+  deps = await setUp()
+})
+afterAll(tearDown)
+
+describe("creating an API token", () => {
+  it("creates a Hydra client with exactly those scopes, and curl -u id:secret gets a JWT naming the account", async () => {
+    const m = await newMerchant()
+    const created = unwrap(await createApiToken({ caller: m.caller, name: "BTCPay", scopes: ["read", "receive"] }))
+    expect(created.clientId).toMatch(/^flash_ci_/)
+    expect(created.clientSecret).toMatch(/^flash_sk_/)
+    expect(created.tokenEndpoint).toBe(stack.urls.tokenEndpoint)
+    expect(created.warning).toMatch(/not shown again/)
+    expect(created.connectionString).toBe(
+      `type=flash;server=${stack.urls.graphql};token-url=${stack.urls.tokenEndpoint};client-id=${created.clientId};client-secret=${created.clientSecret}`,
+    )
+
+    const client = await hydraClient(created.clientId)
+    expect(client.status).toBe(200)
+    expect(client.body).toMatchObject({
+      scope: "read receive",
+      grant_types: ["client_credentials"],
+      token_endpoint_auth_method: "client_secret_basic",
+      access_token_strategy: "jwt",
+      owner: m.account.id,
+      metadata: { managed_by: "flash-api-tokens", token_id: created.token.id },
+    })
+
+    const x = await exchange(created.clientId, created.clientSecret)
+    expect(x.status).toBe(200)
+    expect(x.claims).toMatchObject({
+      sub: created.clientId,
+      client_id: created.clientId,
+      scp: ["read", "receive"],
+      account_id: m.account.id,
+      token_id: created.token.id,
+    })
+    expect(Number(x.claims!.exp) - Number(x.claims!.iat)).toBeLessThanOrEqual(120)
+  })
+
+  it("never stores the secret (or anything derived from it) in Mongo, and never logs it", async () => {
+    const m = await newMerchant()
+    const created = unwrap(await createApiToken({ caller: m.caller, name: "scan me", scopes: ["read"] }))
+    expect((await exchange(created.clientId, created.clientSecret)).status).toBe(200)
+    const random = created.clientSecret.slice("flash_sk_".length, "flash_sk_".length + 20)
+    const db = mongoose.connection.db!
+    for (const c of await db.listCollections().toArray()) {
+      const docs = await db.collection(c.name).find({}).toArray()
+      expect(JSON.stringify(docs)).not.toContain(random)
+    }
+    const logDir = join(stack.dataDir, "logs")
+    for (const f of readdirSync(logDir)) expect(readFileSync(join(logDir, f), "utf8")).not.toContain(random)
+  })
+
+  it("refuses at the token endpoint a scope the token lacks", async () => {
+    const m = await newMerchant()
+    const created = unwrap(await createApiToken({ caller: m.caller, name: "read only", scopes: ["read"] }))
+    const x = await exchange(created.clientId, created.clientSecret, { scope: "write" })
+    expect(x.status).toBe(400)
+    expect(x.body.error).toBe("invalid_scope")
+    expect((await exchange(created.clientId, created.clientSecret, { scope: "read" })).status).toBe(200)
+  })
+
+  it("lets a CLIENT_SECRET_POST token send its secret in the form body (and only there)", async () => {
+    const m = await newMerchant()
+    const created = unwrap(
+      await createApiToken({ caller: m.caller, name: "postman", scopes: ["read"], authMethod: "client_secret_post" }),
+    )
+    expect(created.connectionString).toMatch(/;auth-method=client_secret_post$/)
+    expect((await exchange(created.clientId, created.clientSecret, { method: "post" })).status).toBe(200)
+    expect((await exchange(created.clientId, created.clientSecret, { method: "basic" })).status).toBe(401)
+  })
+})
+
+describe("revoking", () => {
+  it("makes the token endpoint refuse the credentials, lists it as REVOKED, and deletes the Hydra client", async () => {
+    const m = await newMerchant()
+    const created = unwrap(await createApiToken({ caller: m.caller, name: "to revoke", scopes: ["read"] }))
+    expect((await exchange(created.clientId, created.clientSecret)).status).toBe(200)
+
+    const revoked = unwrap(await revokeApiToken({ caller: m.caller, id: created.token.id }))
+    expect(revoked.storedStatus).toBe("REVOKED")
+    expect((await exchange(created.clientId, created.clientSecret)).status).toBe(401)
+    expect((await hydraClient(created.clientId)).status).toBe(404)
+    const list = unwrap(await listApiTokens(m.caller))
+    expect(list.find((t) => t.id === created.token.id)).toMatchObject({ storedStatus: "REVOKED", clientId: created.clientId })
+    expect(deps.revocation().isRevoked(created.token.id)).toBe(true)
+  })
+
+  it("is idempotent, and frees the name for a new token", async () => {
+    const m = await newMerchant()
+    const created = unwrap(await createApiToken({ caller: m.caller, name: "again", scopes: ["read"] }))
+    const first = unwrap(await revokeApiToken({ caller: m.caller, id: created.token.id }))
+    const second = unwrap(await revokeApiToken({ caller: m.caller, id: created.token.id }))
+    expect(second.revokedAt).toEqual(first.revokedAt)
+    unwrap(await createApiToken({ caller: m.caller, name: "again", scopes: ["read"] }))
+  })
+
+  it("answers 'not found' (never 'forbidden') for someone else's token, and leaves it working", async () => {
+    const owner = await newMerchant()
+    const other = await newMerchant()
+    const created = unwrap(await createApiToken({ caller: owner.caller, name: "mine", scopes: ["read"] }))
+    const r = await revokeApiToken({ caller: other.caller, id: created.token.id })
+    expect(r).toBeInstanceOf(Error)
+    expect((r as Error).name).toBe("ApiTokenNotFoundError")
+    expect((await exchange(created.clientId, created.clientSecret)).status).toBe(200)
+  })
+})
+
+describe("rotating", () => {
+  it("without a grace period: the old secret is refused at once, the new one works", async () => {
+    const m = await newMerchant()
+    const created = unwrap(await createApiToken({ caller: m.caller, name: "rotate now", scopes: ["read"] }))
+    const rotated = unwrap(await rotateApiToken({ caller: m.caller, id: created.token.id }))
+    expect(rotated.token.id).toBe(created.token.id)
+    expect(rotated.clientId).not.toBe(created.clientId)
+    expect((await exchange(created.clientId, created.clientSecret)).status).toBe(401)
+    const x = await exchange(rotated.clientId, rotated.clientSecret)
+    expect(x.status).toBe(200)
+    expect(x.claims).toMatchObject({ token_id: created.token.id, account_id: m.account.id })
+    const list = unwrap(await listApiTokens(m.caller))
+    expect(list.find((t) => t.id === created.token.id)).toMatchObject({ storedStatus: "ACTIVE", clientId: rotated.clientId })
+  })
+
+  it("with a grace period: both work until it ends, then only the new one; cleanup deletes the old client", async () => {
+    const m = await newMerchant()
+    const created = unwrap(await createApiToken({ caller: m.caller, name: "rotate later", scopes: ["read"] }))
+    const rotated = unwrap(await rotateApiToken({ caller: m.caller, id: created.token.id, gracePeriodSeconds: 2 }))
+    expect((await exchange(created.clientId, created.clientSecret)).status).toBe(200)
+    expect((await exchange(rotated.clientId, rotated.clientSecret)).status).toBe(200)
+
+    await sleep(2200)
+    const old = await exchange(created.clientId, created.clientSecret)
+    expect(old.status).toBe(403)
+    expect(old.body.error).toBe("access_denied")
+    expect((await exchange(rotated.clientId, rotated.clientSecret)).status).toBe(200)
+
+    unwrap(await cleanupApiTokens(deps))
+    expect((await hydraClient(created.clientId)).status).toBe(404)
+    expect((await hydraClient(rotated.clientId)).status).toBe(200)
+  })
+})
+
+describe("expiry", () => {
+  it("refuses an expired token at the token endpoint before cleanup ran, lists it EXPIRED, and cleanup deletes its client", async () => {
+    const m = await newMerchant()
+    const created = unwrap(await createApiToken({ caller: m.caller, name: "short", scopes: ["read"], expiresIn: 3600 }))
+    expect((await exchange(created.clientId, created.clientSecret)).status).toBe(200)
+    // Time travel: the record says it expired a second ago.
+    await ApiTokenModel.updateOne({ _id: created.token.id }, { $set: { expiresAt: new Date(Date.now() - 1000) } })
+
+    expect((await hydraClient(created.clientId)).status).toBe(200)
+    const x = await exchange(created.clientId, created.clientSecret)
+    expect(x.status).toBe(403)
+    expect(x.body.error).toBe("access_denied")
+    const listed = unwrap(await listApiTokens(m.caller)).find((t) => t.id === created.token.id)
+    expect(apiTokenStatus(listed!)).toBe("EXPIRED")
+
+    unwrap(await cleanupApiTokens(deps))
+    expect((await hydraClient(created.clientId)).status).toBe(404)
+    // Its name is free again.
+    unwrap(await createApiToken({ caller: m.caller, name: "short", scopes: ["read"] }))
+  })
+})
