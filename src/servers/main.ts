@@ -17,6 +17,7 @@ import { createRevocationSet, setRevocationSet } from "@/services/revocation"
 import { startApiTokens } from "./api-tokens"
 import { devRoutes } from "./dev/routes"
 import { createApiServer } from "./graphql-main-server"
+import { apiTokensPageRoutes } from "./web/api-tokens-page"
 
 const main = async () => {
   let config
@@ -36,7 +37,7 @@ const main = async () => {
   setRevocationSet(revocations)
 
   const apiTokens = startApiTokens(config, logger)
-  const extraRoutes = [apiTokens.routes]
+  const extraRoutes = [apiTokens.routes, apiTokensPageRoutes({ devMode: config.devMode })]
   if (config.devMode) {
     const issuer = await createDevSessionIssuer({ dataDir: config.dataDir, issuer: config.session.issuer })
     extraRoutes.push(devRoutes({ issuer, logger }))
