@@ -40,7 +40,7 @@ export const issueCredentials = async (token: ApiToken, deps: ApiTokensDeps) => 
     accountId: token.accountId,
     name: token.name,
     scopes: token.scopes,
-    authMethod: token.authMethod,
+    authMethod: token.authMethod ?? "client_secret_basic",
     accessTokenLifespanSeconds: deps.policy.accessTokenLifespanSeconds,
   })
   if (created instanceof Error) {

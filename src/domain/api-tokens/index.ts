@@ -36,7 +36,8 @@ export type ApiToken = {
   ipAllowlist: string[] | undefined
   rateLimitPerMinute: number | undefined
   dailySendLimit: number | undefined
-  authMethod: ApiTokenAuthMethod
+  /** Optional so records and fakes written before it existed stay valid; absent means client_secret_basic. */
+  authMethod?: ApiTokenAuthMethod
 }
 
 /** One Hydra client bound to a token; `notAfter` is set on the old client during a rotation's grace period. */

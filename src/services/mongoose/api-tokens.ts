@@ -88,7 +88,10 @@ export const ApiTokensRepository = () => {
           }
         }
         if (attempt > 0) break
-        // Full: release the slots of tokens that no longer count.
+        // Full: release the slots of tokens that no longer count. Known narrow race on
+        // FerretDB (delete = read then delete by _id): two creators releasing the same
+        // stale slot while a third re-claims it can let the account exceed the maximum
+        // by one until that token is revoked or expires. On MongoDB the filtered delete is atomic.
         const slots = await ApiTokenSlotModel.find({ accountId }).lean<Doc[]>()
         const tokens = await ApiTokenModel.find({ _id: { $in: slots.map((s) => s.tokenId as string) } }).lean<Doc[]>()
         const byId = new Map(tokens.map((t) => [t._id as string, t]))
@@ -119,7 +122,7 @@ export const ApiTokensRepository = () => {
         slotId,
         scopes: token.scopes,
         storedStatus: "PENDING" as const,
-        authMethod: token.authMethod,
+        authMethod: token.authMethod ?? "client_secret_basic",
         createdAt: token.createdAt,
         expiresAt: token.expiresAt,
         walletIds: token.walletIds,

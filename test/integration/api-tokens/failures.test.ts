@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto"
 import { ApiTokensDeps, createApiToken, reconcileApiTokens } from "@/app/api-tokens"
 import { ApiTokenId, generateApiTokenClientId, generateApiTokenClientSecret } from "@/domain/api-tokens"
 import { UnknownRepositoryError } from "@/domain/shared/errors"
+import { mapError } from "@/graphql/error-map"
 import { HydraAdmin } from "@/services/hydra"
 import { ApiTokenClientModel, ApiTokenModel } from "@/services/mongoose/api-tokens-schema"
 import { freePort } from "../../../src/stack/wait"
@@ -20,6 +21,7 @@ describe("when Hydra or Mongo fails", () => {
     const r = await createApiToken({ caller: m.caller, name: "while down", scopes: ["read"] }, down)
     expect(r).toBeInstanceOf(Error)
     expect((r as Error).name).toBe("OAuth2ServerUnavailableError")
+    expect(mapError(r as Error)).toEqual({ code: "OAUTH2_SERVER_UNAVAILABLE", message: expect.stringMatching(/unavailable/) })
     expect(await ApiTokenModel.countDocuments({ accountId: m.account.id })).toBe(0)
     expect(await ApiTokenClientModel.countDocuments({ accountId: m.account.id })).toBe(0)
 

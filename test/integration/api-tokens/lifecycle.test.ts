@@ -7,6 +7,7 @@ import {
   listApiTokens,
   revokeApiToken,
   rotateApiToken,
+  resolveApiTokenByClientId,
   ApiTokensDeps,
 } from "@/app/api-tokens"
 import { apiTokenStatus } from "@/domain/api-tokens"
@@ -176,5 +177,35 @@ describe("expiry", () => {
     expect((await hydraClient(created.clientId)).status).toBe(404)
     // Its name is free again.
     unwrap(await createApiToken({ caller: m.caller, name: "short", scopes: ["read"] }))
+  })
+})
+
+describe("what the auth middleware reads", () => {
+  it("resolves a client id to its token, client and account (even when revoked), and not a PENDING or unknown one", async () => {
+    const m = await newMerchant()
+    const created = unwrap(await createApiToken({ caller: m.caller, name: "resolve me", scopes: ["receive"] }))
+    const r = unwrap(await resolveApiTokenByClientId(created.clientId))
+    expect(r.token.id).toBe(created.token.id)
+    expect(r.client).toMatchObject({ clientId: created.clientId, tokenId: created.token.id, notAfter: undefined })
+    expect(r.account.id).toBe(m.account.id)
+    unwrap(await revokeApiToken({ caller: m.caller, id: created.token.id }))
+    expect(unwrap(await resolveApiTokenByClientId(created.clientId)).token.storedStatus).toBe("REVOKED")
+    expect((await resolveApiTokenByClientId("flash_ci_nobody")) as Error).toBeInstanceOf(Error)
+  })
+
+  it("lists tokens revoked since a date and records last use in batches (keeping the latest)", async () => {
+    const m = await newMerchant()
+    const since = new Date(Date.now() - 1000)
+    const a = unwrap(await createApiToken({ caller: m.caller, name: "used", scopes: ["read"] }))
+    const b = unwrap(await createApiToken({ caller: m.caller, name: "revoked", scopes: ["read"] }))
+    unwrap(await revokeApiToken({ caller: m.caller, id: b.token.id }))
+    expect(unwrap(await deps.repo.listRevokedSince(since))).toContain(b.token.id)
+    expect(unwrap(await deps.repo.listRevokedSince(new Date(Date.now() + 60_000)))).not.toContain(b.token.id)
+
+    const t1 = new Date(Date.now() - 5000)
+    const t2 = new Date(Date.now() - 1000)
+    unwrap(await deps.repo.recordLastUsed([{ tokenId: a.token.id, at: t1 }, { tokenId: a.token.id, at: t2 }]))
+    unwrap(await deps.repo.recordLastUsed([{ tokenId: a.token.id, at: t1 }]))
+    expect(unwrap(await deps.repo.findById(a.token.id)).lastUsedAt).toEqual(t2)
   })
 })

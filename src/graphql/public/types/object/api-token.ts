@@ -47,7 +47,7 @@ export const ApiTokenObject = new GraphQLObjectType<ApiTokenSource>({
     clientId: { type: nn(GraphQLString), description: "The OAuth2 client id of the current credentials" },
     scopes: { type: nn(list(ApiTokenScopeScalar)) },
     status: { type: nn(ApiTokenStatusEnum), resolve: (t) => apiTokenStatus(t) },
-    authMethod: { type: nn(ApiTokenAuthMethodEnum) },
+    authMethod: { type: nn(ApiTokenAuthMethodEnum), resolve: (t) => t.authMethod ?? "client_secret_basic" },
     createdAt: { type: nn(TimestampScalar) },
     expiresAt: { type: TimestampScalar },
     revokedAt: { type: TimestampScalar },
@@ -69,7 +69,7 @@ export const ApiTokenCreatedObject = new GraphQLObjectType<ApiTokenCreatedSource
     clientSecret: { type: nn(GraphQLString) },
     scopes: { type: nn(list(ApiTokenScopeScalar)), resolve: (c) => c.token.scopes },
     expiresAt: { type: TimestampScalar, resolve: (c) => c.token.expiresAt },
-    authMethod: { type: nn(ApiTokenAuthMethodEnum), resolve: (c) => c.token.authMethod },
+    authMethod: { type: nn(ApiTokenAuthMethodEnum), resolve: (c) => c.token.authMethod ?? "client_secret_basic" },
     tokenEndpoint: { type: nn(GraphQLString) },
     warning: { type: nn(GraphQLString) },
     connectionString: {

@@ -1,0 +1,66 @@
+import { createApiToken } from "@/app/api-tokens"
+import { AccountsRepository } from "@/services/mongoose/accounts"
+import { exchange, newMerchant, setUp, stack, tearDown, unwrap } from "./helpers"
+
+beforeAll(async () => {
+  await setUp()
+})
+afterAll(tearDown)
+
+const hook = (body: unknown, secret: string | null = stack.tokenHookSecret) =>
+  fetch(`${stack.urls.api}/hooks/hydra/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(secret ? { "x-flash-token-hook-secret": secret } : {}) },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  })
+
+const hydraBody = (clientId: string, granted = ["read"]) => ({
+  session: { client_id: clientId },
+  request: { client_id: clientId, requested_scopes: null, granted_scopes: granted, granted_audience: [], grant_types: ["client_credentials"], payload: {} },
+})
+
+describe("POST /hooks/hydra/token", () => {
+  it("answers 401 without the shared-secret header or with a wrong one", async () => {
+    expect((await hook(hydraBody("flash_ci_x"), null)).status).toBe(401)
+    const wrong = await hook(hydraBody("flash_ci_x"), "x".repeat(40))
+    expect(wrong.status).toBe(401)
+    expect(await wrong.json()).toEqual({ error: { code: "HOOK_UNAUTHENTICATED" } })
+  })
+
+  it("answers 400 with a stable code on a body that is not Hydra's", async () => {
+    const r = await hook({ request: { nope: true } })
+    expect(r.status).toBe(400)
+    expect(await r.json()).toEqual({ error: { code: "HOOK_BAD_REQUEST" } })
+    expect((await hook("{not json")).status).toBe(400)
+  })
+
+  it("answers 403 for an unknown client", async () => {
+    const r = await hook(hydraBody("flash_ci_unknown"))
+    expect(r.status).toBe(403)
+    expect(await r.json()).toEqual({ error: { code: "UNKNOWN_CLIENT" } })
+  })
+
+  it("answers 200 with the account_id and token_id claims for a live token", async () => {
+    const m = await newMerchant()
+    const c = unwrap(await createApiToken({ caller: m.caller, name: "hooked", scopes: ["read"] }))
+    const r = await hook(hydraBody(c.clientId))
+    expect(r.status).toBe(200)
+    expect(await r.json()).toEqual({ session: { access_token: { account_id: m.account.id, token_id: c.token.id } } })
+    // Granted scopes beyond the token's are refused (defence in depth).
+    expect((await hook(hydraBody(c.clientId, ["write"]))).status).toBe(403)
+  })
+
+  it("refuses issuance (403 → access_denied) once the account is locked, and allows it again when unlocked", async () => {
+    const m = await newMerchant()
+    const c = unwrap(await createApiToken({ caller: m.caller, name: "locked", scopes: ["read"] }))
+    unwrap(await AccountsRepository().setAccountStatus(m.account.id, "LOCKED"))
+    const r = await hook(hydraBody(c.clientId))
+    expect(r.status).toBe(403)
+    expect(await r.json()).toEqual({ error: { code: "ACCOUNT_LOCKED" } })
+    const x = await exchange(c.clientId, c.clientSecret)
+    expect(x.status).toBe(403)
+    expect(x.body.error).toBe("access_denied")
+    unwrap(await AccountsRepository().setAccountStatus(m.account.id, "ACTIVE"))
+    expect((await exchange(c.clientId, c.clientSecret)).status).toBe(200)
+  })
+})
