@@ -3,6 +3,7 @@ import { resolveApiTokenByClientId } from "@/app/api-tokens/resolve-by-client-id
 import { createPrincipalResolver, IssuerKind } from "@/app/auth/resolve-principal"
 import { createUsageRecorder } from "@/app/auth/usage-recorder"
 import { ConfigError, loadConfig } from "@/config"
+import type { ApiTokenId } from "@/domain/api-tokens"
 import { buildPublicSchema } from "@/graphql/public/schema"
 import { withPermissions } from "@/graphql/shield"
 import { createDevSessionIssuer } from "@/services/dev-session/issuer"
@@ -10,6 +11,7 @@ import { remoteKeySet } from "@/services/jwks/remote-key-set"
 import { createJwtVerifier } from "@/services/jwks/verify-jwt"
 import { createLogger } from "@/services/logger"
 import { AccountsRepository } from "@/services/mongoose/accounts"
+import { ApiTokensRepository } from "@/services/mongoose/api-tokens"
 import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
 import { metrics } from "@/services/metrics"
 import { createRateLimiter } from "@/services/rate-limit"
@@ -67,7 +69,10 @@ const main = async () => {
     revocations,
     cacheTtlMs: config.apiTokens.cacheTtlSeconds * 1000,
   })
-  const usage = createUsageRecorder(async () => undefined)
+  // Last use of each API token, written in batches (the token page and the admin CLI show it).
+  const usage = createUsageRecorder((entries) =>
+    ApiTokensRepository().recordLastUsed(entries.map((e) => ({ tokenId: e.tokenId as ApiTokenId, at: e.at }))),
+  )
   const rateLimiter = await createRateLimiter(config.redis)
 
   const server = await createApiServer({

@@ -203,6 +203,18 @@ describe("the API-token page (/settings/api-tokens)", () => {
     })
     expect((await program.query(GLOBALS)).errors).toBeUndefined()
     await program.close()
+
+    // The API records the use in batches (every 10 s); after a reload the list shows it.
+    const lastUsed = card.locator("div", { has: page.getByText("Last used", { exact: true }) }).locator("dd")
+    const deadline = Date.now() + 25_000
+    while ((await lastUsed.textContent()) === "Never" && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 2000))
+      await page.reload()
+      await card.waitFor()
+    }
+    const usedAt = Date.parse((await lastUsed.locator("time").getAttribute("datetime")) ?? "")
+    expect(Math.abs(Date.now() - usedAt)).toBeLessThan(60_000)
+    await shot("last-used")
     expect(consoleErrors).toEqual([])
   })
 })
