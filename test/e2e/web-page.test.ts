@@ -148,15 +148,24 @@ describe("the API-token page (/settings/api-tokens)", () => {
     await shot("phone-width")
     await page.setViewportSize({ width: 1100, height: 900 })
 
-    // 8. Revoke in the page: a confirmation dialog first.
-    await card.getByRole("button", { name: "Revoke BTCPay web test" }).click()
+    // 8. Revoke in the page: a confirmation dialog first. Escape (keyboard) cancels it.
+    const revokeButton = card.getByRole("button", { name: "Revoke BTCPay web test" })
+    await revokeButton.click()
     const dialog = page.getByRole("dialog", { name: /Revoke/ })
+    await dialog.waitFor()
+    await page.keyboard.press("Escape")
+    await page.getByText("Nothing revoked.").waitFor()
+    await expect(card.locator('[data-role="status"]').textContent()).resolves.toBe("Active")
+    await revokeButton.focus()
+    await page.keyboard.press("Enter")
     await dialog.waitFor()
     await shot("revoke-confirm")
     await dialog.getByRole("button", { name: "Revoke token" }).click()
     await page.getByText("Revoked “BTCPay web test”.", { exact: false }).waitFor()
     await expect(card.locator('[data-role="status"]').textContent()).resolves.toBe("Revoked")
     await expect(card.getByRole("button", { name: /Revoke/ }).count()).resolves.toBe(0)
+    // Focus stays on the token the user acted on.
+    await expect(page.evaluate("document.activeElement?.textContent")).resolves.toBe("BTCPay web test")
     await shot("revoked")
 
     // 9. The program's next call is refused: its cached JWT by the API, and a

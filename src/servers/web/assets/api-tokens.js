@@ -204,6 +204,7 @@ const tokenCard = (t, now) => {
   const head = el("div", "token-head")
   const h3 = el("h3", undefined, t.name)
   h3.id = `token-${t.id}-name`
+  h3.tabIndex = -1 // focus lands here after a revoke or rotate re-renders the list
   head.append(h3)
   const status = el("span", `badge status-${t.status.toLowerCase()}`, t.status.charAt(0) + t.status.slice(1).toLowerCase())
   status.dataset.role = "status"
@@ -220,8 +221,8 @@ const tokenCard = (t, now) => {
   row(dl, "Created", timeEl(t.createdAt, "—"))
   row(dl, "Expires", timeEl(t.expiresAt, "Never"))
   row(dl, "Last used", timeEl(t.lastUsedAt, "Never"))
-  const client = el("code", undefined, t.clientId)
-  row(dl, "Client ID", client)
+  row(dl, "Client ID", el("code", undefined, t.clientId))
+  dl.lastElementChild?.classList.add("wide")
   if (t.walletIds && t.walletIds.length > 0) row(dl, "Wallets", t.walletIds.join(", "))
   if (t.ipAllowlist && t.ipAllowlist.length > 0) row(dl, "From", t.ipAllowlist.join(", "))
   if (t.dailySendLimit != null) row(dl, "Daily send limit", String(t.dailySendLimit))
@@ -256,6 +257,12 @@ const refreshTokens = async () => {
   const data = await gql(Q.list)
   renderTokens(/** @type {ApiToken[]} */ (data.apiTokens))
 }
+
+/**
+ * Keyboard users keep their place: the button they used is gone after the re-render.
+ * @param {string} id
+ */
+const focusToken = (id) => document.getElementById(`token-${id}-name`)?.focus()
 
 /** @param {ApiTokenCreated} c @param {string} what */
 const showCredentials = (c, what) => {
@@ -400,6 +407,7 @@ const openRevoke = (t) => {
       const problem = payloadError(data.apiTokenRevoke)
       if (problem) return fail(problem)
       await refreshTokens()
+      focusToken(t.id)
       announce(`Revoked “${t.name}”. Machines using it can no longer call Flash.`)
     })
   })
