@@ -52,13 +52,13 @@ const EnvSchema = z
     API_TOKEN_MAX_ACTIVE_PER_ACCOUNT: positiveInt.default(25),
     API_TOKEN_MAX_EXPIRES_IN_SECONDS: positiveInt.default(365 * 24 * 3600),
     API_TOKEN_CACHE_TTL_SECONDS: positiveInt.default(30),
+    /** 0 turns the server's job off (then run `npm run admin -- cleanup|reconcile` from cron). */
+    API_TOKEN_CLEANUP_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
+    API_TOKEN_RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(900),
     // Requests per minute. API tokens get a stricter default than people.
     RATE_LIMIT_API_TOKEN_PER_MINUTE: positiveInt.default(300),
     RATE_LIMIT_SESSION_PER_MINUTE: positiveInt.default(1200),
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: positiveInt.default(600),
-    /** 0 turns the server's job off (then run `npm run admin -- cleanup|reconcile` from cron). */
-    API_TOKEN_CLEANUP_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
-    API_TOKEN_RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(900),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && env.FLASH_DEV_MODE) {

@@ -3,13 +3,13 @@ import { resolveApiTokenByClientId } from "@/app/api-tokens/resolve-by-client-id
 import { createPrincipalResolver, IssuerKind } from "@/app/auth/resolve-principal"
 import { createUsageRecorder } from "@/app/auth/usage-recorder"
 import { ConfigError, loadConfig } from "@/config"
-import type { ApiTokenId } from "@/domain/api-tokens"
 import { buildPublicSchema } from "@/graphql/public/schema"
 import { withPermissions } from "@/graphql/shield"
 import { createDevSessionIssuer } from "@/services/dev-session/issuer"
 import { remoteKeySet } from "@/services/jwks/remote-key-set"
 import { createJwtVerifier } from "@/services/jwks/verify-jwt"
 import { createLogger } from "@/services/logger"
+import type { ApiTokenId } from "@/domain/api-tokens"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { ApiTokensRepository } from "@/services/mongoose/api-tokens"
 import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
@@ -18,6 +18,8 @@ import { createRateLimiter } from "@/services/rate-limit"
 import { createRevocationSet, setRevocationSet } from "@/services/revocation"
 import { startApiTokens } from "./api-tokens"
 import { devRoutes } from "./dev/routes"
+import { devLightningRoutes } from "./dev/lightning-routes"
+import { startWalletServices } from "./wallet-services"
 import { createApiServer } from "./graphql-main-server"
 import { apiTokensPageRoutes } from "./web/api-tokens-page"
 
@@ -34,6 +36,7 @@ const main = async () => {
   }
   const logger = createLogger(config.logLevel)
   await connectMongo(config.mongodbUri)
+  const wallet = startWalletServices(config, logger)
 
   const revocations = await createRevocationSet(config.redis)
   setRevocationSet(revocations)
@@ -43,6 +46,7 @@ const main = async () => {
   if (config.devMode) {
     const issuer = await createDevSessionIssuer({ dataDir: config.dataDir, issuer: config.session.issuer })
     extraRoutes.push(devRoutes({ issuer, logger }))
+    extraRoutes.push(devLightningRoutes({ logger }))
     logger.warn("dev mode is on: /dev/session issues user sessions to anyone")
   }
 
@@ -69,10 +73,11 @@ const main = async () => {
     revocations,
     cacheTtlMs: config.apiTokens.cacheTtlSeconds * 1000,
   })
-  // Last use of each API token, written in batches (the token page and the admin CLI show it).
-  const usage = createUsageRecorder((entries) =>
-    ApiTokensRepository().recordLastUsed(entries.map((e) => ({ tokenId: e.tokenId as ApiTokenId, at: e.at }))),
-  )
+  const apiTokenStore = ApiTokensRepository()
+  const usage = createUsageRecorder(async (entries) => {
+    const r = await apiTokenStore.recordLastUsed(entries as Array<{ tokenId: ApiTokenId; at: Date }>)
+    if (r instanceof Error) throw r
+  })
   const rateLimiter = await createRateLimiter(config.redis)
 
   const server = await createApiServer({
@@ -110,6 +115,7 @@ const main = async () => {
     logger.info({ signal }, "shutting down")
     apiTokens.stop()
     await server.stop()
+    await wallet.stop()
     await disconnectMongo()
     process.exit(0)
   }

@@ -27,7 +27,6 @@ const token = (over: Partial<ApiToken> = {}): ApiToken => ({
   ipAllowlist: undefined,
   rateLimitPerMinute: undefined,
   dailySendLimit: undefined,
-  authMethod: "client_secret_basic",
   ...over,
 })
 

@@ -4,6 +4,7 @@ import type { GraphQLContext } from "@/graphql/context"
 import { mutationFields } from "./root/mutation"
 import { queryFields } from "./root/query"
 import { subscriptionFields } from "./root/subscription"
+import { BTCWallet, ConsumerAccount, UsdWallet } from "./types/account"
 import { GraphQLApplicationError } from "./types/error"
 
 const root = (name: string, fields: GraphQLFieldConfigMap<unknown, GraphQLContext>) =>
@@ -14,5 +15,6 @@ export const buildPublicSchema = () =>
     query: root("Query", queryFields)!,
     mutation: root("Mutation", mutationFields),
     subscription: root("Subscription", subscriptionFields),
-    types: [GraphQLApplicationError],
+    // Implementations of interfaces that no field names directly.
+    types: [GraphQLApplicationError, ConsumerAccount, BTCWallet, UsdWallet],
   })

@@ -12,12 +12,28 @@ export type FieldAccess = "public" | "read" | "receive" | "write" | "session-onl
 export const scopeMap = {
   Query: {
     globals: "public",
+    // A fixed public price feed, as in Flash (no account data).
+    realtimePrice: "public",
+    me: "read",
+    lnInvoicePaymentStatus: "read",
     apiTokens: "session-only",
   },
   Mutation: {
     apiTokenCreate: "session-only",
     apiTokenRevoke: "session-only",
     apiTokenRotate: "session-only",
+    lnInvoiceCreate: "receive",
+    lnUsdInvoiceCreate: "receive",
+    lnNoAmountInvoiceCreate: "receive",
+    lnInvoicePaymentSend: "write",
+    lnNoAmountInvoicePaymentSend: "write",
+    lnNoAmountUsdInvoicePaymentSend: "write",
+    intraLedgerPaymentSend: "write",
+    // Probing reveals nothing but a fee; Flash's clients call it right before paying.
+    lnInvoiceFeeProbe: "write",
   },
-  Subscription: {},
+  Subscription: {
+    lnInvoicePaymentStatus: "read",
+    myUpdates: "read",
+  },
 } satisfies Record<"Query" | "Mutation" | "Subscription", Record<string, FieldAccess>>

@@ -1,8 +1,12 @@
 import type { GraphQLFieldConfig } from "graphql"
+import { walletServices } from "@/app/wallet-services"
 import type { GraphQLContext } from "@/graphql/context"
 import { Globals, GlobalsSource } from "@/graphql/public/types/globals"
 
 export const globalsQuery: GraphQLFieldConfig<unknown, GraphQLContext> = {
   type: Globals,
-  resolve: (): GlobalsSource => ({ network: "regtest", nodesIds: [], lightningAddressDomain: "flash.local" }),
+  resolve: (): GlobalsSource => {
+    const { lightning } = walletServices()
+    return { network: lightning.network, nodesIds: lightning.nodesIds(), lightningAddressDomain: "flash.local" }
+  },
 }

@@ -3,8 +3,14 @@ import type { GraphQLFieldConfigMap } from "graphql"
 import type { GraphQLContext } from "@/graphql/context"
 import { apiTokensQuery } from "./api-tokens"
 import { globalsQuery } from "./globals"
+import { lnInvoicePaymentStatusQuery } from "./ln-invoice-payment-status"
+import { meQuery } from "./me"
+import { realtimePriceQuery } from "./realtime-price"
 
 export const queryFields: GraphQLFieldConfigMap<unknown, GraphQLContext> = {
   globals: globalsQuery,
   apiTokens: apiTokensQuery,
+  lnInvoicePaymentStatus: lnInvoicePaymentStatusQuery as GraphQLFieldConfigMap<unknown, GraphQLContext>[string],
+  me: meQuery,
+  realtimePrice: realtimePriceQuery as GraphQLFieldConfigMap<unknown, GraphQLContext>[string],
 }

@@ -16,8 +16,7 @@ import { apiTokenStatus, ApiToken } from "@/domain/api-tokens"
 import type { ApiTokenCreated as ApiTokenCreatedSource } from "@/app/api-tokens"
 import { ErrorsField } from "../error"
 import { ApiTokenScopeScalar } from "../scalar/api-token-scope"
-import { TimestampScalar } from "../scalar/timestamp"
-import { WalletIdScalar } from "../scalar/wallet-id"
+import { Timestamp as TimestampScalar, WalletId as WalletIdScalar } from "../scalars"
 
 const nn = <T extends GraphQLNullableType>(t: T) => new GraphQLNonNull(t)
 const list = <T extends GraphQLNullableType>(t: T) => new GraphQLList(new GraphQLNonNull(t))

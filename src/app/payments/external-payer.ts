@@ -1,0 +1,46 @@
+// The sandbox's external payer (POST /dev/lightning/pay): someone outside our
+// node pays one of our invoices. Only the receiving side touches our ledger:
+// a credit keyed by the payment hash, after claiming the invoice, so a payer
+// that retries (or races another) credits it once.
+import { randomUUID } from "node:crypto"
+import { AmountInvoiceExpectedError, InvoiceExpiredError, PaymentInProgressError } from "@/domain/wallets"
+import { InvoicesRepository } from "@/services/mongoose/invoices"
+import { LedgerRepository } from "@/services/mongoose/ledger"
+import { satsToMinor } from "@/domain/payments/price"
+import { findLocalInvoice } from "./pay-invoice"
+import { announceInvoicePaid } from "./transfer"
+
+export const payAsExternalPayer = async (
+  paymentRequest: unknown,
+  amountSats?: number,
+): Promise<{ status: "PAID" | "ALREADY_PAID"; paymentHash: string; preimage: string } | Error> => {
+  const invoice = await findLocalInvoice(paymentRequest)
+  if (invoice instanceof Error) return invoice
+  if (invoice.paidAt) return { status: "ALREADY_PAID", paymentHash: invoice.paymentHash, preimage: invoice.preimage }
+  if (invoice.expiresAt.getTime() <= Date.now()) return new InvoiceExpiredError("the invoice has expired")
+  const sats = invoice.amountSats ?? amountSats
+  if (!sats || !Number.isInteger(sats) || sats <= 0) return new AmountInvoiceExpectedError("a no-amount invoice needs amountSats")
+  const amount = invoice.receiveAmount ?? satsToMinor(sats, invoice.currency, "down")
+
+  const transferId = `ext-${randomUUID()}`
+  const claim = await InvoicesRepository().claimSettlement({ paymentHash: invoice.paymentHash, transferId, payerWalletId: undefined })
+  if (claim instanceof Error) return claim
+  if (claim !== true) {
+    if (claim.settledAt) return { status: "ALREADY_PAID", paymentHash: invoice.paymentHash, preimage: invoice.preimage }
+    return new PaymentInProgressError("this invoice is being paid")
+  }
+  const credit = await LedgerRepository().append({
+    walletId: invoice.walletId,
+    amount,
+    entryKey: `credit:${transferId}`,
+    transferId,
+    kind: "external",
+    currency: invoice.currency,
+    memo: invoice.memo,
+    paymentHash: invoice.paymentHash,
+  })
+  // On a storage error the claim stays: recovery releases it if no credit was written.
+  if (credit instanceof Error) return credit
+  await announceInvoicePaid(invoice.paymentHash, invoice.walletId, invoice.accountId)
+  return { status: "PAID", paymentHash: invoice.paymentHash, preimage: invoice.preimage }
+}

@@ -1,0 +1,122 @@
+// Pays a BOLT11 invoice from one of the caller's wallets (Flash's
+// lnInvoicePaymentSend, lnNoAmountInvoicePaymentSend,
+// lnNoAmountUsdInvoicePaymentSend). Invoices of our node settle on the
+// ledger; the sandbox network knows no other node, so any other invoice is
+// unknown.
+import { randomUUID } from "node:crypto"
+import type { Wallet } from "@/domain/accounts"
+import { minorToSats, satsToMinor } from "@/domain/payments/price"
+import {
+  AmountInvoiceExpectedError,
+  checkedToMemo,
+  checkedToMinorAmount,
+  InsufficientBalanceError,
+  InvalidAmountError,
+  InvoiceExpiredError,
+  InvoiceNotFoundError,
+  NoAmountInvoiceExpectedError,
+  PaymentInProgressError,
+  SelfPaymentError,
+  WrongWalletCurrencyError,
+} from "@/domain/wallets"
+import { AccountsRepository } from "@/services/mongoose/accounts"
+import { InvoicesRepository, WalletInvoice } from "@/services/mongoose/invoices"
+import { walletServices } from "../wallet-services"
+import { announceIntraLedger, announceInvoicePaid, executeTransfer } from "./transfer"
+
+export type PaymentSendResult = "SUCCESS" | "ALREADY_PAID" | "PENDING" | "FAILURE"
+
+export type PayInvoiceArgs = {
+  wallet: Wallet
+  paymentRequest: unknown
+  memo: unknown
+  /**
+   * For no-amount invoices: the amount and its unit ("sats" for
+   * lnNoAmountInvoicePaymentSend, "cents" for lnNoAmountUsdInvoicePaymentSend).
+   * undefined: the invoice must carry its amount.
+   */
+  amount?: { value: unknown; unit: "sats" | "cents" }
+}
+
+/** Looks up an invoice of our node by its payment request (no ownership check). */
+export const findLocalInvoice = async (paymentRequest: unknown): Promise<WalletInvoice | Error> => {
+  const { lightning } = walletServices()
+  const decoded = lightning.decodeInvoice(paymentRequest as string)
+  if (decoded instanceof Error) return decoded
+  if (!lightning.isLocal(decoded)) return new InvoiceNotFoundError("the sandbox network only knows invoices of this node")
+  const invoice = await InvoicesRepository().findByPaymentHash(decoded.paymentHash)
+  if (invoice instanceof Error) return invoice
+  if (invoice.paymentRequest !== decoded.paymentRequest) return new InvoiceNotFoundError("unknown invoice")
+  return invoice
+}
+
+export const payInvoice = async (args: PayInvoiceArgs): Promise<PaymentSendResult | Error> => {
+  const memo = checkedToMemo(args.memo)
+  if (memo instanceof Error) return memo
+  const invoice = await findLocalInvoice(args.paymentRequest)
+  if (invoice instanceof Error) return invoice
+
+  // Amounts: what the invoice asks for (sats), what the sender pays, what the recipient gets.
+  let sats: number
+  if (args.amount) {
+    if (invoice.amountSats !== undefined) return new NoAmountInvoiceExpectedError("this invoice carries an amount: use lnInvoicePaymentSend")
+    const value = checkedToMinorAmount(args.amount.value)
+    if (value instanceof Error) return value
+    if (args.amount.unit === "cents" && args.wallet.currency !== "USD") return new WrongWalletCurrencyError("this mutation needs a USD wallet")
+    if (args.amount.unit === "sats" && args.wallet.currency !== "BTC") return new WrongWalletCurrencyError("this mutation needs a BTC wallet")
+    sats = minorToSats(value, args.wallet.currency)
+  } else {
+    if (invoice.amountSats === undefined) return new AmountInvoiceExpectedError("this invoice has no amount: use lnNoAmountInvoicePaymentSend")
+    sats = invoice.amountSats
+  }
+
+  if (invoice.paidAt) return "ALREADY_PAID"
+  if (invoice.expiresAt.getTime() <= Date.now()) return new InvoiceExpiredError("the invoice has expired")
+  if (invoice.walletId === args.wallet.id) return new SelfPaymentError("a wallet cannot pay its own invoice")
+
+  const senderAmount = satsToMinor(sats, args.wallet.currency, "up")
+  const recipientAmount = invoice.receiveAmount ?? satsToMinor(sats, invoice.currency, "down")
+  if (senderAmount <= 0 || recipientAmount <= 0) return new InvalidAmountError("amount is below one minor unit of a wallet")
+
+  const invoices = InvoicesRepository()
+  const transferId = randomUUID()
+  const claim = await invoices.claimSettlement({ paymentHash: invoice.paymentHash, transferId, payerWalletId: args.wallet.id })
+  if (claim instanceof Error) return claim
+  if (claim !== true) return claim.settledAt ? "ALREADY_PAID" : new PaymentInProgressError("this invoice is being paid")
+
+  const done = await executeTransfer({
+    transferId,
+    kind: "invoice",
+    sender: { walletId: args.wallet.id, currency: args.wallet.currency, amount: senderAmount },
+    recipient: { walletId: invoice.walletId, currency: invoice.currency, amount: recipientAmount },
+    memo: memo ?? invoice.memo,
+    paymentHash: invoice.paymentHash,
+  })
+  if (done instanceof Error) {
+    // The debit was refused: give the invoice back to other payers. (After a
+    // storage error we cannot know; recovery releases the claim if no debit exists.)
+    if (done instanceof InsufficientBalanceError) await invoices.releaseSettlement(invoice.paymentHash, transferId)
+    return done
+  }
+  // The debit is the commit point; a failed credit is completed by recovery.
+  if (done.credit instanceof Error) return "PENDING"
+  await announceInvoicePaid(invoice.paymentHash, invoice.walletId, invoice.accountId)
+  await announceIntraLedger(args.wallet.accountId, {
+    type: "IntraLedgerUpdate",
+    walletId: args.wallet.id,
+    amount: senderAmount,
+    txNotificationType: "IntraLedgerPayment",
+  })
+  return "SUCCESS"
+}
+
+/** The fee of paying an invoice: zero inside our node; unknown invoices are refused. */
+export const probeInvoiceFee = async (args: { wallet: Wallet; paymentRequest: unknown }): Promise<number | Error> => {
+  const invoice = await findLocalInvoice(args.paymentRequest)
+  if (invoice instanceof Error) return invoice
+  if (invoice.expiresAt.getTime() <= Date.now()) return new InvoiceExpiredError("the invoice has expired")
+  if (invoice.walletId === args.wallet.id) return new SelfPaymentError("a wallet cannot pay its own invoice")
+  return 0
+}
+
+export const walletOfInvoice = async (invoice: WalletInvoice) => AccountsRepository().findWalletById(invoice.walletId)

@@ -1,0 +1,126 @@
+// Moving money between two wallets of our ledger without transactions.
+//
+// A transfer is two ledger entries: the debit of the sender ("debit:<id>") and
+// the credit of the recipient ("credit:<id>"), each under the unique entryKey.
+// The debit is the commit point: it is refused when the balance is short
+// (the (walletId, version) unique index serialises concurrent debits of one
+// wallet), and it records the recipient and the credit amount. Once it exists
+// the transfer WILL complete: the credit is appended right after, and if the
+// process dies in between, completeUnfinishedTransfers (run at start and
+// periodically) appends it later — the unique entryKey makes that idempotent.
+import type { WalletCurrency, WalletId } from "@/domain/accounts"
+import { LedgerEntry, LedgerEntryKind, LedgerRepository } from "@/services/mongoose/ledger"
+import { AccountsRepository } from "@/services/mongoose/accounts"
+import { InvoicesRepository } from "@/services/mongoose/invoices"
+import { accountTopic, invoiceTopic } from "@/services/pubsub"
+import { walletServices } from "../wallet-services"
+import type { AccountUpdateEvent, InvoiceStatusEvent } from "../wallets/events"
+
+export type TransferArgs = {
+  transferId: string
+  kind: LedgerEntryKind
+  sender: { walletId: WalletId; currency: WalletCurrency; amount: number }
+  recipient: { walletId: WalletId; currency: WalletCurrency; amount: number }
+  memo?: string
+  paymentHash?: string
+}
+
+export const executeTransfer = async (t: TransferArgs): Promise<{ debit: LedgerEntry; credit: LedgerEntry | Error } | Error> => {
+  const debit = await LedgerRepository().append({
+    walletId: t.sender.walletId,
+    amount: -t.sender.amount,
+    entryKey: `debit:${t.transferId}`,
+    transferId: t.transferId,
+    kind: t.kind,
+    currency: t.sender.currency,
+    memo: t.memo,
+    paymentHash: t.paymentHash,
+    counterpartyWalletId: t.recipient.walletId,
+    creditAmount: t.recipient.amount,
+  })
+  if (debit instanceof Error) return debit
+  const credit = await creditFor(debit, t.recipient.currency)
+  return { debit, credit }
+}
+
+/** Appends (or finds) the credit that completes a debit. */
+const creditFor = async (debit: LedgerEntry, recipientCurrency: WalletCurrency) => {
+  let credit: LedgerEntry | Error = new Error("not attempted")
+  for (let attempt = 0; attempt < 3; attempt++) {
+    credit = await LedgerRepository().append({
+      walletId: debit.counterpartyWalletId!,
+      amount: debit.creditAmount!,
+      entryKey: `credit:${debit.transferId}`,
+      transferId: debit.transferId,
+      kind: debit.kind,
+      currency: recipientCurrency,
+      memo: debit.memo,
+      paymentHash: debit.paymentHash,
+      counterpartyWalletId: debit.walletId,
+    })
+    if (!(credit instanceof Error)) break
+  }
+  return credit
+}
+
+/** After a credit of an invoice: mark it paid and tell the subscribers. */
+export const announceInvoicePaid = async (paymentHash: string, walletId: WalletId, accountId: string) => {
+  const invoices = InvoicesRepository()
+  await invoices.markSettled(paymentHash)
+  await invoices.markPaid(paymentHash)
+  const { pubsub } = walletServices()
+  const status: InvoiceStatusEvent = { paymentHash, walletId, status: "PAID" }
+  const update: AccountUpdateEvent = { type: "LnUpdate", paymentHash, walletId, status: "PAID" }
+  await Promise.all([pubsub.publish(invoiceTopic(paymentHash), status), pubsub.publish(accountTopic(accountId), update)])
+}
+
+export const announceIntraLedger = async (accountId: string, event: AccountUpdateEvent) => {
+  await walletServices().pubsub.publish(accountTopic(accountId), event)
+}
+
+/**
+ * Repairs what a crash left half done: debits without their credit get the
+ * credit (and their invoice marked paid); invoice claims whose debit never
+ * happened are released so the invoice can be paid again.
+ */
+const CLAIM_TIMEOUT_MS = 5 * 60_000
+
+export const completeUnfinishedTransfers = async (
+  opts: { olderThanMs?: number; windowMs?: number } = {},
+): Promise<{ credited: number; released: number } | Error> => {
+  // Leave in-flight transfers alone; look back `windowMs` (every replica runs
+  // this each minute over the last minutes, and over days at start).
+  const cutoff = new Date(Date.now() - (opts.olderThanMs ?? 30_000))
+  const newerThan = new Date(cutoff.getTime() - (opts.windowMs ?? 10 * 60_000))
+  const ledger = LedgerRepository()
+  const accounts = AccountsRepository()
+  const debits = await ledger.debitsWithoutCredit({ newerThan, olderThan: cutoff })
+  if (debits instanceof Error) return debits
+  let credited = 0
+  for (const debit of debits) {
+    const recipient = await accounts.findWalletById(debit.counterpartyWalletId!)
+    if (recipient instanceof Error) continue
+    const credit = await creditFor(debit, recipient.currency)
+    if (credit instanceof Error) continue
+    credited++
+    if (debit.paymentHash) await announceInvoicePaid(debit.paymentHash, recipient.id, recipient.accountId)
+  }
+  let released = 0
+  // A claim is released only when no debit followed it for minutes: far longer
+  // than any debit takes, so a slow payment in flight keeps its claim.
+  const claims = await InvoicesRepository().unsettledClaims(new Date(Date.now() - CLAIM_TIMEOUT_MS))
+  if (claims instanceof Error) return claims
+  for (const claim of claims) {
+    const debit = await ledger.findByEntryKey(`debit:${claim.transferId}`)
+    const credit = await ledger.findByEntryKey(`credit:${claim.transferId}`)
+    if (debit instanceof Error || credit instanceof Error) continue
+    if (!debit && !credit) {
+      await InvoicesRepository().releaseSettlement(claim.paymentHash, claim.transferId)
+      released++
+    } else if (credit) {
+      await InvoicesRepository().markSettled(claim.paymentHash)
+      await InvoicesRepository().markPaid(claim.paymentHash)
+    }
+  }
+  return { credited, released }
+}

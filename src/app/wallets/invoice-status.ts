@@ -1,0 +1,21 @@
+// The status of one of the caller's invoices (Flash's lnInvoicePaymentStatus).
+import type { WalletId } from "@/domain/accounts"
+import { InvoiceNotFoundError } from "@/domain/wallets"
+import type { WalletInvoice } from "@/services/mongoose/invoices"
+import { findLocalInvoice } from "../payments/pay-invoice"
+
+export type InvoicePaymentStatus = "PENDING" | "PAID" | "EXPIRED"
+
+export const statusOfInvoice = (invoice: WalletInvoice, now = Date.now()): InvoicePaymentStatus =>
+  invoice.paidAt ? "PAID" : invoice.expiresAt.getTime() <= now ? "EXPIRED" : "PENDING"
+
+/** Finds the invoice when it belongs to one of `visibleWalletIds`; others look unknown. */
+export const findOwnInvoice = async (
+  paymentRequest: unknown,
+  visibleWalletIds: WalletId[],
+): Promise<WalletInvoice | Error> => {
+  const invoice = await findLocalInvoice(paymentRequest)
+  if (invoice instanceof Error) return invoice
+  if (!visibleWalletIds.includes(invoice.walletId)) return new InvoiceNotFoundError("unknown invoice")
+  return invoice
+}

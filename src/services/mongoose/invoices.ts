@@ -1,0 +1,139 @@
+// Invoices issued by our node and the one-settlement-per-invoice record.
+import type { AccountId, WalletCurrency, WalletId } from "@/domain/accounts"
+import { UnknownRepositoryError } from "@/domain/shared/errors"
+import { InvoiceNotFoundError } from "@/domain/wallets"
+import { isDuplicateKeyError } from "./connection"
+import { InvoiceSettlementModel, WalletInvoiceModel } from "./ledger-schema"
+
+export type WalletInvoice = {
+  paymentHash: string
+  paymentRequest: string
+  walletId: WalletId
+  accountId: AccountId
+  currency: WalletCurrency
+  amountSats: number | undefined
+  receiveAmount: number | undefined
+  memo: string | undefined
+  paymentSecret: string
+  preimage: string
+  expiresAt: Date
+  createdAt: Date
+  paidAt: Date | undefined
+}
+
+export type InvoiceSettlement = {
+  paymentHash: string
+  transferId: string
+  payerWalletId: WalletId | undefined
+  createdAt: Date
+  settledAt: Date | undefined
+}
+
+type Doc = Record<string, unknown>
+const toInvoice = (d: Doc): WalletInvoice => ({
+  paymentHash: d._id as string,
+  paymentRequest: d.paymentRequest as string,
+  walletId: d.walletId as WalletId,
+  accountId: d.accountId as AccountId,
+  currency: d.currency as WalletCurrency,
+  amountSats: (d.amountSats as number | null | undefined) ?? undefined,
+  receiveAmount: (d.receiveAmount as number | null | undefined) ?? undefined,
+  memo: (d.memo as string | null | undefined) ?? undefined,
+  paymentSecret: d.paymentSecret as string,
+  preimage: d.preimage as string,
+  expiresAt: d.expiresAt as Date,
+  createdAt: d.createdAt as Date,
+  paidAt: (d.paidAt as Date | null | undefined) ?? undefined,
+})
+const toSettlement = (d: Doc): InvoiceSettlement => ({
+  paymentHash: d._id as string,
+  transferId: d.transferId as string,
+  payerWalletId: (d.payerWalletId as WalletId | null | undefined) ?? undefined,
+  createdAt: d.createdAt as Date,
+  settledAt: (d.settledAt as Date | null | undefined) ?? undefined,
+})
+const unknown = (e: unknown) => new UnknownRepositoryError(e instanceof Error ? e.message : String(e))
+
+export const InvoicesRepository = () => {
+  const persist = async (invoice: Omit<WalletInvoice, "paidAt">): Promise<WalletInvoice | UnknownRepositoryError> => {
+    try {
+      const { paymentHash, ...rest } = invoice
+      await WalletInvoiceModel.create({ _id: paymentHash, ...rest })
+      return { ...invoice, paidAt: undefined }
+    } catch (e) {
+      return unknown(e)
+    }
+  }
+
+  const findByPaymentHash = async (
+    paymentHash: string,
+  ): Promise<WalletInvoice | InvoiceNotFoundError | UnknownRepositoryError> => {
+    try {
+      const d = await WalletInvoiceModel.findById(paymentHash).lean<Doc>()
+      return d ? toInvoice(d) : new InvoiceNotFoundError("no invoice with this payment hash on our node")
+    } catch (e) {
+      return unknown(e)
+    }
+  }
+
+  /** Setting a date is idempotent: a repeated or concurrent call changes nothing that matters. */
+  const markPaid = async (paymentHash: string): Promise<true | UnknownRepositoryError> => {
+    try {
+      await WalletInvoiceModel.updateOne({ _id: paymentHash, paidAt: { $exists: false } }, { $set: { paidAt: new Date() } })
+      return true
+    } catch (e) {
+      return unknown(e)
+    }
+  }
+
+  /** Claims the invoice for one transfer; false when another transfer holds it already. */
+  const claimSettlement = async (
+    s: Omit<InvoiceSettlement, "createdAt" | "settledAt">,
+  ): Promise<true | InvoiceSettlement | UnknownRepositoryError> => {
+    try {
+      await InvoiceSettlementModel.create({
+        _id: s.paymentHash,
+        transferId: s.transferId,
+        payerWalletId: s.payerWalletId,
+        createdAt: new Date(),
+      })
+      return true
+    } catch (e) {
+      if (!isDuplicateKeyError(e)) return unknown(e)
+      const d = await InvoiceSettlementModel.findById(s.paymentHash).lean<Doc>().catch(() => null)
+      return d ? toSettlement(d) : new UnknownRepositoryError("settlement vanished")
+    }
+  }
+
+  /** Releases a claim whose debit never happened (only the transfer holding it may). */
+  const releaseSettlement = async (paymentHash: string, transferId: string): Promise<true | UnknownRepositoryError> => {
+    try {
+      await InvoiceSettlementModel.deleteOne({ _id: paymentHash, transferId })
+      return true
+    } catch (e) {
+      return unknown(e)
+    }
+  }
+
+  const markSettled = async (paymentHash: string): Promise<true | UnknownRepositoryError> => {
+    try {
+      await InvoiceSettlementModel.updateOne({ _id: paymentHash }, { $set: { settledAt: new Date() } })
+      return true
+    } catch (e) {
+      return unknown(e)
+    }
+  }
+
+  const unsettledClaims = async (olderThan: Date): Promise<InvoiceSettlement[] | UnknownRepositoryError> => {
+    try {
+      const docs = await InvoiceSettlementModel.find({ settledAt: { $exists: false }, createdAt: { $lt: olderThan } })
+        .limit(1000)
+        .lean<Doc[]>()
+      return docs.map(toSettlement)
+    } catch (e) {
+      return unknown(e)
+    }
+  }
+
+  return { persist, findByPaymentHash, markPaid, claimSettlement, releaseSettlement, markSettled, unsettledClaims }
+}
