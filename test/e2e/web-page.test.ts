@@ -41,7 +41,8 @@ const shot = async (name: string) => {
   await page.screenshot({ path: join(ARTIFACTS, `${String(step).padStart(2, "0")}-${name}.png`), fullPage: true })
 }
 
-const GLOBALS = "query { globals { network lightningAddressDomain } }"
+const ME = "query { me { defaultAccount { wallets { id walletCurrency } } } }"
+type Me = { me: { defaultAccount: { wallets: Array<{ id: string; walletCurrency: string }> } } }
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true })
@@ -96,10 +97,14 @@ describe("the API-token page (/settings/api-tokens)", () => {
     await page.getByRole("heading", { name: "Create a token" }).waitFor()
     await shot("signed-in")
 
-    // 3. Create a read-only token expiring in 30 days.
+    // 3. Create a read-only token for the BTC wallet only, expiring in 30 days.
     await page.getByLabel("Name").fill("BTCPay web test")
     await page.getByLabel("30 days").check()
     await page.getByRole("checkbox", { name: /Read/ }).check()
+    const btcWallet = page.getByRole("checkbox", { name: "BTC wallet" })
+    await expect(page.getByRole("checkbox", { name: "USD wallet" }).isVisible()).resolves.toBe(true)
+    await btcWallet.check()
+    const btcWalletId = await btcWallet.getAttribute("value")
     await page.getByRole("button", { name: "Create token" }).click()
     await page.getByRole("heading", { name: "Your new credentials" }).waitFor()
     await expect(page.getByText("you will not see the secret again").isVisible()).resolves.toBe(true)
@@ -126,9 +131,10 @@ describe("the API-token page (/settings/api-tokens)", () => {
     const claims = decodeJwt(await program.accessToken())
     expect(claims.client_id).toBe(conn["client-id"])
     expect(claims.scp).toEqual(["read"])
-    const ok = await program.query<{ globals: { network: string } }>(GLOBALS)
+    const ok = await program.query<Me>(ME)
     expect(ok.errors).toBeUndefined()
-    expect(ok.data?.globals.network).toBeTruthy()
+    // The token sees only the wallet chosen in the page.
+    expect(ok.data?.me.defaultAccount.wallets).toEqual([{ id: btcWalletId, walletCurrency: "BTC" }])
 
     // 6. Hide the secret; the list shows the token as active.
     await page.getByRole("button", { name: /I have stored them/ }).click()
@@ -170,7 +176,7 @@ describe("the API-token page (/settings/api-tokens)", () => {
 
     // 9. The program's next call is refused: its cached JWT by the API, and a
     //    new one by the token endpoint.
-    await expect(program.query(GLOBALS)).rejects.toThrow(/refused/)
+    await expect(program.query(ME)).rejects.toThrow(/refused/)
     const fresh = await fetch(conn["token-url"]!, {
       method: "POST",
       headers: {
@@ -210,7 +216,7 @@ describe("the API-token page (/settings/api-tokens)", () => {
       clientId: conn["client-id"]!,
       clientSecret: conn["client-secret"]!,
     })
-    expect((await program.query(GLOBALS)).errors).toBeUndefined()
+    expect((await program.query(ME)).errors).toBeUndefined()
     await program.close()
 
     // The API records the use in batches (every 10 s); after a reload the list shows it.
