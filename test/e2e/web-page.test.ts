@@ -142,6 +142,7 @@ describe("the API-token page (/settings/api-tokens)", () => {
     const card = page.locator("li.token", { has: page.getByRole("heading", { name: "BTCPay web test" }) })
     await expect(card.locator('[data-role="status"]').textContent()).resolves.toBe("Active")
     await expect(card.getByText("Read", { exact: true }).isVisible()).resolves.toBe(true)
+    await expect(card.getByText("BTC wallet", { exact: true }).isVisible()).resolves.toBe(true)
     // The "30 days" preset reached the API.
     const expires = Date.parse((await card.locator("dd time").nth(1).getAttribute("datetime")) ?? "")
     expect(Math.abs(expires - (Date.now() + 30 * 24 * 3600 * 1000))).toBeLessThan(5 * 60 * 1000)

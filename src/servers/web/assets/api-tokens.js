@@ -46,6 +46,8 @@ const $ = (id) => {
 const input = (id) => /** @type {HTMLInputElement} */ ($(id))
 
 const devMode = document.body.dataset.devMode === "true"
+/** Wallet id → "BTC wallet", when the server lists the account's wallets. */
+const walletNames = new Map()
 
 class SessionError extends Error {}
 
@@ -223,8 +225,14 @@ const tokenCard = (t, now) => {
   row(dl, "Last used", timeEl(t.lastUsedAt, "Never"))
   row(dl, "Client ID", el("code", undefined, t.clientId))
   dl.lastElementChild?.classList.add("wide")
-  if (t.walletIds && t.walletIds.length > 0) row(dl, "Wallets", t.walletIds.join(", "))
-  if (t.ipAllowlist && t.ipAllowlist.length > 0) row(dl, "From", t.ipAllowlist.join(", "))
+  if (t.walletIds && t.walletIds.length > 0) {
+    row(dl, "Wallets", t.walletIds.map((id) => walletNames.get(id) ?? id).join(", "))
+    dl.lastElementChild?.classList.add("wide")
+  }
+  if (t.ipAllowlist && t.ipAllowlist.length > 0) {
+    row(dl, "From", t.ipAllowlist.join(", "))
+    dl.lastElementChild?.classList.add("wide")
+  }
   if (t.dailySendLimit != null) row(dl, "Daily send limit", String(t.dailySendLimit))
   article.append(dl)
 
@@ -296,6 +304,7 @@ const loadWallets = async () => {
     if (!fields.some((f) => f.name === "me")) throw new Error("no wallet query on this server")
     const data = await gql(Q.wallets)
     const wallets = /** @type {Array<{id: string, walletCurrency: string}>} */ (data.me.defaultAccount.wallets)
+    for (const w of wallets) walletNames.set(w.id, `${w.walletCurrency} wallet`)
     choices.replaceChildren(
       ...wallets.map((w) => {
         const span = el("span", "choice")
