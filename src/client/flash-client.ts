@@ -25,6 +25,30 @@ export type FlashClientOptions = {
 
 export type GraphQLResponse<T> = { data?: T; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }
 
+/**
+ * Reads the connection string `apiTokenCreate` returns (the BTCPay plugin's format):
+ *   type=flash;server=<GraphQL URL>;token-url=<token URL>;client-id=<id>;client-secret=<secret>
+ */
+export const parseConnectionString = (connectionString: string): FlashClientOptions => {
+  const parts = new Map<string, string>()
+  for (const part of connectionString.split(";")) {
+    const i = part.indexOf("=")
+    if (i > 0) parts.set(part.slice(0, i).trim().toLowerCase(), part.slice(i + 1).trim())
+  }
+  const need = (key: string) => {
+    const v = parts.get(key)
+    if (!v) throw new Error(`connection string lacks ${key}=`)
+    return v
+  }
+  if (need("type") !== "flash") throw new Error("connection string is not type=flash")
+  return {
+    apiUrl: need("server"),
+    tokenUrl: need("token-url"),
+    clientId: need("client-id"),
+    clientSecret: need("client-secret"),
+  }
+}
+
 export class FlashAuthError extends Error {
   override name = "FlashAuthError"
 }
@@ -36,6 +60,10 @@ export class FlashClient {
   private ws: WsClient | undefined
   /** How many tokens this client fetched (observability for tests and logs). */
   tokensFetched = 0
+
+  static fromConnectionString(connectionString: string, extra: Partial<FlashClientOptions> = {}) {
+    return new FlashClient({ ...parseConnectionString(connectionString), ...extra })
+  }
 
   constructor(private readonly opts: FlashClientOptions) {
     const url = new URL(opts.tokenUrl)

@@ -52,6 +52,7 @@ const EnvSchema = z
     API_TOKEN_MAX_ACTIVE_PER_ACCOUNT: positiveInt.default(25),
     API_TOKEN_MAX_EXPIRES_IN_SECONDS: positiveInt.default(365 * 24 * 3600),
     API_TOKEN_CACHE_TTL_SECONDS: positiveInt.default(30),
+    REVOCATION_RESYNC_SECONDS: positiveInt.default(15),
     /** 0 turns the server's job off (then run `npm run admin -- cleanup|reconcile` from cron). */
     API_TOKEN_CLEANUP_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
     API_TOKEN_RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(900),
@@ -139,6 +140,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
       cleanupIntervalSeconds: e.API_TOKEN_CLEANUP_INTERVAL_SECONDS,
       reconcileIntervalSeconds: e.API_TOKEN_RECONCILE_INTERVAL_SECONDS,
     },
+    revocationResyncSeconds: e.REVOCATION_RESYNC_SECONDS,
     rateLimits: {
       apiTokenPerMinute: e.RATE_LIMIT_API_TOKEN_PER_MINUTE,
       sessionPerMinute: e.RATE_LIMIT_SESSION_PER_MINUTE,

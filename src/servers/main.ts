@@ -40,6 +40,18 @@ const main = async () => {
 
   const revocations = await createRevocationSet(config.redis)
   setRevocationSet(revocations)
+  revocations.onRevoked(() => metrics.revocationsSeen.inc({ source: "any" }))
+  // Mongo is the source of truth: a periodic resync catches revocations whose
+  // Redis message this process missed (or that a CLI made without Redis). Only
+  // recent ones matter: older tokens' JWTs have expired and their clients are gone.
+  const resyncRevocations = async () => {
+    const ids = await ApiTokensRepository().listRevokedSince(new Date(Date.now() - config.jwt.maxAgeSeconds * 1000))
+    if (ids instanceof Error) logger.warn({ err: ids.message }, "revocation resync failed")
+    else revocations.resync(ids)
+  }
+  await resyncRevocations()
+  const resyncTimer = setInterval(() => void resyncRevocations(), config.revocationResyncSeconds * 1000)
+  resyncTimer.unref()
 
   const apiTokens = startApiTokens(config, logger)
   const extraRoutes = [apiTokens.routes, apiTokensPageRoutes({ devMode: config.devMode })]
@@ -101,6 +113,7 @@ const main = async () => {
       : undefined,
     onStop: async () => {
       await usage.stop()
+      clearInterval(resyncTimer)
       await revocations.close()
       await rateLimiter.close()
     },

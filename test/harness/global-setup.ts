@@ -82,7 +82,8 @@ export default async function globalSetup() {
     hydraDsn,
     redisUrl: redis?.url,
     redisKeyPrefix: redis?.prefix,
-    accessTokenLifespanSeconds: 120,
+    // Short, so the refresh test sees tokens expire within its run.
+    accessTokenLifespanSeconds: 60,
     apiEnv: { LOG_LEVEL: "info", NODE_ENV: "test" },
     log,
   }).catch(async (e: unknown) => {

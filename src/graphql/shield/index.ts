@@ -6,7 +6,7 @@ import { GraphQLError, GraphQLSchema, isObjectType } from "graphql"
 import { applyMiddleware } from "graphql-middleware"
 import { allow, rule, shield } from "graphql-shield"
 import { impliedScopes, ApiTokenScope } from "@/domain/api-tokens"
-import type { GraphQLContext } from "@/graphql/context"
+import type { GraphQLContext, Principal } from "@/graphql/context"
 import { FieldAccess, scopeMap } from "./scope-map"
 
 export const authErrors = {
@@ -22,27 +22,25 @@ export const authErrors = {
   notMapped: () => new GraphQLError("Not authorized", { extensions: { code: "FORBIDDEN" } }),
 }
 
-const scoped = (scope: ApiTokenScope) =>
-  rule(`scope-${scope}`, { cache: "contextual" })((_p, _a, ctx: GraphQLContext) => {
-    const p = ctx.principal
-    if (p.kind === "user") return true
-    if (p.kind === "anonymous") return authErrors.unauthenticated()
-    return impliedScopes(p.apiTokenScopes).has(scope) ? true : authErrors.insufficientScope(scope)
-  })
+/** Who may call a field of this access level: the one decision shield and the subscribe guard share. */
+export const accessDecision = (access: FieldAccess, p: Principal): true | GraphQLError => {
+  if (access === "public" || p.kind === "user") return true
+  if (p.kind === "anonymous") return authErrors.unauthenticated()
+  if (access === "session-only") return authErrors.sessionOnly()
+  return impliedScopes(p.apiTokenScopes).has(access) ? true : authErrors.insufficientScope(access)
+}
 
-const sessionOnly = rule("session-only", { cache: "contextual" })((_p, _a, ctx: GraphQLContext) => {
-  if (ctx.principal.kind === "user") return true
-  return ctx.principal.kind === "apiToken" ? authErrors.sessionOnly() : authErrors.unauthenticated()
-})
+const ruleFor = (access: FieldAccess) =>
+  rule(`access-${access}`, { cache: "contextual" })((_p, _a, ctx: GraphQLContext) => accessDecision(access, ctx.principal))
 
 const denyUnmapped = rule("not-in-scope-map", { cache: "no_cache" })(() => authErrors.notMapped())
 
 const rules: Record<FieldAccess, typeof allow | ReturnType<ReturnType<typeof rule>>> = {
   public: allow,
-  read: scoped("read"),
-  receive: scoped("receive"),
-  write: scoped("write"),
-  "session-only": sessionOnly,
+  read: ruleFor("read"),
+  receive: ruleFor("receive"),
+  write: ruleFor("write"),
+  "session-only": ruleFor("session-only"),
 }
 
 const ROOTS = ["Query", "Mutation", "Subscription"] as const
@@ -68,4 +66,26 @@ export const buildPermissions = (schema: GraphQLSchema) => {
   })
 }
 
-export const withPermissions = (schema: GraphQLSchema) => applyMiddleware(schema, buildPermissions(schema))
+/**
+ * graphql-middleware wraps a subscription field's `resolve` (run per event)
+ * but not its `subscribe` when both exist, so a caller without the scope could
+ * open the stream. Guard `subscribe` itself with the same decision.
+ */
+const guardSubscriptions = (schema: GraphQLSchema) => {
+  const fields = schema.getSubscriptionType()?.getFields() ?? {}
+  const map = scopeMap.Subscription as Record<string, FieldAccess>
+  for (const [name, field] of Object.entries(fields)) {
+    const subscribe = field.subscribe
+    if (!subscribe) continue
+    field.subscribe = (source, args, ctx: GraphQLContext, info) => {
+      const access = map[name]
+      const decision = access ? accessDecision(access, ctx.principal) : authErrors.notMapped()
+      if (decision !== true) throw decision
+      return subscribe(source, args, ctx, info)
+    }
+  }
+  return schema
+}
+
+export const withPermissions = (schema: GraphQLSchema) =>
+  guardSubscriptions(applyMiddleware(schema, buildPermissions(schema)))
