@@ -21,6 +21,7 @@ import { devRoutes } from "./dev/routes"
 import { devLightningRoutes } from "./dev/lightning-routes"
 import { startWalletServices } from "./wallet-services"
 import { createApiServer } from "./graphql-main-server"
+import { apiTokensPageRoutes } from "./web/api-tokens-page"
 
 const main = async () => {
   let config
@@ -53,7 +54,7 @@ const main = async () => {
   resyncTimer.unref()
 
   const apiTokens = startApiTokens(config, logger)
-  const extraRoutes = [apiTokens.routes]
+  const extraRoutes = [apiTokens.routes, apiTokensPageRoutes({ devMode: config.devMode })]
   if (config.devMode) {
     const issuer = await createDevSessionIssuer({ dataDir: config.dataDir, issuer: config.session.issuer })
     extraRoutes.push(devRoutes({ issuer, logger }))

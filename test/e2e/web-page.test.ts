@@ -1,0 +1,236 @@
+// The merchant's token page in a real browser (Debian's chromium driven by
+// playwright-core): dev login, create a token, copy its connection string, use
+// it from a program (the reference client), revoke it in the page and see the
+// program refused. Screenshots of each step go to test-artifacts/web/.
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { decodeJwt } from "jose"
+import { BrowserContext, chromium, Page } from "playwright-core"
+import { FlashClient } from "@/client/flash-client"
+import { parseApiTokenConnectionString } from "@/domain/api-tokens/connection-string"
+import { API_TOKENS_PAGE_CSP } from "@/servers/web/api-tokens-page"
+import { testStack } from "../harness/stack-state"
+import { randomPhone } from "../support/tokens"
+
+const CHROMIUM = "/usr/bin/chromium"
+// Without these, Chromium keeps trying to reach Google services on this closed network.
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+]
+const ARTIFACTS = join(__dirname, "..", "..", "test-artifacts", "web")
+
+const stack = testStack()
+const pageUrl = `${stack.urls.api}/settings/api-tokens`
+
+let profileDir: string
+let context: BrowserContext
+let page: Page
+let step = 0
+const consoleErrors: string[] = []
+
+const shot = async (name: string) => {
+  step += 1
+  await page.screenshot({ path: join(ARTIFACTS, `${String(step).padStart(2, "0")}-${name}.png`), fullPage: true })
+}
+
+const ME = "query { me { defaultAccount { wallets { id walletCurrency } } } }"
+type Me = { me: { defaultAccount: { wallets: Array<{ id: string; walletCurrency: string }> } } }
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true })
+  profileDir = mkdtempSync(join(tmpdir(), "flash-chromium-"))
+  // A persistent context is how Playwright takes a fresh --user-data-dir of our own.
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1100, height: 900 },
+  })
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.urls.api })
+  page = context.pages()[0] ?? (await context.newPage())
+  page.on("console", (m) => {
+    if (m.type() === "error") consoleErrors.push(m.text())
+  })
+  page.on("pageerror", (e) => consoleErrors.push(e.message))
+}, 60_000)
+
+afterAll(async () => {
+  await context?.close()
+  if (profileDir) rmSync(profileDir, { recursive: true, force: true })
+})
+
+describe("the API-token page (/settings/api-tokens)", () => {
+  it("is served with a strict CSP, no-store, and the dev login in dev mode", async () => {
+    const res = await fetch(pageUrl)
+    expect(res.status).toBe(200)
+    expect(res.headers.get("content-security-policy")).toBe(API_TOKENS_PAGE_CSP)
+    expect(res.headers.get("content-security-policy")).toContain("script-src 'self'")
+    expect(res.headers.get("content-security-policy")).not.toContain("unsafe-inline")
+    expect(res.headers.get("cache-control")).toBe("no-store")
+    const html = await res.text()
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/) // no inline script
+    expect(html).toContain('id="dev-login"')
+    const js = await fetch(`${stack.urls.api}/settings/api-tokens/assets/api-tokens.js`)
+    expect(js.headers.get("content-type")).toMatch(/^text\/javascript/)
+    expect(js.headers.get("cache-control")).toBe("no-store")
+  })
+
+  it("logs in, creates a token, copies the connection string, uses it, revokes it, and the next call is refused", async () => {
+    // 1. The page, signed out.
+    await page.goto(pageUrl)
+    await expect(page.getByRole("heading", { name: "API tokens", level: 1 }).isVisible()).resolves.toBe(true)
+    await shot("signed-out")
+
+    // 2. Dev login with a phone number.
+    const phone = randomPhone()
+    await page.getByLabel("Phone number").fill(phone)
+    await page.getByRole("button", { name: "Dev login" }).click()
+    await page.getByText(`Signed in as ${phone}.`, { exact: true }).first().waitFor()
+    await page.getByRole("heading", { name: "Create a token" }).waitFor()
+    await shot("signed-in")
+
+    // 3. Create a read-only token for the BTC wallet only, expiring in 30 days.
+    await page.getByLabel("Name").fill("BTCPay web test")
+    await page.getByLabel("30 days").check()
+    await page.getByRole("checkbox", { name: /Read/ }).check()
+    const btcWallet = page.getByRole("checkbox", { name: "BTC wallet" })
+    await expect(page.getByRole("checkbox", { name: "USD wallet" }).isVisible()).resolves.toBe(true)
+    await btcWallet.check()
+    const btcWalletId = await btcWallet.getAttribute("value")
+    await page.getByRole("button", { name: "Create token" }).click()
+    await page.getByRole("heading", { name: "Your new credentials" }).waitFor()
+    await expect(page.getByText("you will not see the secret again").isVisible()).resolves.toBe(true)
+    await shot("created")
+
+    // 4. Copy the connection string with its button; read it back from the clipboard.
+    const shown = (await page.locator("#cred-connection-string").textContent()) ?? ""
+    await page.getByRole("button", { name: "Copy connection string" }).click()
+    await page.getByText("Copied the connection string.").waitFor()
+    const copied = (await page.evaluate("navigator.clipboard.readText()")) as string
+    expect(copied).toBe(shown)
+    const conn = parseApiTokenConnectionString(copied)
+    expect(conn).toMatchObject({ type: "flash", server: stack.urls.graphql, "token-url": stack.urls.tokenEndpoint })
+    expect(conn["client-secret"]).toMatch(/^flash_/)
+    await shot("copied")
+
+    // 5. A program uses the connection string: token endpoint, then the API.
+    const program = new FlashClient({
+      apiUrl: conn.server!,
+      tokenUrl: conn["token-url"]!,
+      clientId: conn["client-id"]!,
+      clientSecret: conn["client-secret"]!,
+    })
+    const claims = decodeJwt(await program.accessToken())
+    expect(claims.client_id).toBe(conn["client-id"])
+    expect(claims.scp).toEqual(["read"])
+    const ok = await program.query<Me>(ME)
+    expect(ok.errors).toBeUndefined()
+    // The token sees only the wallet chosen in the page.
+    expect(ok.data?.me.defaultAccount.wallets).toEqual([{ id: btcWalletId, walletCurrency: "BTC" }])
+
+    // 6. Hide the secret; the list shows the token as active.
+    await page.getByRole("button", { name: /I have stored them/ }).click()
+    await expect(page.locator("#credentials").isHidden()).resolves.toBe(true)
+    const card = page.locator("li.token", { has: page.getByRole("heading", { name: "BTCPay web test" }) })
+    await expect(card.locator('[data-role="status"]').textContent()).resolves.toBe("Active")
+    await expect(card.getByText("Read", { exact: true }).isVisible()).resolves.toBe(true)
+    await expect(card.getByText("BTC wallet", { exact: true }).isVisible()).resolves.toBe(true)
+    // The "30 days" preset reached the API.
+    const expires = Date.parse((await card.locator("dd time").nth(1).getAttribute("datetime")) ?? "")
+    expect(Math.abs(expires - (Date.now() + 30 * 24 * 3600 * 1000))).toBeLessThan(5 * 60 * 1000)
+    await shot("listed")
+
+    // 7. Phone width.
+    await page.setViewportSize({ width: 390, height: 844 })
+    const overflow = (await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")) as number
+    expect(overflow).toBeLessThanOrEqual(0)
+    await shot("phone-width")
+    await page.setViewportSize({ width: 1100, height: 900 })
+
+    // 8. Revoke in the page: a confirmation dialog first. Escape (keyboard) cancels it.
+    const revokeButton = card.getByRole("button", { name: "Revoke BTCPay web test" })
+    await revokeButton.click()
+    const dialog = page.getByRole("dialog", { name: /Revoke/ })
+    await dialog.waitFor()
+    await page.keyboard.press("Escape")
+    await page.getByText("Nothing revoked.").waitFor()
+    await expect(card.locator('[data-role="status"]').textContent()).resolves.toBe("Active")
+    await revokeButton.focus()
+    await page.keyboard.press("Enter")
+    await dialog.waitFor()
+    await shot("revoke-confirm")
+    await dialog.getByRole("button", { name: "Revoke token" }).click()
+    await page.getByText("Revoked “BTCPay web test”.", { exact: false }).waitFor()
+    await expect(card.locator('[data-role="status"]').textContent()).resolves.toBe("Revoked")
+    await expect(card.getByRole("button", { name: /Revoke/ }).count()).resolves.toBe(0)
+    // Focus stays on the token the user acted on.
+    await expect(page.evaluate("document.activeElement?.textContent")).resolves.toBe("BTCPay web test")
+    await shot("revoked")
+
+    // 9. The program's next call is refused: its cached JWT by the API, and a
+    //    new one by the token endpoint.
+    await expect(program.query(ME)).rejects.toThrow(/refused/)
+    const fresh = await fetch(conn["token-url"]!, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        authorization: `Basic ${Buffer.from(`${conn["client-id"]}:${conn["client-secret"]}`).toString("base64")}`,
+      },
+      body: "grant_type=client_credentials",
+    })
+    expect(fresh.status).not.toBe(200)
+    await program.close()
+
+    expect(consoleErrors).toEqual([])
+  })
+
+  it("rotates a token in the page and shows the new credentials once", async () => {
+    await page.getByLabel("Name").fill("Rotate me")
+    await page.getByRole("checkbox", { name: /Receive/ }).check()
+    await page.getByRole("button", { name: "Create token" }).click()
+    await page.getByRole("heading", { name: "Your new credentials" }).waitFor()
+    const oldSecret = await page.locator("#cred-client-secret").textContent()
+    await page.getByRole("button", { name: /I have stored them/ }).click()
+
+    const card = page.locator("li.token", { has: page.getByRole("heading", { name: "Rotate me" }) })
+    await card.getByRole("button", { name: "Rotate Rotate me" }).click()
+    const dialog = page.getByRole("dialog", { name: /Rotate/ })
+    await dialog.getByLabel("Old credentials keep working for").selectOption("0")
+    await shot("rotate-confirm")
+    await dialog.getByRole("button", { name: "Rotate token" }).click()
+    await page.getByRole("heading", { name: "Your new credentials" }).waitFor()
+    const conn = parseApiTokenConnectionString((await page.locator("#cred-connection-string").textContent()) ?? "")
+    expect(conn["client-secret"]).not.toBe(oldSecret)
+    await shot("rotated")
+
+    const program = new FlashClient({
+      apiUrl: conn.server!,
+      tokenUrl: conn["token-url"]!,
+      clientId: conn["client-id"]!,
+      clientSecret: conn["client-secret"]!,
+    })
+    expect((await program.query(ME)).errors).toBeUndefined()
+    await program.close()
+
+    // The API records the use in batches (every 10 s); after a reload the list shows it.
+    const lastUsed = card.locator("div", { has: page.getByText("Last used", { exact: true }) }).locator("dd")
+    const deadline = Date.now() + 25_000
+    while ((await lastUsed.textContent()) === "Never" && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 2000))
+      await page.reload()
+      await card.waitFor()
+    }
+    const usedAt = Date.parse((await lastUsed.locator("time").getAttribute("datetime")) ?? "")
+    expect(Math.abs(Date.now() - usedAt)).toBeLessThan(60_000)
+    await shot("last-used")
+    expect(consoleErrors).toEqual([])
+  })
+})
