@@ -1,6 +1,8 @@
 // The attack table: every way to present a bad token over HTTP is refused with
 // 401 UNAUTHENTICATED, and the API logs the exact reason code (never the token).
+import { readFileSync } from "node:fs"
 import { request } from "node:http"
+import { join } from "node:path"
 import { randomUUID } from "node:crypto"
 import { exportJWK, generateKeyPair, SignJWT } from "jose"
 import { testStack } from "../harness/stack-state"
@@ -127,6 +129,33 @@ describe("authentication over HTTP", () => {
     expect(await res.json()).toEqual({ errors: [{ message: "Not authenticated", extensions: { code: "UNAUTHENTICATED" } }] })
     const line = await waitForLogLine((l) => l.requestId === requestId)
     expect(line).toMatchObject({ reason, msg: "authentication rejected" })
+  })
+
+  it("refetches Hydra's JWKS at most once for a burst of forged kids (no refetch storm)", async () => {
+    // Hydra logs every request it serves: count the JWKS fetches jose made.
+    const fetches = async () => {
+      await new Promise((r) => setTimeout(r, 300))
+      return readFileSync(join(stack.dataDir, "logs", "hydra.log"), "utf8")
+        .split("\n")
+        .filter((l) => l.includes('"path":"/.well-known/jwks.json"') && l.includes("http_response") && l.includes("jose/")).length
+    }
+    const before = await fetches()
+    const { privateKey } = await generateKeyPair("ES256")
+    const statuses = await Promise.all(
+      Array.from({ length: 15 }, async () => {
+        const jwt = await new SignJWT({ client_id: "x" })
+          .setProtectedHeader({ alg: "ES256", kid: `storm-${randomUUID()}` })
+          .setIssuer(stack.urls.hydraPublic)
+          .setSubject("x")
+          .setIssuedAt()
+          .setExpirationTime("1m")
+          .sign(privateKey)
+        return (await graphqlPost(query, { authorization: `Bearer ${jwt}` })).status
+      }),
+    )
+    expect(statuses.every((s) => s === 401)).toBe(true)
+    // one for this burst, and at most one more from an API replica another test file may be starting
+    expect((await fetches()) - before).toBeLessThanOrEqual(2)
   })
 
   it("refuses a 1 MB header before reading it (431 from the HTTP parser)", async () => {
