@@ -163,6 +163,24 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
     }),
   )
 
+  // Anything a route did not answer: a stable code, never a stack trace or HTML.
+  app.use((_req: express.Request, res: express.Response) => {
+    res.status(404).json({ error: { code: "NOT_FOUND", message: "No such route" } })
+  })
+  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const e = err as { type?: string; status?: number; message?: string }
+    if (e.type === "entity.parse.failed") {
+      res.status(400).json({ error: { code: "BAD_JSON", message: "The request body is not valid JSON" } })
+    } else if (e.type === "entity.too.large") {
+      res.status(413).json({ error: { code: "PAYLOAD_TOO_LARGE", message: "The request body is too large" } })
+    } else if (typeof e.status === "number" && e.status >= 400 && e.status < 500) {
+      res.status(e.status).json({ error: { code: "BAD_REQUEST", message: "The request could not be read" } })
+    } else {
+      logger.error({ err: e.message, path: req.path }, "unhandled error")
+      res.status(500).json({ error: { code: "INTERNAL_ERROR", message: "Internal error, please try again" } })
+    }
+  })
+
   return {
     httpServer,
     listen: () =>

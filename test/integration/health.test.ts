@@ -63,3 +63,27 @@ describe("dev session", () => {
     expect(await res.json()).toEqual({ error: { code: "INVALID_PHONE", message: expect.any(String) } })
   })
 })
+
+describe("malformed requests", () => {
+  const send = (path: string, body: string, headers: Record<string, string> = {}) =>
+    fetch(`${stack.urls.api}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body })
+
+  it.each([
+    ["broken JSON to /graphql", "/graphql", "{not json", 400, "BAD_JSON"],
+    ["broken JSON to /dev/session", "/dev/session", "{not json", 400, "BAD_JSON"],
+    ["a 200 KB body to /graphql", "/graphql", JSON.stringify({ query: "x".repeat(200_000) }), 413, "PAYLOAD_TOO_LARGE"],
+    ["an unknown route", "/nowhere", "{}", 404, "NOT_FOUND"],
+  ])("answers %s with a JSON error code, without internals", async (_label, path, body, status, code) => {
+    const res = await send(path, body)
+    expect(res.status).toBe(status)
+    const text = await res.text()
+    expect(JSON.parse(text)).toEqual({ error: { code, message: expect.any(String) } })
+    expect(text).not.toMatch(/at .*\.(ts|js):\d+/)
+  })
+
+  it("answers the token hook's malformed JSON with a code too (with the right secret)", async () => {
+    const res = await send("/hooks/hydra/token", "{not json", { "x-flash-token-hook-secret": stack.tokenHookSecret })
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("BAD_JSON")
+  })
+})
