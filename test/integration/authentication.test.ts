@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs"
 import { request } from "node:http"
 import { join } from "node:path"
 import { randomUUID } from "node:crypto"
-import { exportJWK, generateKeyPair, SignJWT } from "jose"
+import { generateKeyPair, SignJWT } from "jose"
 import { testStack } from "../harness/stack-state"
 import { apiLogLines, waitForLogLine } from "../support/api-log"
 import { devSession, graphqlPost, now, sessionIssuer, signWithDevKey } from "../support/tokens"
@@ -20,6 +20,16 @@ const hydraAccessKey = async () => {
   return { kid: kid!, publicJwk: { kid, kty, crv, x, y, alg, use } }
 }
 
+/** A one-minute token that claims to come from Hydra, signed with whatever key and alg a test picks. */
+const forgedHydraToken = (alg: string, kid: string, key: Parameters<SignJWT["sign"]>[0]) =>
+  new SignJWT({ client_id: "x", scp: ["read"] })
+    .setProtectedHeader({ alg, kid })
+    .setIssuer(stack.urls.hydraPublic)
+    .setSubject("x")
+    .setIssuedAt()
+    .setExpirationTime("1m")
+    .sign(key)
+
 type Case = [name: string, header: () => Promise<string>, reason: string]
 
 const cases: Case[] = [
@@ -34,15 +44,7 @@ const cases: Case[] = [
     "HS256 signed with Hydra's public key as the secret",
     async () => {
       const { kid, publicJwk } = await hydraAccessKey()
-      const secret = new TextEncoder().encode(JSON.stringify(publicJwk))
-      const jwt = await new SignJWT({ client_id: "x" })
-        .setProtectedHeader({ alg: "HS256", kid })
-        .setIssuer(stack.urls.hydraPublic)
-        .setSubject("x")
-        .setIssuedAt()
-        .setExpirationTime("1m")
-        .sign(secret)
-      return `Bearer ${jwt}`
+      return `Bearer ${await forgedHydraToken("HS256", kid, new TextEncoder().encode(JSON.stringify(publicJwk)))}`
     },
     "alg_not_allowed",
   ],
@@ -50,32 +52,14 @@ const cases: Case[] = [
     "a valid signature from a foreign key that claims Hydra's kid",
     async () => {
       const { kid } = await hydraAccessKey()
-      const { privateKey } = await generateKeyPair("ES256")
-      const jwt = await new SignJWT({ client_id: "x", scp: ["read"] })
-        .setProtectedHeader({ alg: "ES256", kid })
-        .setIssuer(stack.urls.hydraPublic)
-        .setSubject("x")
-        .setIssuedAt()
-        .setExpirationTime("1m")
-        .sign(privateKey)
-      return `Bearer ${jwt}`
+      return `Bearer ${await forgedHydraToken("ES256", kid, (await generateKeyPair("ES256")).privateKey)}`
     },
     "bad_signature",
   ],
   [
     "a foreign key with a kid Hydra never published",
-    async () => {
-      const { privateKey, publicKey } = await generateKeyPair("ES256")
-      void (await exportJWK(publicKey))
-      const jwt = await new SignJWT({ client_id: "x" })
-        .setProtectedHeader({ alg: "ES256", kid: `forged-${randomUUID()}` })
-        .setIssuer(stack.urls.hydraPublic)
-        .setSubject("x")
-        .setIssuedAt()
-        .setExpirationTime("1m")
-        .sign(privateKey)
-      return `Bearer ${jwt}`
-    },
+    async () =>
+      `Bearer ${await forgedHydraToken("ES256", `forged-${randomUUID()}`, (await generateKeyPair("ES256")).privateKey)}`,
     "unknown_key",
   ],
   [
@@ -143,13 +127,7 @@ describe("authentication over HTTP", () => {
     const { privateKey } = await generateKeyPair("ES256")
     const statuses = await Promise.all(
       Array.from({ length: 15 }, async () => {
-        const jwt = await new SignJWT({ client_id: "x" })
-          .setProtectedHeader({ alg: "ES256", kid: `storm-${randomUUID()}` })
-          .setIssuer(stack.urls.hydraPublic)
-          .setSubject("x")
-          .setIssuedAt()
-          .setExpirationTime("1m")
-          .sign(privateKey)
+        const jwt = await forgedHydraToken("ES256", `storm-${randomUUID()}`, privateKey)
         return (await graphqlPost(query, { authorization: `Bearer ${jwt}` })).status
       }),
     )
