@@ -29,6 +29,8 @@ export type StackOptions = {
   accessTokenLifespanSeconds?: number
   /** Extra environment for the API process (e.g. LOG_LEVEL). */
   apiEnv?: NodeJS.ProcessEnv
+  /** Extra node flags for the API process, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
+  apiNodeArgs?: string[]
   echo?: (line: string) => void
   log?: (line: string) => void
 }
@@ -121,7 +123,7 @@ export const startStack = async (o: StackOptions): Promise<RunningStack> => {
     const api = startProcess({
       name: "api",
       command: process.execPath,
-      args: ["--import", "tsx", join(repoRoot, "src", "servers", "main.ts")],
+      args: [...(o.apiNodeArgs ?? []), "--import", "tsx", join(repoRoot, "src", "servers", "main.ts")],
       cwd: repoRoot,
       env: apiEnv,
       logDir,

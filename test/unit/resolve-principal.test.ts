@@ -30,7 +30,15 @@ const token = (over: Partial<ApiToken> = {}): ApiToken => ({
   ...over,
 })
 
-const setup = (opts: { token?: ApiToken; notAfter?: Date; account?: Account; scp?: string[] } = {}) => {
+const setup = (
+  opts: {
+    token?: ApiToken
+    notAfter?: Date
+    account?: Account
+    scp?: string[]
+    extractToken?: (authorization: unknown) => string | AuthRejection
+  } = {},
+) => {
   const revoked = new Set<string>()
   const listeners: Array<(id: string) => void> = []
   let lookups = 0
@@ -67,6 +75,7 @@ const setup = (opts: { token?: ApiToken; notAfter?: Date; account?: Account; scp
       },
     },
     cacheTtlMs: 60_000,
+    extractToken: opts.extractToken,
   })
   const revoke = (id: string) => {
     revoked.add(id)
@@ -125,5 +134,11 @@ describe("resolving a principal from a verified JWT", () => {
     expect(s.lookups()).toBe(1)
     s.revoke("tok-1")
     expect(await reasonOf(s.resolver, "Bearer h.ok.x")).toBe("token_revoked")
+  })
+
+  it("takes only a compact JWT from the header unless another extractor is given (the benchmark's opaque tokens)", async () => {
+    expect(await reasonOf(setup().resolver, "Bearer ory_at_opaque.value")).toBe("malformed_header")
+    const opaque = setup({ extractToken: (raw) => (raw === "Bearer ory_at_opaque.value" ? "h.ok.x" : new AuthRejection("malformed_header")) })
+    expect(await reasonOf(opaque.resolver, "Bearer ory_at_opaque.value")).toBe("apiToken")
   })
 })

@@ -25,6 +25,12 @@ export type PrincipalResolverDeps = {
   cacheTtlMs: number
   cacheMax?: number
   now?: () => Date
+  /**
+   * Header value → token text. Default: `checkedToBearerToken` (a compact JWT).
+   * Only the benchmark's comparison verifiers (bench/) pass another one, for
+   * opaque tokens and static keys.
+   */
+  extractToken?: (authorization: unknown) => string | AuthRejection
 }
 
 export type AuthenticatedPrincipal = Exclude<Principal, { kind: "anonymous" }>
@@ -121,7 +127,7 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
   return {
     /** `authorization` is the raw header (or connection_init value). */
     resolve: async (authorization: unknown, ip: string | undefined): Promise<AuthResult> => {
-      const jwt = checkedToBearerToken(authorization)
+      const jwt = (deps.extractToken ?? checkedToBearerToken)(authorization)
       if (jwt instanceof AuthRejection) return jwt
       return resolveJwt(jwt, ip)
     },

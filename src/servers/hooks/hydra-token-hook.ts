@@ -5,10 +5,11 @@
 //   503 {code: STORE_UNAVAILABLE}     the token store is down: Hydra refuses too (fail closed)
 //   200 {session: {access_token: {account_id, token_id}}}  the claims Hydra adds to the JWT
 import { createHash, timingSafeEqual } from "node:crypto"
-import express, { Router } from "express"
+import express, { RequestHandler, Router } from "express"
 import { z } from "zod"
 import { decideTokenIssuance } from "@/app/api-tokens/decide-token-issuance"
 import type { Logger } from "@/services/logger"
+import { metrics } from "@/services/metrics"
 
 export const TOKEN_HOOK_PATH = "/hooks/hydra/token"
 export const TOKEN_HOOK_SECRET_HEADER = "x-flash-token-hook-secret"
@@ -25,10 +26,17 @@ const HookBody = z.object({
 
 const digest = (s: string) => createHash("sha256").update(s).digest()
 
+/** Observes the hook's latency (flash_token_hook_duration_seconds), whatever it answers. */
+const timed: RequestHandler = (_req, res, next) => {
+  const end = metrics.tokenHookDuration.startTimer()
+  res.once("finish", () => end())
+  next()
+}
+
 export const tokenHookRoutes = (deps: { secret: string; logger: Logger }): Router => {
   const expected = digest(deps.secret)
   const router = Router()
-  router.post(TOKEN_HOOK_PATH, express.json({ limit: "64kb" }), async (req, res) => {
+  router.post(TOKEN_HOOK_PATH, timed, express.json({ limit: "64kb" }), async (req, res) => {
     const given = req.get(TOKEN_HOOK_SECRET_HEADER)
     // Hash both sides so the comparison is constant-time whatever the lengths.
     if (typeof given !== "string" || !timingSafeEqual(digest(given), expected)) {
