@@ -51,3 +51,9 @@ export const visibleWallets = async (ctx: GraphQLContext): Promise<Wallet[] | Un
   if (wallets instanceof Error) return wallets
   return wallets.filter((w) => isWalletVisible(ctx, w))
 }
+
+/** The daily send limit of the calling API token, if it has one (user sessions have none). */
+export const spendLimitOf = (ctx: GraphQLContext): { tokenId: string; dailySendLimit: number } | undefined =>
+  ctx.principal.kind === "apiToken" && ctx.principal.dailySendLimit !== undefined
+    ? { tokenId: ctx.principal.apiTokenId, dailySendLimit: ctx.principal.dailySendLimit }
+    : undefined
