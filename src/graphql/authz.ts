@@ -52,8 +52,8 @@ export const visibleWallets = async (ctx: GraphQLContext): Promise<Wallet[] | Un
   return wallets.filter((w) => isWalletVisible(ctx, w))
 }
 
-/** The daily send limit of the calling API token, if it has one (user sessions have none). */
-export const spendLimitOf = (ctx: GraphQLContext): { tokenId: string; dailySendLimit: number } | undefined =>
-  ctx.principal.kind === "apiToken" && ctx.principal.dailySendLimit !== undefined
-    ? { tokenId: ctx.principal.apiTokenId, dailySendLimit: ctx.principal.dailySendLimit }
+/** The paying API token (its usage and daily send limit); undefined for user sessions, which have no such limit. */
+export const apiTokenPayerOf = (ctx: GraphQLContext): { tokenId: string; accountId: string; dailySendLimit: number | undefined } | undefined =>
+  ctx.principal.kind === "apiToken"
+    ? { tokenId: ctx.principal.apiTokenId, accountId: ctx.principal.domainAccount.id, dailySendLimit: ctx.principal.dailySendLimit }
     : undefined

@@ -48,4 +48,7 @@ export const apiTokensDeps = (): ApiTokensDeps => {
  * Who is calling a management operation. Only a user session may create, list,
  * revoke or rotate tokens; the GraphQL shield says the same (defence in depth).
  */
-export type ManagementCaller = { kind: "anonymous" } | { kind: "user"; domainAccount: Account } | { kind: "apiToken" }
+export type ManagementCaller =
+  | { kind: "anonymous" }
+  | { kind: "user"; domainAccount: Account; ip?: string }
+  | { kind: "apiToken"; apiTokenId?: string; accountId?: string; ip?: string }

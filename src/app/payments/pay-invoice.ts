@@ -23,7 +23,7 @@ import { AccountsRepository } from "@/services/mongoose/accounts"
 import { InvoicesRepository, WalletInvoice } from "@/services/mongoose/invoices"
 import { DailySendLimitExceededError } from "@/domain/api-tokens"
 import { walletServices } from "../wallet-services"
-import { announceIntraLedger, announceInvoicePaid, executeTransfer, SpendLimit } from "./transfer"
+import { announceIntraLedger, announceInvoicePaid, executeTransfer, ApiTokenPayer } from "./transfer"
 
 export type PaymentSendResult = "SUCCESS" | "ALREADY_PAID" | "PENDING" | "FAILURE"
 
@@ -38,7 +38,7 @@ export type PayInvoiceArgs = {
    */
   amount?: { value: unknown; unit: "sats" | "cents" }
   /** The paying API token's daily limit, if any. */
-  spendLimit?: SpendLimit
+  apiToken?: ApiTokenPayer
 }
 
 /** Looks up an invoice of our node by its payment request (no ownership check). */
@@ -94,7 +94,7 @@ export const payInvoice = async (args: PayInvoiceArgs): Promise<PaymentSendResul
     recipient: { walletId: invoice.walletId, currency: invoice.currency, amount: recipientAmount },
     memo: memo ?? invoice.memo,
     paymentHash: invoice.paymentHash,
-    spendLimit: args.spendLimit,
+    apiToken: args.apiToken,
   })
   if (done instanceof Error) {
     // The debit was refused: give the invoice back to other payers. (After a

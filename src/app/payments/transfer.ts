@@ -15,6 +15,7 @@ import { InsufficientBalanceError } from "@/domain/wallets"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { InvoicesRepository } from "@/services/mongoose/invoices"
 import { accountTopic, invoiceTopic } from "@/services/pubsub"
+import { usageAggregator } from "../audit/usage-aggregator"
 import { walletServices } from "../wallet-services"
 import type { AccountUpdateEvent, InvoiceStatusEvent } from "../wallets/events"
 
@@ -25,11 +26,14 @@ export type TransferArgs = {
   recipient: { walletId: WalletId; currency: WalletCurrency; amount: number }
   memo?: string
   paymentHash?: string
-  /** Set when an API token with a dailySendLimit pays: the amount is reserved in its spend log first. */
-  spendLimit?: SpendLimit
+  /**
+   * Set when an API token pays: its usage counts the amount, and with a
+   * dailySendLimit the amount is reserved in its spend log first.
+   */
+  apiToken?: ApiTokenPayer
 }
 
-export type SpendLimit = { tokenId: string; dailySendLimit: number }
+export type ApiTokenPayer = { tokenId: string; accountId: string; dailySendLimit: number | undefined }
 
 /**
  * With a spend limit, the amount is reserved in the token's append-only spend
@@ -39,11 +43,13 @@ export type SpendLimit = { tokenId: string; dailySendLimit: number }
  * storage error of unknown outcome it stays — the limit errs towards refusing.
  */
 export const executeTransfer = async (t: TransferArgs): Promise<{ debit: LedgerEntry; credit: LedgerEntry | Error } | Error> => {
-  const reservation = t.spendLimit
-    ? { tokenId: t.spendLimit.tokenId, walletId: t.sender.walletId, transferId: t.transferId, amount: t.sender.amount }
-    : undefined
-  if (reservation && t.spendLimit) {
-    const reserved = await ApiTokenSpendsRepository().reserve(reservation, t.spendLimit.dailySendLimit)
+  const limit = t.apiToken?.dailySendLimit
+  const reservation =
+    t.apiToken && limit !== undefined
+      ? { tokenId: t.apiToken.tokenId, walletId: t.sender.walletId, transferId: t.transferId, amount: t.sender.amount }
+      : undefined
+  if (reservation && limit !== undefined) {
+    const reserved = await ApiTokenSpendsRepository().reserve(reservation, limit)
     if (reserved instanceof Error) return reserved
   }
   const debit = await debitFor(t)
@@ -52,6 +58,7 @@ export const executeTransfer = async (t: TransferArgs): Promise<{ debit: LedgerE
     if (written === undefined) await ApiTokenSpendsRepository().release(reservation)
   }
   if (debit instanceof Error) return debit
+  if (t.apiToken) usageAggregator()?.recordSent(t.apiToken.tokenId, t.apiToken.accountId, { currency: t.sender.currency, amount: t.sender.amount })
   const credit = await creditFor(debit, t.recipient.currency)
   return { debit, credit }
 }
