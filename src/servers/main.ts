@@ -62,14 +62,14 @@ const main = async () => {
     logger.warn("dev mode is on: /dev/session issues user sessions to anyone")
   }
 
-  const hydraKeys = remoteKeySet(config.hydra.jwksUrl)
+  const hydraKeys = remoteKeySet(config.hydra.jwksUrl, { onFetch: (result) => metrics.jwksRefreshes.inc({ issuer: "hydra", result }) })
   const verify = createJwtVerifier<IssuerKind>({
     issuers: [
       { kind: "hydra", issuer: config.hydra.issuer, keys: hydraKeys, algorithms: config.hydra.algorithms },
       {
         kind: "session",
         issuer: config.session.issuer,
-        keys: remoteKeySet(config.session.jwksUrl),
+        keys: remoteKeySet(config.session.jwksUrl, { onFetch: (result) => metrics.jwksRefreshes.inc({ issuer: "session", result }) }),
         algorithms: config.session.algorithms,
       },
     ],
