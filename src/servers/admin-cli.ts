@@ -2,7 +2,8 @@
 // (MONGODB_URI, HYDRA_ADMIN_URL, REDIS_URL, ...).
 //   list <accountId>    the account's tokens, newest first (no secrets exist to show)
 //   revoke <tokenId>    revoke one token (REVOKED in Mongo, published on Redis, Hydra client deleted)
-//   reconcile           repair Mongo ↔ Hydra drift (unfinished creations, orphan clients)
+//   reconcile [pendingGraceSeconds]
+//                       repair Mongo ↔ Hydra drift (unfinished creations older than the grace, default 300 s; orphan clients)
 //   cleanup             delete Hydra clients of expired tokens and of ended rotation grace periods
 //   audit <accountId>   the account's API-token audit trail and hourly usage, newest first (no secrets exist to show)
 // Output is JSON on stdout; exit code 0 on success, 1 on failure, 2 on usage errors.
@@ -18,7 +19,7 @@ import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
 import { createRevocationSet, revocationSet, setRevocationSet } from "@/services/revocation"
 import { configureApiTokens } from "./api-tokens"
 
-const USAGE = "usage: npm run admin -- list <accountId> | revoke <tokenId> | reconcile | cleanup | audit <accountId> [first]"
+const USAGE = "usage: npm run admin -- list <accountId> | revoke <tokenId> | reconcile [pendingGraceSeconds] | cleanup | audit <accountId> [first]"
 
 const run = async (argv: string[]): Promise<number> => {
   const [command, arg, extra] = argv
@@ -78,7 +79,12 @@ const run = async (argv: string[]): Promise<number> => {
       const r = await revokeApiTokenById(arg!, deps)
       result = r instanceof Error ? r : { id: r.id, status: apiTokenStatus(r), revokedAt: r.revokedAt }
     } else if (command === "reconcile") {
-      result = await reconcileApiTokens(deps)
+      const graceSeconds = arg === undefined ? undefined : Number(arg)
+      if (graceSeconds !== undefined && !(Number.isInteger(graceSeconds) && graceSeconds >= 0)) {
+        console.error(USAGE)
+        return 2
+      }
+      result = await reconcileApiTokens(deps, graceSeconds === undefined ? {} : { pendingGraceMs: graceSeconds * 1000 })
     } else {
       result = await cleanupApiTokens(deps)
     }

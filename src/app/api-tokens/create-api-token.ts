@@ -96,6 +96,7 @@ export const createApiToken = async (
     return creds
   }
 
+  await deps.afterHydraClientCreated?.(token)
   const active = await deps.repo.markActive(token.id)
   if (active instanceof Error) {
     // The Hydra client exists but the record cannot say so: remove the client.

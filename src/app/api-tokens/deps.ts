@@ -25,6 +25,8 @@ export type ApiTokensDeps = {
   policy: ApiTokensPolicy
   revocation: () => RevocationSet
   logger?: Logger
+  /** Chaos tests only (config refuses it outside NODE_ENV=test + dev mode): runs between the Hydra client and the ACTIVE mark. */
+  afterHydraClientCreated?: (token: { id: string; name: string }) => Promise<void>
 }
 
 let current: ApiTokensDeps | undefined
