@@ -60,6 +60,13 @@ const EnvSchema = z
     RATE_LIMIT_API_TOKEN_PER_MINUTE: positiveInt.default(300),
     RATE_LIMIT_SESSION_PER_MINUTE: positiveInt.default(1200),
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: positiveInt.default(600),
+    /**
+     * Chaos tests only: apiTokenCreate of a token whose name starts with this
+     * prefix pauses for a minute after its Hydra client exists and before its
+     * record turns ACTIVE, so a test can kill the process in between. Refused
+     * unless NODE_ENV=test and dev mode (which production refuses).
+     */
+    FLASH_TEST_PAUSE_CREATION_OF: z.string().min(1).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && env.FLASH_DEV_MODE) {
@@ -67,6 +74,13 @@ const EnvSchema = z
         code: "custom",
         path: ["FLASH_DEV_MODE"],
         message: "dev mode must be off when NODE_ENV=production (it exposes /dev/session)",
+      })
+    }
+    if (env.FLASH_TEST_PAUSE_CREATION_OF && !(env.NODE_ENV === "test" && env.FLASH_DEV_MODE)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["FLASH_TEST_PAUSE_CREATION_OF"],
+        message: "is a chaos-test hook: only with NODE_ENV=test and FLASH_DEV_MODE=true",
       })
     }
     if (!env.FLASH_DEV_MODE && (!env.SESSION_ISSUER || !env.SESSION_JWKS_URL)) {
@@ -141,6 +155,9 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
       reconcileIntervalSeconds: e.API_TOKEN_RECONCILE_INTERVAL_SECONDS,
     },
     revocationResyncSeconds: e.REVOCATION_RESYNC_SECONDS,
+    testHooks: {
+      pauseCreationOf: e.NODE_ENV === "test" && e.FLASH_DEV_MODE ? e.FLASH_TEST_PAUSE_CREATION_OF : undefined,
+    },
     rateLimits: {
       apiTokenPerMinute: e.RATE_LIMIT_API_TOKEN_PER_MINUTE,
       sessionPerMinute: e.RATE_LIMIT_SESSION_PER_MINUTE,

@@ -51,3 +51,9 @@ export const visibleWallets = async (ctx: GraphQLContext): Promise<Wallet[] | Un
   if (wallets instanceof Error) return wallets
   return wallets.filter((w) => isWalletVisible(ctx, w))
 }
+
+/** The paying API token (its usage and daily send limit); undefined for user sessions, which have no such limit. */
+export const apiTokenPayerOf = (ctx: GraphQLContext): { tokenId: string; accountId: string; dailySendLimit: number | undefined } | undefined =>
+  ctx.principal.kind === "apiToken"
+    ? { tokenId: ctx.principal.apiTokenId, accountId: ctx.principal.domainAccount.id, dailySendLimit: ctx.principal.dailySendLimit }
+    : undefined

@@ -17,6 +17,8 @@ export type Principal =
       apiTokenWalletIds: WalletId[] | undefined
       /** The token's own limit; undefined → the API-token default from config. */
       rateLimitPerMinute: number | undefined
+      /** Amount per rolling 24 h in the sending wallet's unit; absent → unlimited. */
+      dailySendLimit?: number
       jwtId: string
       expiresAt: Date
     }

@@ -17,7 +17,20 @@ export const configureApiTokens = (config: Config, logger: Logger) =>
       maxExpiresInSeconds: config.apiTokens.maxExpiresInSeconds,
     },
     logger,
+    afterHydraClientCreated: pauseForChaosTests(config, logger),
   })
+
+/** See FLASH_TEST_PAUSE_CREATION_OF in the config: undefined unless NODE_ENV=test and dev mode. */
+const pauseForChaosTests = (config: Config, logger: Logger) => {
+  const prefix = config.testHooks.pauseCreationOf
+  if (!prefix) return undefined
+  logger.warn({ prefix }, "chaos-test hook on: creations of tokens named with this prefix pause after their Hydra client exists")
+  return async (token: { id: string; name: string }) => {
+    if (!token.name.startsWith(prefix)) return
+    logger.info({ tokenId: token.id }, "chaos pause: Hydra client created, record not yet ACTIVE")
+    await new Promise((r) => setTimeout(r, 60_000))
+  }
+}
 
 export const startApiTokens = (config: Config, logger: Logger) => {
   configureApiTokens(config, logger)

@@ -2,6 +2,7 @@
 import { resolveApiTokenByClientId } from "@/app/api-tokens/resolve-by-client-id"
 import { createPrincipalResolver, IssuerKind } from "@/app/auth/resolve-principal"
 import { createUsageRecorder } from "@/app/auth/usage-recorder"
+import { createUsageAggregator, setAuditLogger, setUsageAggregator } from "@/app/audit"
 import { ConfigError, loadConfig } from "@/config"
 import { buildPublicSchema } from "@/graphql/public/schema"
 import { withPermissions } from "@/graphql/shield"
@@ -90,6 +91,17 @@ const main = async () => {
     const r = await apiTokenStore.recordLastUsed(entries as Array<{ tokenId: ApiTokenId; at: Date }>)
     if (r instanceof Error) throw r
   })
+  // Hourly usage per token (requests, amounts, last IP) for the audit trail, batched like lastUsedAt.
+  setAuditLogger(logger)
+  const usageHours = createUsageAggregator()
+  setUsageAggregator(usageHours)
+  const refreshActiveGauge = async () => {
+    const n = await apiTokenStore.countActive()
+    if (!(n instanceof Error)) metrics.activeApiTokens.set(n)
+  }
+  void refreshActiveGauge()
+  const gaugeTimer = setInterval(() => void refreshActiveGauge(), 30_000)
+  gaugeTimer.unref()
   const rateLimiter = await createRateLimiter(config.redis)
 
   const server = await createApiServer({
@@ -101,9 +113,12 @@ const main = async () => {
     revocations,
     rateLimiter,
     authObserver: {
-      accepted: (p, _ip, transport) => {
+      accepted: (p, ip, transport) => {
         metrics.authOutcomes.inc({ transport, outcome: p.kind, reason: "" })
-        if (p.kind === "apiToken") usage.record(p.apiTokenId)
+        if (p.kind === "apiToken") {
+          usage.record(p.apiTokenId)
+          usageHours.recordRequest(p.apiTokenId, p.domainAccount.id, ip)
+        }
       },
       rejected: (reason, transport) => metrics.authOutcomes.inc({ transport, outcome: "rejected", reason }),
     },
@@ -113,6 +128,8 @@ const main = async () => {
       : undefined,
     onStop: async () => {
       await usage.stop()
+      await usageHours.stop()
+      clearInterval(gaugeTimer)
       clearInterval(resyncTimer)
       await revocations.close()
       await rateLimiter.close()

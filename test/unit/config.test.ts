@@ -33,6 +33,16 @@ describe("config", () => {
     expect((errorOf({ ...base, REDIS_URL: "localhost:6379" }) as Error).message).toMatch(/REDIS_URL/)
   })
 
+  it("refuses the chaos-test creation pause outside NODE_ENV=test with dev mode", () => {
+    const hook = { FLASH_TEST_PAUSE_CREATION_OF: "chaos-" }
+    expect((errorOf({ ...base, ...hook }) as Error).message).toMatch(/FLASH_TEST_PAUSE_CREATION_OF/)
+    expect((errorOf({ ...base, ...hook, NODE_ENV: "production", FLASH_DEV_MODE: "false", SESSION_ISSUER: "https://a", SESSION_JWKS_URL: "https://a/jwks" }) as Error).message).toMatch(
+      /FLASH_TEST_PAUSE_CREATION_OF/,
+    )
+    expect(loadConfig(base).testHooks.pauseCreationOf).toBeUndefined()
+    expect(loadConfig({ ...base, ...hook, NODE_ENV: "test" }).testHooks.pauseCreationOf).toBe("chaos-")
+  })
+
   it("refuses dev mode in production", () => {
     expect((errorOf({ ...base, NODE_ENV: "production" }) as Error).message).toMatch(/FLASH_DEV_MODE/)
   })

@@ -2,6 +2,7 @@
 // clients of expired tokens (and frees their name and slot), and the old clients
 // of rotations whose grace period ended. The token hook already refuses both;
 // this keeps Hydra small and the credentials truly dead.
+import { recordAuditEvent } from "../audit/record-audit-event"
 import { apiTokensDeps, ApiTokensDeps } from "./deps"
 
 export type CleanupReport = { expiredTokensCleaned: number; rotatedClientsDeleted: number; failures: number }
@@ -30,6 +31,10 @@ export const cleanupApiTokens = async (deps: ApiTokensDeps = apiTokensDeps(), no
     const m = await deps.repo.markCleaned(t.id, new Date())
     if (m instanceof Error) return m
     report.expiredTokensCleaned++
+    await recordAuditEvent(
+      { type: "API_TOKEN_EXPIRED", accountId: t.accountId, tokenId: t.id, actor: "system", details: { expiresAt: t.expiresAt?.toISOString() } },
+      deps.logger,
+    )
   }
 
   const rotated = await deps.repo.listClientsPastNotAfter(now)

@@ -15,6 +15,7 @@ import {
   checkedToIpAllowlist,
   checkedToRateLimitPerMinute,
 } from "@/domain/api-tokens"
+import { recordAuditEvent } from "../audit/record-audit-event"
 import { apiTokensDeps, ApiTokensDeps, ManagementCaller } from "./deps"
 import { ApiTokenCreated, issueCredentials, presentCreated } from "./issue-credentials"
 import { requireUserSession } from "./require-user-session"
@@ -95,6 +96,7 @@ export const createApiToken = async (
     return creds
   }
 
+  await deps.afterHydraClientCreated?.(token)
   const active = await deps.repo.markActive(token.id)
   if (active instanceof Error) {
     // The Hydra client exists but the record cannot say so: remove the client.
@@ -103,5 +105,25 @@ export const createApiToken = async (
     return active
   }
   deps.logger?.info({ tokenId: token.id, accountId: account.id, clientId: creds.clientId, scopes }, "api token created")
+  await recordAuditEvent(
+    {
+      type: "API_TOKEN_CREATED",
+      accountId: account.id,
+      tokenId: token.id,
+      actor: "user",
+      ip: args.caller.kind === "user" ? args.caller.ip : undefined,
+      details: {
+        name,
+        scopes,
+        clientId: creds.clientId,
+        expiresAt: token.expiresAt?.toISOString(),
+        walletIds,
+        ipAllowlist,
+        rateLimitPerMinute,
+        dailySendLimit,
+      },
+    },
+    deps.logger,
+  )
   return presentCreated({ ...token, storedStatus: "ACTIVE" }, creds, deps)
 }

@@ -15,7 +15,7 @@ export type IssuanceRefusal =
 
 export type IssuanceDecision =
   | { allow: true; claims: { account_id: string; token_id: string } }
-  | { allow: false; reason: IssuanceRefusal }
+  | { allow: false; reason: IssuanceRefusal; tokenId?: string; accountId?: string }
   | Error
 
 export const decideTokenIssuance = async (
@@ -25,12 +25,13 @@ export const decideTokenIssuance = async (
 ): Promise<IssuanceDecision> => {
   const r = await resolveApiTokenByClientId(clientId)
   if (r instanceof Error) return r.name === "ApiTokenNotFoundError" ? { allow: false, reason: "UNKNOWN_CLIENT" } : r
+  const refuse = (reason: IssuanceRefusal) => ({ allow: false as const, reason, tokenId: r.token.id, accountId: r.account.id })
   const status = apiTokenStatus(r.token, now)
-  if (status === "REVOKED") return { allow: false, reason: "TOKEN_REVOKED" }
-  if (status === "EXPIRED") return { allow: false, reason: "TOKEN_EXPIRED" }
-  if (r.account.status !== "ACTIVE") return { allow: false, reason: "ACCOUNT_LOCKED" }
-  if (r.client.notAfter && r.client.notAfter.getTime() <= now.getTime()) return { allow: false, reason: "CLIENT_ROTATED_OUT" }
+  if (status === "REVOKED") return refuse("TOKEN_REVOKED")
+  if (status === "EXPIRED") return refuse("TOKEN_EXPIRED")
+  if (r.account.status !== "ACTIVE") return refuse("ACCOUNT_LOCKED")
+  if (r.client.notAfter && r.client.notAfter.getTime() <= now.getTime()) return refuse("CLIENT_ROTATED_OUT")
   const own = new Set<string>(r.token.scopes)
-  if (grantedScopes.some((s) => !own.has(s))) return { allow: false, reason: "SCOPE_NOT_GRANTED" }
+  if (grantedScopes.some((s) => !own.has(s))) return refuse("SCOPE_NOT_GRANTED")
   return { allow: true, claims: { account_id: r.account.id, token_id: r.token.id } }
 }

@@ -25,6 +25,8 @@ export type ApiTokensDeps = {
   policy: ApiTokensPolicy
   revocation: () => RevocationSet
   logger?: Logger
+  /** Chaos tests only (config refuses it outside NODE_ENV=test + dev mode): runs between the Hydra client and the ACTIVE mark. */
+  afterHydraClientCreated?: (token: { id: string; name: string }) => Promise<void>
 }
 
 let current: ApiTokensDeps | undefined
@@ -48,4 +50,7 @@ export const apiTokensDeps = (): ApiTokensDeps => {
  * Who is calling a management operation. Only a user session may create, list,
  * revoke or rotate tokens; the GraphQL shield says the same (defence in depth).
  */
-export type ManagementCaller = { kind: "anonymous" } | { kind: "user"; domainAccount: Account } | { kind: "apiToken" }
+export type ManagementCaller =
+  | { kind: "anonymous" }
+  | { kind: "user"; domainAccount: Account; ip?: string }
+  | { kind: "apiToken"; apiTokenId?: string; accountId?: string; ip?: string }

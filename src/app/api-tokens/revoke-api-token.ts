@@ -5,7 +5,9 @@
 // reconciliation deletes the clients.
 import type { AccountId } from "@/domain/accounts"
 import { ApiToken, ApiTokenNotFoundError, checkedToApiTokenId } from "@/domain/api-tokens"
+import { recordAuditEvent } from "../audit/record-audit-event"
 import { apiTokensDeps, ApiTokensDeps, ManagementCaller } from "./deps"
+import { refuseForeignToken } from "./refuse-foreign-token"
 import { requireUserSession } from "./require-user-session"
 
 export const revokeApiToken = async (
@@ -14,7 +16,7 @@ export const revokeApiToken = async (
 ): Promise<(ApiToken & { clientId: string }) | Error> => {
   const account = requireUserSession(args.caller)
   if (account instanceof Error) return account
-  return revokeApiTokenById(args.id, deps, account.id)
+  return revokeApiTokenById(args.id, deps, account.id, args.caller)
 }
 
 /** `ofAccount` omitted: an operator revoking from the admin CLI. */
@@ -22,13 +24,15 @@ export const revokeApiTokenById = async (
   rawId: string,
   deps: ApiTokensDeps = apiTokensDeps(),
   ofAccount?: AccountId,
+  caller?: ManagementCaller,
 ): Promise<(ApiToken & { clientId: string }) | Error> => {
   const id = checkedToApiTokenId(rawId)
   if (id instanceof Error) return new ApiTokenNotFoundError()
   const existing = await deps.repo.findById(id)
   if (existing instanceof Error) return existing
   // Someone else's token is "not found", never "forbidden".
-  if ((ofAccount && existing.accountId !== ofAccount) || existing.storedStatus === "PENDING") return new ApiTokenNotFoundError()
+  if (ofAccount && existing.accountId !== ofAccount) return refuseForeignToken(existing, ofAccount, "revoke", caller, deps)
+  if (existing.storedStatus === "PENDING") return new ApiTokenNotFoundError()
 
   const revoked = await deps.repo.markRevoked(id, new Date())
   if (revoked instanceof Error) return revoked
@@ -46,5 +50,17 @@ export const revokeApiTokenById = async (
     await deps.repo.markClientRemoved(c.clientId, new Date())
   }
   deps.logger?.info({ tokenId: id, accountId: revoked.accountId }, "api token revoked")
+  if (existing.storedStatus !== "REVOKED") {
+    await recordAuditEvent(
+      {
+        type: "API_TOKEN_REVOKED",
+        accountId: revoked.accountId,
+        tokenId: id,
+        actor: ofAccount ? "user" : "operator",
+        ip: caller?.kind === "user" ? caller.ip : undefined,
+      },
+      deps.logger,
+    )
+  }
   return { ...revoked, clientId: clients[clients.length - 1]?.clientId ?? "" }
 }

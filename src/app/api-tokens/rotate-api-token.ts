@@ -10,6 +10,8 @@ import {
   checkedToApiTokenId,
   checkedToGracePeriodSeconds,
 } from "@/domain/api-tokens"
+import { recordAuditEvent } from "../audit/record-audit-event"
+import { refuseForeignToken } from "./refuse-foreign-token"
 import { apiTokensDeps, ApiTokensDeps, ManagementCaller } from "./deps"
 import { ApiTokenCreated, issueCredentials, presentCreated } from "./issue-credentials"
 import { requireUserSession } from "./require-user-session"
@@ -27,7 +29,8 @@ export const rotateApiToken = async (
 
   const token = await deps.repo.findById(id)
   if (token instanceof Error) return token
-  if (token.accountId !== account.id || token.storedStatus === "PENDING") return new ApiTokenNotFoundError()
+  if (token.accountId !== account.id) return refuseForeignToken(token, account.id, "rotate", args.caller, deps)
+  if (token.storedStatus === "PENDING") return new ApiTokenNotFoundError()
   if (apiTokenStatus(token) !== "ACTIVE") return new ApiTokenNotActiveError("only an active token can be rotated")
 
   const before = await deps.repo.listClients(id)
@@ -53,5 +56,16 @@ export const rotateApiToken = async (
     await deps.repo.markClientRemoved(c.clientId, new Date())
   }
   deps.logger?.info({ tokenId: id, clientId: creds.clientId, gracePeriodSeconds: grace }, "api token rotated")
+  await recordAuditEvent(
+    {
+      type: "API_TOKEN_ROTATED",
+      accountId: account.id,
+      tokenId: id,
+      actor: "user",
+      ip: args.caller.kind === "user" ? args.caller.ip : undefined,
+      details: { clientId: creds.clientId, gracePeriodSeconds: grace },
+    },
+    deps.logger,
+  )
   return presentCreated(token, creds, deps)
 }

@@ -117,6 +117,7 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
         apiTokenScopes: scopes,
         apiTokenWalletIds: token.walletIds,
         rateLimitPerMinute: token.rateLimitPerMinute,
+        dailySendLimit: token.dailySendLimit,
         jwtId: verified.jti ?? "",
         expiresAt,
       },

@@ -15,7 +15,7 @@ import {
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { LedgerRepository } from "@/services/mongoose/ledger"
 import type { PaymentSendResult } from "./pay-invoice"
-import { announceIntraLedger, executeTransfer } from "./transfer"
+import { announceIntraLedger, executeTransfer, ApiTokenPayer } from "./transfer"
 
 export const payIntraLedger = async (args: {
   wallet: Wallet
@@ -23,6 +23,7 @@ export const payIntraLedger = async (args: {
   amount: unknown
   memo: unknown
   idempotencyKey: unknown
+  apiToken?: ApiTokenPayer
 }): Promise<PaymentSendResult | Error> => {
   if (args.wallet.currency !== "BTC") return new WrongWalletCurrencyError("intraLedgerPaymentSend sends from a BTC wallet")
   const sats = checkedToSatoshis(args.amount)
@@ -55,6 +56,7 @@ export const payIntraLedger = async (args: {
     sender: { walletId: args.wallet.id, currency: "BTC", amount: sats },
     recipient: { walletId: recipient.id, currency: recipient.currency, amount: recipientAmount },
     memo,
+    apiToken: args.apiToken,
   })
   if (done instanceof Error) return done
   if (done.credit instanceof Error) return "PENDING"

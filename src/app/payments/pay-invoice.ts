@@ -21,8 +21,9 @@ import {
 } from "@/domain/wallets"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { InvoicesRepository, WalletInvoice } from "@/services/mongoose/invoices"
+import { DailySendLimitExceededError } from "@/domain/api-tokens"
 import { walletServices } from "../wallet-services"
-import { announceIntraLedger, announceInvoicePaid, executeTransfer } from "./transfer"
+import { announceIntraLedger, announceInvoicePaid, executeTransfer, ApiTokenPayer } from "./transfer"
 
 export type PaymentSendResult = "SUCCESS" | "ALREADY_PAID" | "PENDING" | "FAILURE"
 
@@ -36,6 +37,8 @@ export type PayInvoiceArgs = {
    * undefined: the invoice must carry its amount.
    */
   amount?: { value: unknown; unit: "sats" | "cents" }
+  /** The paying API token's daily limit, if any. */
+  apiToken?: ApiTokenPayer
 }
 
 /** Looks up an invoice of our node by its payment request (no ownership check). */
@@ -91,11 +94,12 @@ export const payInvoice = async (args: PayInvoiceArgs): Promise<PaymentSendResul
     recipient: { walletId: invoice.walletId, currency: invoice.currency, amount: recipientAmount },
     memo: memo ?? invoice.memo,
     paymentHash: invoice.paymentHash,
+    apiToken: args.apiToken,
   })
   if (done instanceof Error) {
     // The debit was refused: give the invoice back to other payers. (After a
     // storage error we cannot know; recovery releases the claim if no debit exists.)
-    if (done instanceof InsufficientBalanceError) await invoices.releaseSettlement(invoice.paymentHash, transferId)
+    if (done instanceof InsufficientBalanceError || done instanceof DailySendLimitExceededError) await invoices.releaseSettlement(invoice.paymentHash, transferId)
     return done
   }
   // The debit is the commit point; a failed credit is completed by recovery.

@@ -10,9 +10,12 @@
 // periodically) appends it later — the unique entryKey makes that idempotent.
 import type { WalletCurrency, WalletId } from "@/domain/accounts"
 import { LedgerEntry, LedgerEntryKind, LedgerRepository } from "@/services/mongoose/ledger"
+import { ApiTokenSpendsRepository } from "@/services/mongoose/api-token-spends"
+import { InsufficientBalanceError } from "@/domain/wallets"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { InvoicesRepository } from "@/services/mongoose/invoices"
 import { accountTopic, invoiceTopic } from "@/services/pubsub"
+import { usageAggregator } from "../audit/usage-aggregator"
 import { walletServices } from "../wallet-services"
 import type { AccountUpdateEvent, InvoiceStatusEvent } from "../wallets/events"
 
@@ -23,10 +26,45 @@ export type TransferArgs = {
   recipient: { walletId: WalletId; currency: WalletCurrency; amount: number }
   memo?: string
   paymentHash?: string
+  /**
+   * Set when an API token pays: its usage counts the amount, and with a
+   * dailySendLimit the amount is reserved in its spend log first.
+   */
+  apiToken?: ApiTokenPayer
 }
 
+export type ApiTokenPayer = { tokenId: string; accountId: string; dailySendLimit: number | undefined }
+
+/**
+ * With a spend limit, the amount is reserved in the token's append-only spend
+ * log BEFORE the debit (the reservation is what makes the check atomic: two
+ * parallel payments serialise on its unique index). A debit that is refused,
+ * or provably never written, releases the reservation; after a crash or a
+ * storage error of unknown outcome it stays — the limit errs towards refusing.
+ */
 export const executeTransfer = async (t: TransferArgs): Promise<{ debit: LedgerEntry; credit: LedgerEntry | Error } | Error> => {
-  const debit = await LedgerRepository().append({
+  const limit = t.apiToken?.dailySendLimit
+  const reservation =
+    t.apiToken && limit !== undefined
+      ? { tokenId: t.apiToken.tokenId, walletId: t.sender.walletId, transferId: t.transferId, amount: t.sender.amount }
+      : undefined
+  if (reservation && limit !== undefined) {
+    const reserved = await ApiTokenSpendsRepository().reserve(reservation, limit)
+    if (reserved instanceof Error) return reserved
+  }
+  const debit = await debitFor(t)
+  if (debit instanceof Error && reservation) {
+    const written = debit instanceof InsufficientBalanceError ? undefined : await LedgerRepository().findByEntryKey(`debit:${t.transferId}`)
+    if (written === undefined) await ApiTokenSpendsRepository().release(reservation)
+  }
+  if (debit instanceof Error) return debit
+  if (t.apiToken) usageAggregator()?.recordSent(t.apiToken.tokenId, t.apiToken.accountId, { currency: t.sender.currency, amount: t.sender.amount })
+  const credit = await creditFor(debit, t.recipient.currency)
+  return { debit, credit }
+}
+
+const debitFor = (t: TransferArgs) =>
+  LedgerRepository().append({
     walletId: t.sender.walletId,
     amount: -t.sender.amount,
     entryKey: `debit:${t.transferId}`,
@@ -38,10 +76,6 @@ export const executeTransfer = async (t: TransferArgs): Promise<{ debit: LedgerE
     counterpartyWalletId: t.recipient.walletId,
     creditAmount: t.recipient.amount,
   })
-  if (debit instanceof Error) return debit
-  const credit = await creditFor(debit, t.recipient.currency)
-  return { debit, credit }
-}
 
 /** Appends (or finds) the credit that completes a debit. */
 const creditFor = async (debit: LedgerEntry, recipientCurrency: WalletCurrency) => {

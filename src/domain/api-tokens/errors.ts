@@ -30,3 +30,6 @@ export class ApiTokenManagementRequiresUserSessionError extends ApiTokenError {}
 /** The OAuth2 server (Hydra) did not answer or answered with an error. */
 export class OAuth2ServerUnavailableError extends ApiTokenError {}
 export class OAuth2ServerError extends ApiTokenError {}
+
+/** A payment with this token would take its rolling-24 h sent total above its dailySendLimit. */
+export class DailySendLimitExceededError extends ApiTokenError {}

@@ -26,6 +26,7 @@ type ApiTokensErrorName =
   | "ApiTokenManagementRequiresUserSessionError"
   | "OAuth2ServerUnavailableError"
   | "OAuth2ServerError"
+  | "DailySendLimitExceededError"
 
 const own = (e: Error) => e.message
 
@@ -57,4 +58,5 @@ export const apiTokensErrorTable = {
     message: "The OAuth2 server is unavailable; nothing was created, please try again",
   },
   OAuth2ServerError: { code: "OAUTH2_SERVER_ERROR", message: "The OAuth2 server refused the operation; nothing was created" },
+  DailySendLimitExceededError: { code: "DAILY_SEND_LIMIT_EXCEEDED", message: own },
 } satisfies Record<ApiTokensErrorName, ErrorMapping>

@@ -5,6 +5,7 @@
 import { GraphQLError, GraphQLSchema, isObjectType } from "graphql"
 import { applyMiddleware } from "graphql-middleware"
 import { allow, rule, shield } from "graphql-shield"
+import { recordAuditEvent } from "@/app/audit/record-audit-event"
 import { impliedScopes, ApiTokenScope } from "@/domain/api-tokens"
 import type { GraphQLContext, Principal } from "@/graphql/context"
 import { FieldAccess, scopeMap } from "./scope-map"
@@ -30,8 +31,30 @@ export const accessDecision = (access: FieldAccess, p: Principal): true | GraphQ
   return impliedScopes(p.apiTokenScopes).has(access) ? true : authErrors.insufficientScope(access)
 }
 
+/** A leaked API token probing token management is worth an audit event on its account. */
+const auditSessionOnlyRefusal = (ctx: GraphQLContext, field: string) => {
+  const p = ctx.principal
+  if (p.kind !== "apiToken") return
+  void recordAuditEvent(
+    {
+      type: "MANAGEMENT_REFUSED",
+      accountId: p.domainAccount.id,
+      tokenId: p.apiTokenId,
+      actor: "apiToken",
+      reason: "API_TOKEN_ON_SESSION_ONLY_FIELD",
+      ip: ctx.ip,
+      details: { field },
+    },
+    ctx.logger,
+  )
+}
+
 const ruleFor = (access: FieldAccess) =>
-  rule(`access-${access}`, { cache: "contextual" })((_p, _a, ctx: GraphQLContext) => accessDecision(access, ctx.principal))
+  rule(`access-${access}`, { cache: "contextual" })((_p, _a, ctx: GraphQLContext, info) => {
+    const decision = accessDecision(access, ctx.principal)
+    if (decision !== true && access === "session-only") auditSessionOnlyRefusal(ctx, `${info.parentType.name}.${info.fieldName}`)
+    return decision
+  })
 
 const denyUnmapped = rule("not-in-scope-map", { cache: "no_cache" })(() => authErrors.notMapped())
 

@@ -17,6 +17,7 @@ export const scopeMap = {
     me: "read",
     lnInvoicePaymentStatus: "read",
     apiTokens: "session-only",
+    apiTokenAuditEvents: "session-only",
   },
   Mutation: {
     apiTokenCreate: "session-only",

@@ -8,8 +8,9 @@ import { createHash, timingSafeEqual } from "node:crypto"
 import express, { RequestHandler, Router } from "express"
 import { z } from "zod"
 import { decideTokenIssuance } from "@/app/api-tokens/decide-token-issuance"
-import type { Logger } from "@/services/logger"
+import { recordAuditEvent } from "@/app/audit/record-audit-event"
 import { metrics } from "@/services/metrics"
+import type { Logger } from "@/services/logger"
 
 export const TOKEN_HOOK_PATH = "/hooks/hydra/token"
 export const TOKEN_HOOK_SECRET_HEADER = "x-flash-token-hook-secret"
@@ -41,11 +42,13 @@ export const tokenHookRoutes = (deps: { secret: string; logger: Logger }): Route
     // Hash both sides so the comparison is constant-time whatever the lengths.
     if (typeof given !== "string" || !timingSafeEqual(digest(given), expected)) {
       deps.logger.warn({ reason: "HOOK_UNAUTHENTICATED" }, "token hook: bad or missing secret header")
+      metrics.tokenHookDecisions.inc({ decision: "HOOK_UNAUTHENTICATED" })
       res.status(401).json({ error: { code: "HOOK_UNAUTHENTICATED" } })
       return
     }
     const body = HookBody.safeParse(req.body)
     if (!body.success) {
+      metrics.tokenHookDecisions.inc({ decision: "HOOK_BAD_REQUEST" })
       res.status(400).json({ error: { code: "HOOK_BAD_REQUEST" } })
       return
     }
@@ -53,14 +56,29 @@ export const tokenHookRoutes = (deps: { secret: string; logger: Logger }): Route
     const decision = await decideTokenIssuance(clientId, granted ?? [])
     if (decision instanceof Error) {
       deps.logger.error({ clientId, err: decision.message }, "token hook: token store unavailable, refusing")
+      metrics.tokenHookDecisions.inc({ decision: "STORE_UNAVAILABLE" })
       res.status(503).json({ error: { code: "STORE_UNAVAILABLE" } })
       return
     }
     if (!decision.allow) {
       deps.logger.info({ clientId, reason: decision.reason }, "token hook: issuance refused")
+      metrics.tokenHookDecisions.inc({ decision: decision.reason })
+      // Hydra's hook request names the client, not the machine's address: no IP here.
+      await recordAuditEvent(
+        {
+          type: "TOKEN_ISSUANCE_REFUSED",
+          accountId: decision.accountId,
+          tokenId: decision.tokenId,
+          actor: "tokenHook",
+          reason: decision.reason,
+          details: { clientId },
+        },
+        deps.logger,
+      )
       res.status(403).json({ error: { code: decision.reason } })
       return
     }
+    metrics.tokenHookDecisions.inc({ decision: "allow" })
     res.json({ session: { access_token: decision.claims } })
   })
   return router

@@ -42,6 +42,16 @@ describe("npm run admin", () => {
     expect((await exchange(c.clientId, c.clientSecret)).status).toBe(401)
   })
 
+  it("audit <accountId> prints the account's audit trail, without secrets", async () => {
+    const m = await newMerchant()
+    const c = unwrap(await createApiToken({ caller: m.caller, name: "audit-cli", scopes: ["read"] }))
+    const audit = await admin("audit", m.account.id)
+    expect(audit.code).toBe(0)
+    expect(JSON.parse(audit.stdout)).toEqual([expect.objectContaining({ type: "API_TOKEN_CREATED", tokenId: c.token.id, accountId: m.account.id })])
+    expect(audit.stdout).not.toContain(c.clientSecret)
+    expect((await admin("audit")).code).toBe(2)
+  })
+
   it("runs cleanup and reconcile and prints their reports", async () => {
     const [cleanup, reconcile] = [await admin("cleanup"), await admin("reconcile")]
     expect(cleanup.code).toBe(0)

@@ -1,7 +1,7 @@
 import { GraphQLFieldConfig, GraphQLNonNull } from "graphql"
 import { payIntraLedger } from "@/app/payments/intraledger"
 import type { GraphQLContext } from "@/graphql/context"
-import { authorizedWallet } from "@/graphql/authz"
+import { authorizedWallet, apiTokenPayerOf } from "@/graphql/authz"
 import { payloadErrors } from "@/graphql/public/payload"
 import { IntraLedgerPaymentSendInput, PaymentSendPayload } from "@/graphql/public/types/invoice"
 
@@ -21,6 +21,7 @@ export const intraLedgerPaymentSendMutation: GraphQLFieldConfig<unknown, GraphQL
       amount: input.amount,
       memo: input.memo,
       idempotencyKey: input.idempotencyKey,
+      apiToken: apiTokenPayerOf(ctx),
     })
     if (result instanceof Error) return { errors: payloadErrors(result, ctx), status: "FAILURE" }
     return { errors: [], status: result }

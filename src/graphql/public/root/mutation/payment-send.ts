@@ -3,7 +3,7 @@
 import { GraphQLFieldConfig, GraphQLInputType, GraphQLNonNull } from "graphql"
 import { payInvoice } from "@/app/payments/pay-invoice"
 import type { GraphQLContext } from "@/graphql/context"
-import { authorizedWallet } from "@/graphql/authz"
+import { authorizedWallet, apiTokenPayerOf } from "@/graphql/authz"
 import { payloadErrors } from "@/graphql/public/payload"
 import { PaymentSendPayload } from "@/graphql/public/types/invoice"
 
@@ -25,6 +25,7 @@ export const paymentSendMutation = (opts: {
       paymentRequest: input.paymentRequest,
       memo: input.memo,
       amount: opts.amountUnit ? { value: input.amount, unit: opts.amountUnit } : undefined,
+      apiToken: apiTokenPayerOf(ctx),
     })
     if (result instanceof Error) return { errors: payloadErrors(result, ctx), status: "FAILURE" }
     ctx.logger.info({ walletId: wallet.id, status: result }, "invoice payment")

@@ -1,6 +1,7 @@
 // Every Query field of the public schema, one file each.
 import type { GraphQLFieldConfigMap } from "graphql"
 import type { GraphQLContext } from "@/graphql/context"
+import { apiTokenAuditEventsQuery } from "./api-token-audit-events"
 import { apiTokensQuery } from "./api-tokens"
 import { globalsQuery } from "./globals"
 import { lnInvoicePaymentStatusQuery } from "./ln-invoice-payment-status"
@@ -10,6 +11,7 @@ import { realtimePriceQuery } from "./realtime-price"
 export const queryFields: GraphQLFieldConfigMap<unknown, GraphQLContext> = {
   globals: globalsQuery,
   apiTokens: apiTokensQuery,
+  apiTokenAuditEvents: apiTokenAuditEventsQuery as GraphQLFieldConfigMap<unknown, GraphQLContext>[string],
   lnInvoicePaymentStatus: lnInvoicePaymentStatusQuery as GraphQLFieldConfigMap<unknown, GraphQLContext>[string],
   me: meQuery,
   realtimePrice: realtimePriceQuery as GraphQLFieldConfigMap<unknown, GraphQLContext>[string],

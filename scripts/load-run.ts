@@ -1,0 +1,137 @@
+// A bounded load run on loopback (`npm run load`, ≤ 30 s of load): starts a
+// stack of its own (temp data dir, free ports), gives 100 accounts an API
+// token each, then keeps CONCURRENCY requests in flight for DURATION_S seconds,
+// each `me { defaultAccount { id } }` with one of the 100 JWTs, and checks every
+// answer: status (any 5xx fails the run) and that the account in the answer is
+// the token's own (any other is cross-account data and fails the run). Prints
+// throughput, latency percentiles and the API's RSS before and after.
+// The per-token rate limit is raised for the run so it measures the server,
+// not the limiter. Plain fetch, no load-testing library: one process, on the
+// same two cores as the stack, so the figures are a floor.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { startStack } from "../src/stack/stack"
+import { freePort } from "../src/stack/wait"
+
+const ACCOUNTS = Number(process.env.LOAD_ACCOUNTS ?? 100)
+const DURATION_S = Math.min(Number(process.env.LOAD_DURATION_S ?? 30), 30)
+const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY ?? 32)
+
+const rssMb = (pid: number) => {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+  return m ? Math.round(Number(m[1]) / 1024) : NaN
+}
+
+const main = async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "flash-load-"))
+  const stack = await startStack({
+    dataDir,
+    apiPort: await freePort(),
+    hydraPublicPort: await freePort(),
+    hydraAdminPort: await freePort(),
+    mongoPort: await freePort(),
+    apiEnv: { LOG_LEVEL: "warn", NODE_ENV: "test", RATE_LIMIT_API_TOKEN_PER_MINUTE: "1000000", RATE_LIMIT_SESSION_PER_MINUTE: "1000000" },
+    log: (l) => console.error(l),
+  })
+  let failed = false
+  try {
+    const api = stack.processes.find((p) => p.name === "api")!
+    const post = async (bearer: string, query: string, variables?: unknown) => {
+      const res = await fetch(stack.urls.graphql, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(15_000),
+      })
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      return { status: res.status, body: (await res.json().catch(() => undefined)) as any }
+    }
+    console.error(`[load] creating ${ACCOUNTS} accounts with one API token each`)
+    const tokens: Array<{ accountId: string; jwt: string }> = []
+    for (let i = 0; i < ACCOUNTS; i++) {
+      const s = (await (
+        await fetch(`${stack.urls.api}/dev/session`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ phone: `+1553${String(1_000_000 + i)}` }),
+        })
+      ).json()) as { token: string; accountId: string }
+      const created = await post(s.token, `mutation($input: ApiTokenCreateInput!) { apiTokenCreate(input: $input) { apiToken { clientId clientSecret } } }`, {
+        input: { name: `load-${i}`, scopes: ["read"] },
+      })
+      const t = created.body.data.apiTokenCreate.apiToken as { clientId: string; clientSecret: string }
+      const ex = await fetch(stack.urls.tokenEndpoint, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          authorization: `Basic ${Buffer.from(`${encodeURIComponent(t.clientId)}:${encodeURIComponent(t.clientSecret)}`).toString("base64")}`,
+        },
+        body: new URLSearchParams({ grant_type: "client_credentials" }),
+      })
+      tokens.push({ accountId: s.accountId, jwt: ((await ex.json()) as { access_token: string }).access_token })
+      if ((i + 1) % 20 === 0) console.error(`[load] ${i + 1} tokens`)
+    }
+
+    // Warm-up, then measure.
+    for (const t of tokens.slice(0, 10)) await post(t.jwt, "{ me { defaultAccount { id } } }")
+    const rssBefore = rssMb(api.pid)
+    const statuses = new Map<number, number>()
+    const latencies: number[] = []
+    let crossAccount = 0
+    let errors = 0
+    const errorKinds = new Map<string, number>()
+    let next = 0
+    const until = Date.now() + DURATION_S * 1000
+    const worker = async () => {
+      while (Date.now() < until) {
+        const t = tokens[next++ % tokens.length]!
+        const start = performance.now()
+        try {
+          const r = await post(t.jwt, "{ me { defaultAccount { id } } }")
+          latencies.push(performance.now() - start)
+          statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1)
+          if (r.status === 200 && r.body?.data?.me?.defaultAccount?.id !== t.accountId) crossAccount++
+        } catch (e) {
+          errors++
+          const kind = e instanceof Error ? `${e.name}: ${(e.cause as Error | undefined)?.message ?? e.message}` : String(e)
+          errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1)
+        }
+      }
+    }
+    const t0 = Date.now()
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker))
+    const seconds = (Date.now() - t0) / 1000
+    await new Promise((r) => setTimeout(r, 2000))
+    const rssAfter = rssMb(api.pid)
+    latencies.sort((a, b) => a - b)
+    const pct = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]! * 10) / 10
+    const total = latencies.length
+    const fiveXx = [...statuses].filter(([s]) => s >= 500).reduce((a, [, n]) => a + n, 0)
+    const report = {
+      accounts: ACCOUNTS,
+      concurrency: CONCURRENCY,
+      seconds: Math.round(seconds * 10) / 10,
+      requests: total,
+      requestsPerSecond: Math.round(total / seconds),
+      statuses: Object.fromEntries(statuses),
+      fiveXx,
+      transportErrors: errors,
+      transportErrorKinds: Object.fromEntries(errorKinds),
+      crossAccount,
+      latencyMs: { p50: pct(50), p90: pct(90), p99: pct(99), max: pct(100) },
+      apiRssMb: { before: rssBefore, after: rssAfter },
+    }
+    console.log(JSON.stringify(report, null, 2))
+    failed = fiveXx > 0 || crossAccount > 0 || errors > 0
+  } finally {
+    await stack.stop()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+  process.exit(failed ? 1 : 0)
+}
+
+main().catch((e: unknown) => {
+  console.error("[load] failed:", e)
+  process.exit(1)
+})

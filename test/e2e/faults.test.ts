@@ -1,0 +1,200 @@
+// The API under faults of its dependencies, on a stack of this file's own
+// (FerretDB, Hydra on SQLite, the API, and a private redis-server), so stopping
+// a service never disturbs the shared stack of the other test files.
+//   Redis down      the API keeps serving (local revocation and limits); /readyz 200, redis "degraded"
+//   key rotation    a new key in hydra.jwt.access-token: old JWTs verify, new ones at once (unknown kid → refetch)
+//   FerretDB down   clear errors, nothing half-written; back without restarting the API
+//   Hydra down      apiTokenCreate fails with OAUTH2_SERVER_UNAVAILABLE and no token; issued JWTs keep working; /readyz 503 names hydra
+import { ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { decodeProtectedHeader } from "jose"
+import type { ManagedProcess } from "@/stack/child-process"
+import { startFerretdb } from "@/stack/ferretdb"
+import { RunningStack, startStack } from "@/stack/stack"
+import { freePort, tcpOpen, waitFor } from "@/stack/wait"
+
+let stack: RunningStack
+let dataDir: string
+let redis: ChildProcess | undefined
+let restartedFerretdb: ManagedProcess | undefined
+let redisPort: number
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+const startRedis = async () => {
+  redis = spawn("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" })
+  await waitFor("redis", tcpOpen("127.0.0.1", redisPort), { timeoutMs: 10_000 })
+}
+const stopRedis = async () => {
+  if (!redis || redis.exitCode !== null || redis.signalCode !== null) return
+  const exited = new Promise((r) => redis!.once("exit", r))
+  redis.kill("SIGKILL")
+  await exited
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "flash-faults-"))
+  redisPort = await freePort()
+  await startRedis()
+  stack = await startStack({
+    dataDir,
+    apiPort: await freePort(),
+    hydraPublicPort: await freePort(),
+    hydraAdminPort: await freePort(),
+    mongoPort: await freePort(),
+    redisUrl: `redis://127.0.0.1:${redisPort}`,
+    redisKeyPrefix: "flash-faults:",
+    apiEnv: { LOG_LEVEL: "warn", NODE_ENV: "test" },
+    log: () => undefined,
+  })
+}, 120_000)
+
+afterAll(async () => {
+  await stack?.stop()
+  await restartedFerretdb?.stop()
+  await stopRedis()
+  if (!process.env.FLASH_TEST_KEEP_DATA) rmSync(dataDir, { recursive: true, force: true })
+}, 120_000)
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Body = { data?: any; errors?: Array<{ message: string; extensions?: { code?: string } }> }
+
+const gql = async (bearer: string, query: string, variables?: Record<string, unknown>) => {
+  const res = await fetch(stack.urls.graphql, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` },
+    body: JSON.stringify({ query, variables }),
+    signal: AbortSignal.timeout(15_000),
+  })
+  return { status: res.status, body: (await res.json().catch(() => ({}))) as Body }
+}
+const readyz = async () => {
+  const res = await fetch(`${stack.urls.api}/readyz`)
+  return { status: res.status, body: (await res.json()) as { checks: Record<string, string> } }
+}
+const session = async () => {
+  const res = await fetch(`${stack.urls.api}/dev/session`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ phone: `+1556${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}` }),
+  })
+  return ((await res.json()) as { token: string }).token
+}
+const CREATE = `mutation($input: ApiTokenCreateInput!) { apiTokenCreate(input: $input) { errors { code } apiToken { id clientId clientSecret } } }`
+const create = async (sessionToken: string, name: string) =>
+  (await gql(sessionToken, CREATE, { input: { name, scopes: ["read"] } })).body.data?.apiTokenCreate as
+    | { errors: Array<{ code: string }>; apiToken: { id: string; clientId: string; clientSecret: string } | null }
+    | undefined
+const exchange = async (t: { clientId: string; clientSecret: string }) => {
+  const res = await fetch(stack.urls.tokenEndpoint, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      authorization: `Basic ${Buffer.from(`${encodeURIComponent(t.clientId)}:${encodeURIComponent(t.clientSecret)}`).toString("base64")}`,
+    },
+    body: new URLSearchParams({ grant_type: "client_credentials" }),
+  })
+  const body = (await res.json()) as { access_token?: string }
+  if (!body.access_token) throw new Error(`exchange failed: ${res.status} ${JSON.stringify(body)}`)
+  return body.access_token
+}
+const ME = "{ me { defaultAccount { id } } }"
+const LIST = "{ apiTokens { id name status } }"
+const proc = (name: string) => stack.processes.find((p) => p.name === name)!
+
+describe("faults, each on this file's own stack", () => {
+  it("Redis down: the API keeps serving, revokes locally, and /readyz says redis is degraded", async () => {
+    const s = await session()
+    const t = (await create(s, "redis-down"))!.apiToken!
+    const jwt = await exchange(t)
+    expect((await readyz()).body.checks.redis).toBe("ok")
+
+    await stopRedis()
+    await sleep(500)
+    const ready = await readyz()
+    expect(ready.status).toBe(200)
+    expect(ready.body.checks.redis).toMatch(/^degraded/)
+    expect((await gql(jwt, ME)).body.data?.me.defaultAccount.id).toBeDefined()
+    expect((await gql(s, ME)).body.data?.me.defaultAccount.id).toBeDefined()
+
+    const revoked = await gql(s, `mutation($input: ApiTokenRevokeInput!) { apiTokenRevoke(input: $input) { errors { code } } }`, { input: { id: t.id } })
+    expect(revoked.body.data.apiTokenRevoke.errors).toEqual([])
+    expect((await gql(jwt, ME)).status).toBe(401)
+  })
+
+  it("signing-key rotation: a JWT of the old key still verifies, one of the new key verifies at once", async () => {
+    const s = await session()
+    const t = (await create(s, "rotation"))!.apiToken!
+    const before = await exchange(t)
+    expect((await gql(before, ME)).status).toBe(200)
+
+    const kid = `rotated-${Date.now()}`
+    const res = await fetch(`${stack.urls.hydraAdmin}/admin/keys/hydra.jwt.access-token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ alg: "RS256", use: "sig", kid }),
+    })
+    expect(res.status).toBe(201)
+    const after = await exchange(t)
+    expect(decodeProtectedHeader(after).kid).toBe(kid)
+    expect(decodeProtectedHeader(before).kid).not.toBe(kid)
+    expect((await gql(after, ME)).status).toBe(200)
+    expect((await gql(before, ME)).status).toBe(200)
+  })
+
+  it("FerretDB down: clear errors and nothing half-written; served again once it is back, without restarting the API", async () => {
+    const s = await session()
+    const t = (await create(s, "mongo-before"))!.apiToken!
+    const jwt = await exchange(t)
+    const apiPid = proc("api").pid
+
+    await proc("ferretdb").stop()
+    const ready = await readyz()
+    expect(ready.status).toBe(503)
+    expect(ready.body.checks.mongo).toMatch(/^down/)
+    const during = await gql(s, CREATE, { input: { name: "mongo-during", scopes: ["read"] } })
+    expect(during.status).toBeLessThan(500)
+    const codes = [...(during.body.errors ?? []).map((e) => e.extensions?.code), ...(during.body.data?.apiTokenCreate?.errors ?? []).map((e: { code: string }) => e.code)]
+    expect(codes.length).toBeGreaterThan(0)
+    expect(codes).not.toContain(undefined)
+    const hydraClientsDuring = (await (await fetch(`${stack.urls.hydraAdmin}/admin/clients?page_size=500`)).json()) as unknown[]
+
+    const mongoPort = Number(new URL(stack.urls.mongodb).port)
+    restartedFerretdb = await startFerretdb({ host: "127.0.0.1", port: mongoPort, dataDir, logDir: join(dataDir, "logs") })
+    let back = false
+    for (let i = 0; i < 40 && !back; i++) {
+      back = (await readyz()).status === 200
+      if (!back) await sleep(500)
+    }
+    expect(back).toBe(true)
+    expect(proc("api").pid).toBe(apiPid)
+    expect(proc("api").isRunning()).toBe(true)
+    expect((await gql(jwt, ME)).status).toBe(200)
+    const names = ((await gql(s, LIST)).body.data.apiTokens as Array<{ name: string; status: string }>).map((x) => x.name)
+    expect(names).toEqual(["mongo-before"])
+    // Nothing half-written on Hydra's side either: no client was created for the failed call.
+    const hydraClientsAfter = (await (await fetch(`${stack.urls.hydraAdmin}/admin/clients?page_size=500`)).json()) as unknown[]
+    expect(hydraClientsAfter.length).toBe(hydraClientsDuring.length)
+    expect((await create(s, "mongo-after"))!.errors).toEqual([])
+  })
+
+  it("Hydra down: apiTokenCreate fails with OAUTH2_SERVER_UNAVAILABLE and leaves no token; issued JWTs keep working; /readyz names hydra", async () => {
+    const s = await session()
+    const t = (await create(s, "hydra-before"))!.apiToken!
+    const jwt = await exchange(t)
+
+    await proc("hydra").stop()
+    const created = await create(s, "hydra-during")
+    expect(created!.errors.map((e) => e.code)).toEqual(["OAUTH2_SERVER_UNAVAILABLE"])
+    expect(created!.apiToken).toBeNull()
+    const list = (await gql(s, LIST)).body.data.apiTokens as Array<{ name: string; status: string }>
+    expect(list.map((x) => `${x.name}:${x.status}`)).toEqual(["hydra-before:ACTIVE"])
+    expect((await gql(jwt, ME)).status).toBe(200)
+    const ready = await readyz()
+    expect(ready.status).toBe(503)
+    expect(ready.body.checks.hydra).toMatch(/^down/)
+    expect(ready.body.checks.mongo).toBe("ok")
+  })
+})
