@@ -3,7 +3,6 @@
 // plus health, the Hydra token hook and (dev mode only) the dev routes.
 import { createServer, Server } from "node:http"
 import { ApolloServer } from "@apollo/server"
-import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer"
 import { expressMiddleware } from "@as-integrations/express5"
 import express from "express"
 import type { GraphQLSchema } from "graphql"
@@ -147,10 +146,9 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: true,
-    plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
-      { serverWillStart: async () => ({ drainServer: async () => void (await wsCleanup.dispose()) }) },
-    ],
+    // main.ts owns shutdown (HTTP, WebSocket, flushes, Mongo) in order; Apollo's
+    // own SIGTERM handler raced it and left the process hanging.
+    stopOnTerminationSignals: false,
   })
   await apollo.start()
   app.use(
@@ -189,6 +187,14 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
         httpServer.listen(config.api.port, config.api.host, () => resolve())
       }),
     stop: async () => {
+      // Stop accepting, let requests in flight finish (up to 5 s), close idle
+      // keep-alive sockets at once; Apollo's own drain waited on them forever.
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()))
+      httpServer.closeIdleConnections()
+      const force = setTimeout(() => httpServer.closeAllConnections(), 5_000)
+      await wsCleanup.dispose()
+      await closed
+      clearTimeout(force)
       await apollo.stop()
       await deps.onStop?.()
     },

@@ -143,10 +143,16 @@ const main = async () => {
     if (stopping) return
     stopping = true
     logger.info({ signal }, "shutting down")
+    // A shutdown that hangs must not outlive the launcher's grace period silently.
+    setTimeout(() => {
+      logger.error("shutdown did not finish in 8 s, exiting anyway")
+      process.exit(1)
+    }, 8_000).unref()
     apiTokens.stop()
     await server.stop()
     await wallet.stop()
     await disconnectMongo()
+    logger.info("stopped")
     process.exit(0)
   }
   process.on("SIGTERM", () => void shutdown("SIGTERM"))

@@ -57,6 +57,9 @@ export default async function globalSetup() {
     const u = new URL(POSTGRES_ADMIN_URL)
     u.pathname = `/${postgresDatabase}`
     u.searchParams.set("sslmode", "disable")
+    // Hydra's default pool stalls under concurrent token requests (seen in npm run bench).
+    u.searchParams.set("max_conns", "20")
+    u.searchParams.set("max_idle_conns", "20")
     hydraDsn = u.toString()
     log(`[test] Hydra on PostgreSQL database ${postgresDatabase}`)
   } else {

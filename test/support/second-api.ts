@@ -29,5 +29,5 @@ export const startSecondApi = async () => {
     timeoutMs: 60_000,
     abortIf: () => (proc.isRunning() ? undefined : `exited early, see ${proc.logFile}`),
   })
-  return { url, graphql: `${url}/graphql`, graphqlWs: `${url.replace(/^http/, "ws")}/graphql`, stop: () => proc.stop() }
+  return { url, graphql: `${url}/graphql`, graphqlWs: `${url.replace(/^http/, "ws")}/graphql`, stop: () => proc.stop(), process: proc }
 }
