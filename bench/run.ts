@@ -47,7 +47,7 @@ const plan = QUICK
 
 const POSTGRES_ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379"
-const HOOK_HISTOGRAM = "flash_token_hook_duration_seconds"
+const HOOK_HISTOGRAM = "flashapi_token_hook_duration_seconds"
 
 /**
  * The API's graceful stop does not finish (it hangs in server.stop()), so each

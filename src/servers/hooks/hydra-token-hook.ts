@@ -27,7 +27,7 @@ const HookBody = z.object({
 
 const digest = (s: string) => createHash("sha256").update(s).digest()
 
-/** Observes the hook's latency (flash_token_hook_duration_seconds), whatever it answers. */
+/** Observes the hook's latency (flashapi_token_hook_duration_seconds), whatever it answers. */
 const timed: RequestHandler = (_req, res, next) => {
   const end = metrics.tokenHookDuration.startTimer()
   res.once("finish", () => end())

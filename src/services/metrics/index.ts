@@ -6,13 +6,13 @@ collectDefaultMetrics({ register: registry })
 
 export const metrics = {
   authOutcomes: new Counter({
-    name: "flash_auth_outcomes_total",
+    name: "flashapi_auth_outcomes_total",
     help: "Authentication outcomes by transport, principal kind and rejection reason",
     labelNames: ["transport", "outcome", "reason"] as const,
     registers: [registry],
   }),
   tokenHookDecisions: new Counter({
-    name: "flash_token_hook_decisions_total",
+    name: "flashapi_token_hook_decisions_total",
     help: "Token hook decisions (allow, or the refusal reason)",
     labelNames: ["decision"] as const,
     registers: [registry],
@@ -20,38 +20,38 @@ export const metrics = {
   // Finer buckets than requestDuration: Hydra waits for the hook at every
   // issuance, so its latency bounds issuance throughput (npm run bench reads it).
   tokenHookDuration: new Histogram({
-    name: "flash_token_hook_duration_seconds",
+    name: "flashapi_token_hook_duration_seconds",
     help: "Token hook latency as the API sees it (all outcomes)",
     buckets: [0.0005, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [registry],
   }),
   jwksRefreshes: new Counter({
-    name: "flash_jwks_refreshes_total",
+    name: "flashapi_jwks_refreshes_total",
     help: "JWKS fetches by issuer and result",
     labelNames: ["issuer", "result"] as const,
     registers: [registry],
   }),
   revocationsSeen: new Counter({
-    name: "flash_revocations_seen_total",
+    name: "flashapi_revocations_seen_total",
     help: "API token revocations this process applied, by source",
     labelNames: ["source"] as const,
     registers: [registry],
   }),
   rateLimited: new Counter({
-    name: "flash_rate_limited_total",
+    name: "flashapi_rate_limited_total",
     help: "Requests refused by the rate limit, by principal kind",
     labelNames: ["kind"] as const,
     registers: [registry],
   }),
   requestDuration: new Histogram({
-    name: "flash_http_request_duration_seconds",
+    name: "flashapi_http_request_duration_seconds",
     help: "HTTP request latency by route and status class",
     labelNames: ["route", "status"] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   }),
   activeApiTokens: new Gauge({
-    name: "flash_api_tokens_active",
+    name: "flashapi_api_tokens_active",
     help: "API tokens in ACTIVE status (refreshed periodically)",
     registers: [registry],
   }),

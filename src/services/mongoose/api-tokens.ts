@@ -296,7 +296,7 @@ export const ApiTokensRepository = () => {
       return true as const
     })
 
-  /** ACTIVE and unexpired now (the flash_api_tokens_active gauge). */
+  /** ACTIVE and unexpired now (the flashapi_api_tokens_active gauge). */
   const countActive = (now = new Date()) =>
     guard(() => ApiTokenModel.countDocuments({ storedStatus: "ACTIVE", $or: [{ expiresAt: { $exists: false } }, { expiresAt: { $gt: now } }] }))
 
