@@ -230,6 +230,18 @@ describe("the API-token page (/settings/api-tokens)", () => {
     }
     const usedAt = Date.parse((await lastUsed.locator("time").getAttribute("datetime")) ?? "")
     expect(Math.abs(Date.now() - usedAt)).toBeLessThan(60_000)
+    // ... and the 7-day usage chart counts the requests the program made
+    const chart = card.locator("figure[data-role=usage]")
+    const chartDeadline = Date.now() + 25_000
+    while (Number((await chart.getAttribute("data-total").catch(() => "0")) ?? "0") === 0 && Date.now() < chartDeadline) {
+      await new Promise((r) => setTimeout(r, 2000))
+      await page.reload()
+      await card.waitFor()
+      await chart.waitFor({ timeout: 5000 }).catch(() => undefined)
+    }
+    expect(Number(await chart.getAttribute("data-total"))).toBeGreaterThanOrEqual(1)
+    expect(await chart.locator(".usage-bar").count()).toBe(7)
+    expect(await chart.locator("[role=img]").getAttribute("aria-label")).toMatch(/: [1-9]/)
     await shot("last-used")
     expect(consoleErrors).toEqual([])
   })

@@ -26,6 +26,7 @@ const CREATED_FIELDS = "id name clientId clientSecret scopes expiresAt tokenEndp
 
 const Q = {
   list: `query ApiTokens { apiTokens { ${TOKEN_FIELDS} } }`,
+  usage: "query Usage($tokenId: ID) { apiTokenAuditEvents(tokenId: $tokenId, first: 500) { type at requests } }",
   rootFields: 'query RootFields { __type(name: "Query") { fields { name } } }',
   wallets: "query MyWallets { me { defaultAccount { wallets { id walletCurrency } } } }",
   create: `mutation ApiTokenCreate($input: ApiTokenCreateInput!) {
@@ -253,6 +254,62 @@ const tokenCard = (t, now) => {
   return li
 }
 
+/**
+ * Requests per day over the last 7 days, from the hourly usage rows of the audit log.
+ * @param {Array<{ type: string, at: number, requests: number | null }>} events
+ * @param {number} now
+ */
+const dailyRequests = (events, now) => {
+  const today = new Date(now)
+  today.setHours(0, 0, 0, 0)
+  const days = Array.from({ length: 7 }, (_, i) => ({ start: today.getTime() - (6 - i) * DAY_MS, requests: 0 }))
+  for (const e of events) {
+    if (e.type !== "USAGE_HOUR") continue
+    const at = e.at * 1000
+    const day = days.find((d) => at >= d.start && at < d.start + DAY_MS)
+    if (day) day.requests += e.requests ?? 0
+  }
+  return days
+}
+
+/**
+ * A small bar chart; its label reads out every day's count for screen readers.
+ * @param {Array<{ start: number, requests: number }>} days
+ */
+const usageChart = (days) => {
+  const total = days.reduce((n, d) => n + d.requests, 0)
+  const max = Math.max(1, ...days.map((d) => d.requests))
+  const figure = el("figure", "usage")
+  figure.dataset.role = "usage"
+  figure.dataset.total = String(total)
+  const bars = el("div", "usage-bars")
+  bars.setAttribute("role", "img")
+  /** @param {{ start: number }} d */
+  const fmt = (d) => new Date(d.start).toLocaleDateString(undefined, { weekday: "short" })
+  bars.setAttribute("aria-label", days.map((d) => `${fmt(d)}: ${d.requests}`).join(", "))
+  for (const d of days) {
+    const bar = el("div", "usage-bar")
+    bar.style.height = `${Math.round((d.requests / max) * 100)}%`
+    bar.title = `${fmt(d)}: ${d.requests} requests`
+    bars.append(bar)
+  }
+  figure.append(bars, el("figcaption", undefined, `${total} ${total === 1 ? "request" : "requests"} in the last 7 days`))
+  return figure
+}
+
+/** Adds each token's 7-day usage chart once its audit rows arrive. @param {ApiToken[]} tokens */
+const loadUsage = async (tokens) => {
+  const now = Date.now()
+  await Promise.all(
+    tokens.map(async (t) => {
+      const data = await gql(Q.usage, { tokenId: t.id })
+      const article = document.querySelector(`li[data-token-id="${t.id}"] article`)
+      article?.querySelector("figure.usage")?.remove()
+      article?.append(usageChart(dailyRequests(data.apiTokenAuditEvents, now)))
+    }),
+  )
+}
+
 /** @param {ApiToken[]} tokens */
 const renderTokens = (tokens) => {
   const list = $("token-list")
@@ -263,7 +320,10 @@ const renderTokens = (tokens) => {
 
 const refreshTokens = async () => {
   const data = await gql(Q.list)
-  renderTokens(/** @type {ApiToken[]} */ (data.apiTokens))
+  const tokens = /** @type {ApiToken[]} */ (data.apiTokens)
+  renderTokens(tokens)
+  // The charts are extra: the list stays usable if they fail.
+  void loadUsage(tokens).catch(() => undefined)
 }
 
 /**
