@@ -87,3 +87,49 @@ describe("malformed requests", () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("BAD_JSON")
   })
 })
+
+describe("accountDefaultWallet (public payee lookup by username)", () => {
+  const username = `shop_${Math.random().toString(36).slice(2, 10)}`
+  const lookup = (u: string, currency?: string) =>
+    fetch(stack.urls.graphql, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        query: `query ($u: Username!, $c: WalletCurrency) { accountDefaultWallet(username: $u, walletCurrency: $c) { id walletCurrency } }`,
+        variables: { u, c: currency },
+      }),
+    }).then((r) => r.json() as Promise<{ data?: { accountDefaultWallet: { id: string; walletCurrency: string } }; errors?: Array<{ extensions: { code: string } }> }>)
+
+  it("answers anyone with the default wallet, or the wallet of the asked currency, of the named account", async () => {
+    const phone = `+1559${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`
+    const res = await fetch(`${stack.urls.api}/dev/session`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ phone, username }),
+    })
+    expect(res.status).toBe(200)
+    const { token } = (await res.json()) as { token: string }
+    const me = (await (
+      await fetch(stack.urls.graphql, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: "{ me { defaultAccount { defaultWalletId wallets { id walletCurrency } } } }" }),
+      })
+    ).json()) as { data: { me: { defaultAccount: { defaultWalletId: string; wallets: Array<{ id: string; walletCurrency: string }> } } } }
+    const account = me.data.me.defaultAccount
+    expect((await lookup(username.toUpperCase())).data?.accountDefaultWallet).toEqual({ id: account.defaultWalletId, walletCurrency: "BTC" })
+    const usd = account.wallets.find((w) => w.walletCurrency === "USD")!
+    expect((await lookup(username, "USD")).data?.accountDefaultWallet).toEqual({ id: usd.id, walletCurrency: "USD" })
+  })
+
+  it("refuses an unknown username with ACCOUNT_NOT_FOUND and a taken one with USERNAME_TAKEN", async () => {
+    expect((await lookup("nobody_has_this_name")).errors?.[0]?.extensions.code).toBe("ACCOUNT_NOT_FOUND")
+    const other = await fetch(`${stack.urls.api}/dev/session`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ phone: "+15559990001", username }),
+    })
+    expect(other.status).toBe(409)
+    expect(((await other.json()) as { error: { code: string } }).error.code).toBe("USERNAME_TAKEN")
+  })
+})

@@ -6,6 +6,7 @@ export type UserId = Branded<string, "UserId">
 export type AccountId = Branded<string, "AccountId">
 export type WalletId = Branded<string, "WalletId">
 export type PhoneNumber = Branded<string, "PhoneNumber">
+export type Username = Branded<string, "Username">
 
 export type WalletCurrency = "BTC" | "USD"
 export type AccountStatus = "ACTIVE" | "LOCKED"
@@ -23,6 +24,13 @@ export type Wallet = { id: WalletId; accountId: AccountId; currency: WalletCurre
 export class InvalidPhoneNumberError extends ValidationError {}
 export class InvalidWalletIdError extends ValidationError {}
 export class InvalidAccountIdError extends ValidationError {}
+export class InvalidUsernameError extends ValidationError {}
+
+/** 3–50 letters, digits or underscores, compared case-insensitively (stored lowercase). */
+export const checkedToUsername = (raw: unknown): Username | InvalidUsernameError =>
+  typeof raw === "string" && /^[A-Za-z0-9_]{3,50}$/.test(raw)
+    ? (raw.toLowerCase() as Username)
+    : new InvalidUsernameError("username must be 3-50 letters, digits or underscores")
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 

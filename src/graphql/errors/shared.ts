@@ -9,6 +9,7 @@ type SharedErrorName =
   | "InvalidPhoneNumberError"
   | "InvalidWalletIdError"
   | "InvalidAccountIdError"
+  | "InvalidUsernameError"
 
 export const sharedErrorTable = {
   ValidationError: { code: "INVALID_INPUT", message: (e) => e.message },
@@ -19,4 +20,5 @@ export const sharedErrorTable = {
   InvalidPhoneNumberError: { code: "INVALID_PHONE", message: (e) => e.message },
   InvalidWalletIdError: { code: "INVALID_WALLET_ID", message: "Invalid wallet id" },
   InvalidAccountIdError: { code: "INVALID_ACCOUNT_ID", message: "Invalid account id" },
+  InvalidUsernameError: { code: "INVALID_USERNAME", message: (e) => e.message },
 } satisfies Record<SharedErrorName, ErrorMapping>

@@ -12,6 +12,8 @@ export type FieldAccess = "public" | "read" | "receive" | "write" | "session-onl
 export const scopeMap = {
   Query: {
     globals: "public",
+    // A payee lookup by username, public in Flash: a wallet id and currency, no balance.
+    accountDefaultWallet: "public",
     // A fixed public price feed, as in Flash (no account data).
     realtimePrice: "public",
     me: "read",

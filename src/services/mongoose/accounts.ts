@@ -6,6 +6,7 @@ import {
   AccountId,
   PhoneNumber,
   User,
+  Username,
   UserId,
   Wallet,
   WalletCurrency,
@@ -13,7 +14,7 @@ import {
 } from "@/domain/accounts"
 import { CouldNotFindError, UnknownRepositoryError } from "@/domain/shared/errors"
 import { isDuplicateKeyError } from "./connection"
-import { AccountModel, UserModel, WalletModel } from "./schema"
+import { AccountModel, UserModel, UsernameModel, WalletModel } from "./schema"
 
 type Doc = Record<string, unknown>
 const toUser = (d: Doc): User => ({ id: d._id as UserId, phone: d.phone as PhoneNumber, createdAt: d.createdAt as Date })
@@ -131,5 +132,26 @@ export const AccountsRepository = () => {
     }
   }
 
-  return { findAccountById, findAccountByUserId, listWallets, findWalletById, setAccountStatus, findOrCreateByPhone }
+  /** Gives the account this username; true when it already has it, false when another account does. */
+  const claimUsername = async (accountId: AccountId, username: Username): Promise<boolean | UnknownRepositoryError> => {
+    try {
+      await UsernameModel.create({ _id: username, accountId })
+      return true
+    } catch (e) {
+      if (!isDuplicateKeyError(e)) return unknown(e)
+      const owner = await UsernameModel.findById(username).lean<Doc>().catch(() => null)
+      return owner?.accountId === accountId
+    }
+  }
+
+  const findAccountByUsername = async (username: Username) => {
+    try {
+      const d = await UsernameModel.findById(username).lean<Doc>()
+      return d ? findAccountById(d.accountId as AccountId) : new CouldNotFindError(`username ${username}`)
+    } catch (e) {
+      return unknown(e)
+    }
+  }
+
+  return { claimUsername, findAccountByUsername, findAccountById, findAccountByUserId, listWallets, findWalletById, setAccountStatus, findOrCreateByPhone }
 }

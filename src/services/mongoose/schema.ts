@@ -33,6 +33,16 @@ const WalletSchema = new Schema(
 // One wallet per currency per account.
 WalletSchema.index({ accountId: 1, currency: 1 }, { unique: true })
 
+// A username names one account; the unique _id keeps it so even under races.
+const UsernameSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    accountId: { type: String, required: true, index: true },
+  },
+  { versionKey: false },
+)
+
+export const UsernameModel = mongoose.model("Username", UsernameSchema)
 export const UserModel = mongoose.model("User", UserSchema)
 export const AccountModel = mongoose.model("Account", AccountSchema)
 export const WalletModel = mongoose.model("Wallet", WalletSchema)
