@@ -24,14 +24,14 @@ import { cpus, freemem, tmpdir, totalmem } from "node:os"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import autocannon from "autocannon"
-import Redis from "ioredis"
 import mongoose from "mongoose"
-import { Client } from "pg"
 import { ApiTokenClientModel } from "@/services/mongoose/api-tokens-schema"
-import { ManagedProcess, startProcess } from "@/stack/child-process"
+import { startApiReplica } from "@/stack/api-replica"
+import type { ManagedProcess } from "@/stack/child-process"
 import { repoRoot } from "@/stack/paths"
+import { createScratchPostgres, deleteRedisKeys, dropScratchPostgres, redisAnswers } from "@/stack/scratch-services"
 import { RunningStack, startStack } from "@/stack/stack"
-import { freePort, httpOk, waitFor } from "@/stack/wait"
+import { freePort } from "@/stack/wait"
 import { connectProfiler } from "./profiler"
 import { bucketDelta, histogramBuckets, histogramQuantile, median, percentile } from "./stats"
 import { hashStaticKey, STATIC_KEY_COLLECTION, StaticKeyDoc } from "./verifiers"
@@ -83,44 +83,6 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 // ---------------------------------------------------------------- services
 
-const postgresAnswers = async () => {
-  const c = new Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 1500 })
-  try {
-    await c.connect()
-    return c
-  } catch {
-    await c.end().catch(() => undefined)
-    return undefined
-  }
-}
-
-const redisAnswers = async () => {
-  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
-  try {
-    await r.connect()
-    await r.ping()
-    return true
-  } catch {
-    return false
-  } finally {
-    r.disconnect()
-  }
-}
-
-const deleteRedisKeys = async (prefix: string) => {
-  const r = new Redis(REDIS_URL)
-  try {
-    let cursor = "0"
-    do {
-      const [next, keys] = await r.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500)
-      cursor = next
-      if (keys.length) await r.del(...keys)
-    } while (cursor !== "0")
-  } finally {
-    r.disconnect()
-  }
-}
-
 /** A process that did not come up: show its last log lines before the data dir goes. */
 const showLogTail = (e: unknown) => {
   const file = e instanceof Error ? /see (\S+\.log)/.exec(e.message)?.[1] : undefined
@@ -140,33 +102,20 @@ const startApiProcess = async (
   extraEnv: NodeJS.ProcessEnv,
   nodeArgs: string[],
 ): Promise<{ url: string; graphql: string; proc: ManagedProcess }> => {
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}`
-  const proc = startProcess({
+  const replica = await startApiReplica({
+    apiEnv: stack.apiEnv,
+    primaryApiUrl: stack.urls.api,
+    dataDir: stack.dataDir,
     name,
-    command: process.execPath,
-    args: [...nodeArgs, "--import", "tsx", entry],
-    cwd: repoRoot,
-    env: {
-      ...stack.apiEnv,
-      API_PORT: String(port),
-      API_PUBLIC_URL: url,
-      // Trust the first API's dev session issuer, as replicas trust one gateway.
-      SESSION_ISSUER: `${stack.urls.api}/dev`,
-      SESSION_JWKS_URL: `${stack.urls.api}/dev/.well-known/jwks.json`,
-      ...extraEnv,
-    },
-    logDir: join(stack.dataDir, "logs"),
-  })
-  apiProcesses.push(proc)
-  await waitFor(name, httpOk(`${url}/readyz`), {
-    timeoutMs: 60_000,
-    abortIf: () => (proc.isRunning() ? undefined : `exited early, see ${proc.logFile}`),
+    entry,
+    extraEnv,
+    nodeArgs,
   }).catch((e: unknown) => {
     showLogTail(e)
     throw e
   })
-  return { url, graphql: `${url}/graphql`, proc }
+  apiProcesses.push(replica.process)
+  return { url: replica.url, graphql: replica.graphql, proc: replica.process }
 }
 
 // ---------------------------------------------------------------- HTTP helpers
@@ -292,30 +241,13 @@ const main = async () => {
   })
   log(`[bench] run ${run}${QUICK ? " (quick)" : ""}, data in ${dataDir}`)
 
-  let hydraDsn: string | undefined
-  const pg = await postgresAnswers()
-  if (pg) {
-    const database = `flash_bench_hydra_${run}`
-    await pg.query(`CREATE DATABASE ${database}`)
-    await pg.end()
-    cleanups.push(async () => {
-      const c = await postgresAnswers()
-      await c?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-      await c?.end()
-    })
-    const u = new URL(POSTGRES_ADMIN_URL)
-    u.pathname = `/${database}`
-    u.searchParams.set("sslmode", "disable")
-    // With Hydra's default pool (its DSN without max_conns) 8 concurrent token
-    // requests stalled for seconds and then failed on this 2-core machine; with
-    // a larger pool they do not. See the README's Benchmarks section.
-    u.searchParams.set("max_conns", "32")
-    u.searchParams.set("max_idle_conns", "32")
-    hydraDsn = u.toString()
-  }
-  const redisPrefix = (await redisAnswers()) ? `flash-bench-${run}:` : undefined
-  if (redisPrefix) cleanups.push(() => deleteRedisKeys(redisPrefix))
-  log(`[bench] Hydra on ${pg ? "PostgreSQL" : "SQLite"}; Redis ${redisPrefix ? "on" : "absent (in-process revocation)"}`)
+  const hydraDatabase = `flash_bench_hydra_${run}`
+  // A larger pool than the tests: 8 concurrent token requests in row 6.
+  const hydraDsn = await createScratchPostgres(POSTGRES_ADMIN_URL, hydraDatabase, 32)
+  if (hydraDsn) cleanups.push(() => dropScratchPostgres(POSTGRES_ADMIN_URL, hydraDatabase))
+  const redisPrefix = (await redisAnswers(REDIS_URL)) ? `flash-bench-${run}:` : undefined
+  if (redisPrefix) cleanups.push(() => deleteRedisKeys(REDIS_URL, redisPrefix))
+  log(`[bench] Hydra on ${hydraDsn ? "PostgreSQL" : "SQLite"}; Redis ${redisPrefix ? "on" : "absent (in-process revocation)"}`)
 
   const profDir = join(tmpdir(), `flash-bench-cpu-prof-${run}`)
   if (CPU_PROF) mkdirSync(profDir, { recursive: true })
@@ -585,7 +517,7 @@ const main = async () => {
   for (const [what, ok, measured] of targets) add([what, measured, verdict(ok)])
   for (const [what, ok, measured] of informational) add([`${what} — not an issue target`, measured, verdict(ok)])
 
-  const machine = `${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), ${fmt(totalmem() / 2 ** 30)} GiB RAM (${fmt(freemem() / 2 ** 30)} GiB free), Node ${process.version}, Hydra on ${pg ? "PostgreSQL" : "SQLite"}, FerretDB on SQLite, Redis ${redisPrefix ? "on" : "off"}`
+  const machine = `${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), ${fmt(totalmem() / 2 ** 30)} GiB RAM (${fmt(freemem() / 2 ** 30)} GiB free), Node ${process.version}, Hydra on ${hydraDsn ? "PostgreSQL" : "SQLite"}, FerretDB on SQLite, Redis ${redisPrefix ? "on" : "off"}`
   process.stdout.write(`\n## npm run bench${QUICK ? " --quick" : ""} — ${new Date().toISOString()}\n\n${machine}\n\n${lines.join("\n")}\n\n`)
   if (CPU_PROF) log(`[bench] CPU profiles of the API process, one per row: ${profDir}`)
 }

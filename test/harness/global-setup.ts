@@ -7,38 +7,13 @@ import { randomBytes } from "node:crypto"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import Redis from "ioredis"
-import { Client } from "pg"
+import { createScratchPostgres, dropScratchPostgres, redisAnswers } from "../../src/stack/scratch-services"
 import { startStack } from "../../src/stack/stack"
 import { freePort } from "../../src/stack/wait"
 import { STATE_ENV, TestStackState } from "./stack-state"
 
 const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
-
-const postgresAnswers = async () => {
-  const c = new Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 1500 })
-  try {
-    await c.connect()
-    return c
-  } catch {
-    await c.end().catch(() => undefined)
-    return undefined
-  }
-}
-
-const redisAnswers = async () => {
-  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
-  try {
-    await r.connect()
-    await r.ping()
-    return true
-  } catch {
-    return false
-  } finally {
-    r.disconnect()
-  }
-}
 
 export default async function globalSetup() {
   if (process.env.FLASH_TEST_SKIP_STACK === "1") return
@@ -47,33 +22,14 @@ export default async function globalSetup() {
   const log = (line: string) => process.stderr.write(`${line}\n`)
   log("")
 
-  let postgresDatabase: string | undefined
-  let hydraDsn: string | undefined
-  const pg = await postgresAnswers()
-  if (pg) {
-    postgresDatabase = `flash_test_hydra_${run}`
-    await pg.query(`CREATE DATABASE ${postgresDatabase}`)
-    await pg.end()
-    const u = new URL(POSTGRES_ADMIN_URL)
-    u.pathname = `/${postgresDatabase}`
-    u.searchParams.set("sslmode", "disable")
-    // Hydra's default pool stalls under concurrent token requests (seen in npm run bench).
-    u.searchParams.set("max_conns", "20")
-    u.searchParams.set("max_idle_conns", "20")
-    hydraDsn = u.toString()
-    log(`[test] Hydra on PostgreSQL database ${postgresDatabase}`)
-  } else {
-    log("[test] PostgreSQL does not answer: Hydra on SQLite")
-  }
-  const redis = (await redisAnswers()) ? { url: REDIS_URL, prefix: `flash-test-${run}:` } : undefined
+  const postgresDatabase = `flash_test_hydra_${run}`
+  const hydraDsn = await createScratchPostgres(POSTGRES_ADMIN_URL, postgresDatabase)
+  log(hydraDsn ? `[test] Hydra on PostgreSQL database ${postgresDatabase}` : "[test] PostgreSQL does not answer: Hydra on SQLite")
+  const redis = (await redisAnswers(REDIS_URL)) ? { url: REDIS_URL, prefix: `flash-test-${run}:` } : undefined
   if (!redis) log("[test] Redis does not answer: the API runs without it")
 
   const cleanUpAfterFailure = async () => {
-    if (postgresDatabase) {
-      const c = await postgresAnswers()
-      await c?.query(`DROP DATABASE IF EXISTS ${postgresDatabase} WITH (FORCE)`).catch(() => undefined)
-      await c?.end()
-    }
+    if (hydraDsn) await dropScratchPostgres(POSTGRES_ADMIN_URL, postgresDatabase).catch(() => undefined)
     if (!process.env.FLASH_TEST_KEEP_DATA) rmSync(dataDir, { recursive: true, force: true })
   }
   const stack = await startStack({
@@ -105,7 +61,7 @@ export default async function globalSetup() {
     urls: stack.urls,
     redisKeyPrefix: redis?.prefix,
     tokenHookSecret: stack.tokenHookSecret,
-    postgresDatabase,
+    postgresDatabase: hydraDsn ? postgresDatabase : undefined,
     apiEnv: Object.fromEntries(Object.entries(stack.apiEnv).filter((e): e is [string, string] => e[1] !== undefined)),
   }
   const stateFile = join(dataDir, "test-stack.json")

@@ -1,0 +1,75 @@
+// Throwaway resources on the machine's PostgreSQL and Redis for one run of the
+// tests or the bench: a fresh database for Hydra, a Redis key prefix, and their
+// removal afterwards. Both servers are optional: the helpers say when one does
+// not answer, and the caller falls back (SQLite, no Redis).
+import Redis from "ioredis"
+import { Client } from "pg"
+
+const connectPostgres = async (adminUrl: string) => {
+  const c = new Client({ connectionString: adminUrl, connectionTimeoutMillis: 1500 })
+  try {
+    await c.connect()
+    return c
+  } catch {
+    await c.end().catch(() => undefined)
+    return undefined
+  }
+}
+
+/**
+ * Creates database `name` and returns Hydra's DSN for it, or undefined when
+ * PostgreSQL does not answer. The DSN sets Hydra's pool size: its default pool
+ * stalled under concurrent token requests (see the README's Benchmarks section).
+ */
+export const createScratchPostgres = async (adminUrl: string, name: string, poolSize = 20) => {
+  const pg = await connectPostgres(adminUrl)
+  if (!pg) return undefined
+  try {
+    await pg.query(`CREATE DATABASE ${name}`)
+  } finally {
+    await pg.end()
+  }
+  const u = new URL(adminUrl)
+  u.pathname = `/${name}`
+  u.searchParams.set("sslmode", "disable")
+  u.searchParams.set("max_conns", String(poolSize))
+  u.searchParams.set("max_idle_conns", String(poolSize))
+  return u.toString()
+}
+
+export const dropScratchPostgres = async (adminUrl: string, name: string) => {
+  const pg = await connectPostgres(adminUrl)
+  if (!pg) return
+  try {
+    await pg.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+  } finally {
+    await pg.end()
+  }
+}
+
+export const redisAnswers = async (url: string) => {
+  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+  try {
+    await r.connect()
+    await r.ping()
+    return true
+  } catch {
+    return false
+  } finally {
+    r.disconnect()
+  }
+}
+
+export const deleteRedisKeys = async (url: string, prefix: string) => {
+  const r = new Redis(url)
+  try {
+    let cursor = "0"
+    do {
+      const [next, keys] = await r.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500)
+      cursor = next
+      if (keys.length) await r.del(...keys)
+    } while (cursor !== "0")
+  } finally {
+    r.disconnect()
+  }
+}
