@@ -23,6 +23,15 @@ const rssMb = (pid: number) => {
   return m ? Math.round(Number(m[1]) / 1024) : NaN
 }
 
+const apiLogLinesFor = (logFile: string, requestId: string): string[] =>
+  readFileSync(logFile, "utf8")
+    .split("\n")
+    .filter((l) => l.includes(`"requestId":"${requestId}"`))
+    .map((l) => {
+      const e = JSON.parse(l) as { msg?: string; ms?: number; status?: number }
+      return `${e.msg ?? "?"} after ${e.ms ?? "?"} ms${e.status ? ` (status ${e.status})` : ""}`
+    })
+
 const main = async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "flash-load-"))
   const stack = await startStack({
@@ -31,16 +40,20 @@ const main = async () => {
     hydraPublicPort: await freePort(),
     hydraAdminPort: await freePort(),
     mongoPort: await freePort(),
-    apiEnv: { LOG_LEVEL: "warn", NODE_ENV: "test", RATE_LIMIT_API_TOKEN_PER_MINUTE: "1000000", RATE_LIMIT_SESSION_PER_MINUTE: "1000000" },
+    apiEnv: { LOG_LEVEL: "warn", NODE_ENV: "test", RATE_LIMIT_API_TOKEN_PER_MINUTE: "1000000", RATE_LIMIT_SESSION_PER_MINUTE: "1000000", ...(process.env.LOAD_CACHE_TTL_SECONDS ? { API_TOKEN_CACHE_TTL_SECONDS: process.env.LOAD_CACHE_TTL_SECONDS } : {}) },
     log: (l) => console.error(l),
   })
   let failed = false
   try {
     const api = stack.processes.find((p) => p.name === "api")!
-    const post = async (bearer: string, query: string, variables?: unknown) => {
+    const post = async (bearer: string, query: string, variables?: unknown, requestId?: string) => {
       const res = await fetch(stack.urls.graphql, {
         method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` },
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${bearer}`,
+          ...(requestId ? { "x-request-id": requestId } : {}),
+        },
         body: JSON.stringify({ query, variables }),
         signal: AbortSignal.timeout(15_000),
       })
@@ -82,18 +95,22 @@ const main = async () => {
     let errors = 0
     const errorKinds = new Map<string, number>()
     let next = 0
+    const unanswered: string[] = []
     const until = Date.now() + DURATION_S * 1000
     const worker = async () => {
       while (Date.now() < until) {
-        const t = tokens[next++ % tokens.length]!
+        const n = next++
+        const t = tokens[n % tokens.length]!
+        const requestId = `load-${n}`
         const start = performance.now()
         try {
-          const r = await post(t.jwt, "{ me { defaultAccount { id } } }")
+          const r = await post(t.jwt, "{ me { defaultAccount { id } } }", undefined, requestId)
           latencies.push(performance.now() - start)
           statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1)
           if (r.status === 200 && r.body?.data?.me?.defaultAccount?.id !== t.accountId) crossAccount++
         } catch (e) {
           errors++
+          unanswered.push(requestId)
           const kind = e instanceof Error ? `${e.name}: ${(e.cause as Error | undefined)?.message ?? e.message}` : String(e)
           errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1)
         }
@@ -121,12 +138,16 @@ const main = async () => {
       crossAccount,
       latencyMs: { p50: pct(50), p90: pct(90), p99: pct(99), max: pct(100) },
       apiRssMb: { before: rssBefore, after: rssAfter },
+      // What the API logged about each request the client got no answer to
+      // (slow or abandoned); none means the request never reached the API.
+      unansweredSeenByApi: Object.fromEntries(unanswered.slice(0, 20).map((id) => [id, apiLogLinesFor(api.logFile, id)])),
     }
     console.log(JSON.stringify(report, null, 2))
     failed = fiveXx > 0 || crossAccount > 0 || errors > 0
   } finally {
     await stack.stop()
-    rmSync(dataDir, { recursive: true, force: true })
+    if (process.env.LOAD_KEEP_DATA) console.error(`[load] kept ${dataDir}`)
+    else rmSync(dataDir, { recursive: true, force: true })
   }
   process.exit(failed ? 1 : 0)
 }

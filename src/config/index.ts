@@ -19,6 +19,8 @@ const EnvSchema = z
     FLASH_DEV_MODE: bool.default(false),
     FLASH_DATA_DIR: z.string().min(1).default(".data"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** A request slower than this, or abandoned by its client, is logged at warn (0: never). */
+    SLOW_REQUEST_LOG_MS: z.coerce.number().int().min(0).default(1000),
 
     API_HOST: z.string().min(1).default("127.0.0.1"),
     API_PORT: port.default(4012),
@@ -124,6 +126,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     devMode: e.FLASH_DEV_MODE,
     dataDir: e.FLASH_DATA_DIR,
     logLevel: e.LOG_LEVEL,
+    slowRequestLogMs: e.SLOW_REQUEST_LOG_MS,
     api: { host: e.API_HOST, port: e.API_PORT, publicUrl: apiPublicUrl },
     mongodbUri: e.MONGODB_URI,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : undefined,

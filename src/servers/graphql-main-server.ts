@@ -18,7 +18,7 @@ import type { RevocationSet } from "@/services/revocation"
 import { metrics, registry } from "@/services/metrics"
 import type { RateLimiter } from "@/services/rate-limit"
 import { healthRoutes, httpCheck, mongoCheck, ReadinessCheck } from "./health"
-import { AuthObserver, httpAuthentication } from "./middlewares/authenticate"
+import { AuthObserver, httpAuthentication, requestIdOf } from "./middlewares/authenticate"
 import { httpRateLimit, rateKeyAndLimit, tooManyRequests } from "./middlewares/rate-limit"
 
 /**
@@ -62,8 +62,25 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
   const httpServer = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app)
 
   app.use((req, res, next) => {
-    const end = metrics.requestDuration.startTimer({ route: req.path === "/graphql" ? "/graphql" : "other" })
-    res.once("finish", () => end({ status: `${Math.floor(res.statusCode / 100)}xx` }))
+    const route = req.path === "/graphql" ? "/graphql" : "other"
+    const end = metrics.requestDuration.startTimer({ route })
+    const started = performance.now()
+    let finished = false
+    res.once("finish", () => {
+      finished = true
+      end({ status: `${Math.floor(res.statusCode / 100)}xx` })
+      const ms = Math.round(performance.now() - started)
+      if (config.slowRequestLogMs > 0 && ms >= config.slowRequestLogMs) {
+        logger.warn({ route, status: res.statusCode, ms, requestId: requestIdOf(req) }, "slow request")
+      }
+    })
+    // The socket closed before the answer was written: the client gave up or
+    // the connection broke. Logged so a client-side timeout can be matched.
+    res.once("close", () => {
+      if (finished || config.slowRequestLogMs === 0) return
+      const ms = Math.round(performance.now() - started)
+      logger.warn({ route, ms, requestId: requestIdOf(req) }, "request abandoned before the answer")
+    })
     next()
   })
   app.get("/metrics", async (_req, res) => {
