@@ -49,6 +49,8 @@ export type StoredApiTokenClient = ReturnType<typeof toClient>
 
 /** A slot whose token never appeared is reclaimed only after this long (an insert may be in flight). */
 const ORPHAN_SLOT_AGE_MS = 60_000
+/** lastUsedAt writes in flight at once during a usage flush (see recordLastUsed). */
+const LAST_USED_WRITERS = 4
 
 export const ApiTokensRepository = () => {
   const guard = async <T>(f: () => Promise<T>): Promise<T | RepositoryError> => {
@@ -284,15 +286,23 @@ export const ApiTokensRepository = () => {
         if (!prev || prev < e.at) latest.set(e.tokenId, e.at)
       }
       if (latest.size === 0) return true as const
-      await ApiTokenModel.bulkWrite(
-        [...latest].map(([id, at]) => ({
-          updateOne: {
-            filter: { _id: id, $or: [{ lastUsedAt: { $exists: false } }, { lastUsedAt: { $lt: at } }] },
-            update: { $set: { lastUsedAt: at } },
-          },
-        })),
-        { ordered: false },
-      )
+      // One update statement per command, a few commands at a time — never one
+      // bulk write. FerretDB (v1.24) keeps each statement's SQLite cursor open
+      // until the whole command ends, and each modified document needs one
+      // more connection of its pool of 100: an `update` of about 100 statements
+      // took the whole pool and wedged FerretDB for every client (`npm run
+      // load`, 100 tokens used within one flush).
+      const pending = [...latest]
+      const worker = async () => {
+        for (let next = pending.pop(); next; next = pending.pop()) {
+          const [id, at] = next
+          await ApiTokenModel.updateOne(
+            { _id: id, $or: [{ lastUsedAt: { $exists: false } }, { lastUsedAt: { $lt: at } }] },
+            { $set: { lastUsedAt: at } },
+          )
+        }
+      }
+      await Promise.all(Array.from({ length: Math.min(LAST_USED_WRITERS, pending.length) }, worker))
       return true as const
     })
 

@@ -1,9 +1,28 @@
 // One mongoose connection per process, shared by every repository.
 import mongoose from "mongoose"
 
+/**
+ * Pool and timeout defaults, each used only when the URI does not set it:
+ * - maxPoolSize 20: FerretDB on SQLite serves every client from one pool of 100
+ *   SQLite connections and an update holds two of them, so several API
+ *   processes at the driver's default of 100 could drain it. 20 per process
+ *   leaves room for a few replicas and the admin CLI.
+ * - waitQueueTimeoutMS / socketTimeoutMS: a request waits at most 10 s for a
+ *   pooled connection and 30 s for an answer, then fails with a store error
+ *   instead of hanging.
+ */
+export const MONGO_CLIENT_DEFAULTS = { maxPoolSize: 20, waitQueueTimeoutMS: 10_000, socketTimeoutMS: 30_000 } as const
+
+const unlessInUri = (uri: string) => {
+  const query = uri.includes("?") ? uri.slice(uri.indexOf("?") + 1).toLowerCase() : ""
+  return Object.fromEntries(
+    Object.entries(MONGO_CLIENT_DEFAULTS).filter(([k]) => !new RegExp(`(^|&)${k.toLowerCase()}=`).test(query)),
+  )
+}
+
 export const connectMongo = async (uri: string) => {
   mongoose.set("strictQuery", true)
-  await mongoose.connect(uri, { serverSelectionTimeoutMS: 5000, connectTimeoutMS: 5000 })
+  await mongoose.connect(uri, { serverSelectionTimeoutMS: 5000, connectTimeoutMS: 5000, ...unlessInUri(uri) })
   // Build every unique index now, so invariants hold from the first request.
   await Promise.all(Object.values(mongoose.models).map((m) => m.syncIndexes()))
   return mongoose.connection

@@ -208,4 +208,33 @@ describe("what the auth middleware reads", () => {
     unwrap(await deps.repo.recordLastUsed([{ tokenId: a.token.id, at: t1 }]))
     expect(unwrap(await deps.repo.findById(a.token.id)).lastUsedAt).toEqual(t2)
   })
+
+  it("records last use of 150 tokens in one flush and leaves the store answering (no FerretDB pool exhaustion)", async () => {
+    // One bulk `update` of ~100 statements used to take every SQLite connection
+    // FerretDB has and wedge it for all clients; the flush now sends one
+    // statement per command, a few at a time.
+    const accountId = `acct-flush-${Date.now()}`
+    const ids = Array.from({ length: 150 }, (_, i) => `tok-flush-${Date.now()}-${i}`)
+    await ApiTokenModel.insertMany(
+      ids.map((id) => ({
+        _id: id,
+        accountId,
+        name: id,
+        activeNameKey: `${accountId}:${id}`,
+        scopes: ["read"],
+        storedStatus: "ACTIVE",
+        authMethod: "client_secret_basic",
+        createdAt: new Date(),
+      })),
+    )
+    const at = new Date(Date.now() - 2000)
+    const wedged = new Promise<"wedged">((r) => setTimeout(() => r("wedged"), 30_000).unref())
+    const flushed = await Promise.race([deps.repo.recordLastUsed(ids.map((tokenId) => ({ tokenId: tokenId as never, at }))), wedged])
+    expect(flushed).toBe(true)
+    const answered = await Promise.race([ApiTokenModel.find({ accountId }).lean(), wedged])
+    expect(answered).not.toBe("wedged")
+    const docs = answered as Array<{ lastUsedAt?: Date }>
+    expect(docs).toHaveLength(150)
+    expect(docs.filter((d) => d.lastUsedAt?.getTime() === at.getTime())).toHaveLength(150)
+  }, 70_000)
 })
