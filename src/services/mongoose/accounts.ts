@@ -1,6 +1,7 @@
 // Repository for users, accounts and wallets: Mongo documents in, domain
 // objects out, Mongo failures as repository errors.
 import { randomUUID } from "node:crypto"
+import { LRUCache } from "lru-cache"
 import {
   Account,
   AccountId,
@@ -34,6 +35,16 @@ const toWallet = (d: Doc): Wallet => ({
 
 const unknown = (e: unknown) => new UnknownRepositoryError(e instanceof Error ? e.message : String(e))
 
+// Wallets are written once, with their account (findOrCreateByPhone: one BTC
+// and one USD wallet), and never change or go away. So a wallet, and an
+// account's complete list, are remembered in process: `me { … wallets … }` and
+// every payment's wallet check skip a database round trip. An incomplete list
+// (account creation still under way) is never remembered. The TTL only bounds
+// how long memory is held for accounts no longer in use.
+const WALLETS_PER_ACCOUNT = 2
+const walletLists = new LRUCache<AccountId, readonly Wallet[]>({ max: 20_000, ttl: 10 * 60_000 })
+const walletsById = new LRUCache<WalletId, Wallet>({ max: 40_000, ttl: 10 * 60_000 })
+
 export const AccountsRepository = () => {
   const findAccountById = async (id: AccountId): Promise<Account | CouldNotFindError | UnknownRepositoryError> => {
     try {
@@ -54,18 +65,29 @@ export const AccountsRepository = () => {
   }
 
   const listWallets = async (accountId: AccountId): Promise<Wallet[] | UnknownRepositoryError> => {
+    const known = walletLists.get(accountId)
+    if (known) return [...known]
     try {
       const docs = await WalletModel.find({ accountId }).sort({ currency: 1 }).lean<Doc[]>()
-      return docs.map(toWallet)
+      const wallets = docs.map(toWallet)
+      if (wallets.length >= WALLETS_PER_ACCOUNT) {
+        walletLists.set(accountId, Object.freeze(wallets.map((w) => Object.freeze({ ...w }))))
+      }
+      return wallets
     } catch (e) {
       return unknown(e)
     }
   }
 
   const findWalletById = async (id: WalletId): Promise<Wallet | CouldNotFindError | UnknownRepositoryError> => {
+    const known = walletsById.get(id)
+    if (known) return known
     try {
       const d = await WalletModel.findById(id).lean<Doc>()
-      return d ? toWallet(d) : new CouldNotFindError(`wallet ${id}`)
+      if (!d) return new CouldNotFindError(`wallet ${id}`)
+      const wallet = Object.freeze(toWallet(d))
+      walletsById.set(id, wallet)
+      return wallet
     } catch (e) {
       return unknown(e)
     }
