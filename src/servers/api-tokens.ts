@@ -6,7 +6,7 @@ import { HydraAdmin } from "@/services/hydra"
 import type { Logger } from "@/services/logger"
 import { tokenHookRoutes } from "./hooks/hydra-token-hook"
 
-export const configureApiTokens = (config: Config, logger: Logger) =>
+export const configureApiTokens = (config: Config, logger: Logger, opts: { onActiveCountChanged?: () => void } = {}) =>
   setApiTokensDeps({
     hydra: HydraAdmin({ adminUrl: config.hydra.adminUrl }),
     policy: {
@@ -17,6 +17,7 @@ export const configureApiTokens = (config: Config, logger: Logger) =>
       maxExpiresInSeconds: config.apiTokens.maxExpiresInSeconds,
     },
     logger,
+    onActiveCountChanged: opts.onActiveCountChanged,
     afterHydraClientCreated: pauseForChaosTests(config, logger),
   })
 
@@ -32,8 +33,8 @@ const pauseForChaosTests = (config: Config, logger: Logger) => {
   }
 }
 
-export const startApiTokens = (config: Config, logger: Logger) => {
-  configureApiTokens(config, logger)
+export const startApiTokens = (config: Config, logger: Logger, opts: { onActiveCountChanged?: () => void } = {}) => {
+  configureApiTokens(config, logger, opts)
   const timers: NodeJS.Timeout[] = []
   const every = (seconds: number, name: string, job: () => Promise<unknown>) => {
     if (seconds <= 0) return

@@ -54,7 +54,34 @@ const main = async () => {
   const resyncTimer = setInterval(() => void resyncRevocations(), config.revocationResyncSeconds * 1000)
   resyncTimer.unref()
 
-  const apiTokens = startApiTokens(config, logger)
+  // flashapi_api_tokens_active counts ACTIVE tokens in Mongo: every 30 s (other
+  // replicas' changes, expiry), and right after this process creates or revokes
+  // one. Calls while a count runs coalesce into one more count after it.
+  const apiTokenStore = ApiTokensRepository()
+  let counting: Promise<void> | undefined
+  let countAgain = false
+  const refreshActiveGauge = () => {
+    if (counting) {
+      countAgain = true
+      return
+    }
+    counting = (async () => {
+      try {
+        do {
+          countAgain = false
+          const n = await apiTokenStore.countActive()
+          if (!(n instanceof Error)) metrics.activeApiTokens.set(n)
+        } while (countAgain)
+      } finally {
+        counting = undefined
+      }
+    })()
+  }
+  refreshActiveGauge()
+  const gaugeTimer = setInterval(refreshActiveGauge, 30_000)
+  gaugeTimer.unref()
+
+  const apiTokens = startApiTokens(config, logger, { onActiveCountChanged: refreshActiveGauge })
   const extraRoutes = [apiTokens.routes, apiTokensPageRoutes({ devMode: config.devMode })]
   if (config.devMode) {
     const issuer = await createDevSessionIssuer({ dataDir: config.dataDir, issuer: config.session.issuer })
@@ -86,7 +113,6 @@ const main = async () => {
     revocations,
     cacheTtlMs: config.apiTokens.cacheTtlSeconds * 1000,
   })
-  const apiTokenStore = ApiTokensRepository()
   const usage = createUsageRecorder(async (entries) => {
     const r = await apiTokenStore.recordLastUsed(entries as Array<{ tokenId: ApiTokenId; at: Date }>)
     if (r instanceof Error) throw r
@@ -95,13 +121,6 @@ const main = async () => {
   setAuditLogger(logger)
   const usageHours = createUsageAggregator()
   setUsageAggregator(usageHours)
-  const refreshActiveGauge = async () => {
-    const n = await apiTokenStore.countActive()
-    if (!(n instanceof Error)) metrics.activeApiTokens.set(n)
-  }
-  void refreshActiveGauge()
-  const gaugeTimer = setInterval(() => void refreshActiveGauge(), 30_000)
-  gaugeTimer.unref()
   const rateLimiter = await createRateLimiter(config.redis)
 
   const server = await createApiServer({

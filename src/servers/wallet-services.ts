@@ -22,7 +22,7 @@ export const startWalletServices = (config: Config, logger: Logger) => {
   const repair = async (windowMs: number) => {
     const r = await completeUnfinishedTransfers({ windowMs })
     if (r instanceof Error) logger.warn({ err: r.message }, "transfer repair failed")
-    else if (r.credited || r.released) logger.warn(r, "repaired unfinished transfers")
+    else if (r.credited || r.released || r.reservationsReleased) logger.warn(r, "repaired unfinished transfers")
   }
   // At start, look back a week (this replica may have died mid-transfer); then
   // every minute over the last ten minutes.

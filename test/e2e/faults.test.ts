@@ -2,16 +2,21 @@
 // (FerretDB, Hydra on SQLite, the API, and a private redis-server), so stopping
 // a service never disturbs the shared stack of the other test files.
 //   Redis down      the API keeps serving (local revocation and limits); /readyz 200, redis "degraded"
+//   Redis back      /readyz redis ok again; rate limits and revocations go through Redis again, no API restart
 //   key rotation    a new key in hydra.jwt.access-token: old JWTs verify, new ones at once (unknown kid → refetch)
 //   FerretDB down   clear errors, nothing half-written; back without restarting the API
 //   Hydra down      apiTokenCreate fails with OAUTH2_SERVER_UNAVAILABLE and no token; issued JWTs keep working; /readyz 503 names hydra
+//   Hydra back      restarted on the same database: apiTokenCreate works again and earlier clients still exchange, no API restart
 import { ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import Redis from "ioredis"
 import { decodeProtectedHeader } from "jose"
 import type { ManagedProcess } from "@/stack/child-process"
 import { startFerretdb } from "@/stack/ferretdb"
+import { startHydra } from "@/stack/hydra"
+import { loadOrCreateSecrets } from "@/stack/secrets"
 import { RunningStack, startStack } from "@/stack/stack"
 import { freePort, tcpOpen, waitFor } from "@/stack/wait"
 
@@ -19,6 +24,7 @@ let stack: RunningStack
 let dataDir: string
 let redis: ChildProcess | undefined
 let restartedFerretdb: ManagedProcess | undefined
+let restartedHydra: ManagedProcess | undefined
 let redisPort: number
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -53,6 +59,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop()
+  await restartedHydra?.stop()
   await restartedFerretdb?.stop()
   await stopRedis()
   if (!process.env.FLASH_TEST_KEEP_DATA) rmSync(dataDir, { recursive: true, force: true })
@@ -100,9 +107,22 @@ const exchange = async (t: { clientId: string; clientSecret: string }) => {
   if (!body.access_token) throw new Error(`exchange failed: ${res.status} ${JSON.stringify(body)}`)
   return body.access_token
 }
+const revoke = (sessionToken: string, id: string) =>
+  gql(sessionToken, `mutation($input: ApiTokenRevokeInput!) { apiTokenRevoke(input: $input) { errors { code } } }`, { input: { id } })
+/** Polls until `check` holds or `timeoutMs` passes; returns whether it held. */
+const eventually = async (check: () => Promise<boolean>, timeoutMs = 20_000) => {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (await check()) return true
+    if (Date.now() > deadline) return false
+    await sleep(250)
+  }
+}
 const ME = "{ me { defaultAccount { id } } }"
 const LIST = "{ apiTokens { id name status } }"
 const proc = (name: string) => stack.processes.find((p) => p.name === name)!
+/** Set by the Hydra-down test: a merchant and a token made before Hydra went away. */
+let beforeHydraOutage: { session: string; token: { id: string; clientId: string; clientSecret: string } } | undefined
 
 describe("faults, each on this file's own stack", () => {
   it("Redis down: the API keeps serving, revokes locally, and /readyz says redis is degraded", async () => {
@@ -122,6 +142,45 @@ describe("faults, each on this file's own stack", () => {
     const revoked = await gql(s, `mutation($input: ApiTokenRevokeInput!) { apiTokenRevoke(input: $input) { errors { code } } }`, { input: { id: t.id } })
     expect(revoked.body.data.apiTokenRevoke.errors).toEqual([])
     expect((await gql(jwt, ME)).status).toBe(401)
+  })
+
+  it("Redis back: /readyz shows redis ok again, and rate limits and revocations go through Redis again, without restarting the API", async () => {
+    const apiPid = proc("api").pid
+    expect((await readyz()).body.checks.redis).toMatch(/^degraded/)
+    // Same port, empty (no persistence): every key found below was written after it came back.
+    await startRedis()
+    const redisUrl = `redis://127.0.0.1:${redisPort}`
+    const client = new Redis(redisUrl, { lazyConnect: true })
+    const listener = new Redis(redisUrl, { lazyConnect: true })
+    try {
+      await Promise.all([client.connect(), listener.connect()])
+      expect(await eventually(async () => (await readyz()).body.checks.redis === "ok")).toBe(true)
+      expect(proc("api").pid).toBe(apiPid)
+
+      const s = await session()
+      const t = (await create(s, "redis-back"))!.apiToken!
+      const jwt = await exchange(t)
+      expect((await gql(jwt, ME)).status).toBe(200)
+      // The per-token and per-user counters live in Redis again, under the stack's prefix.
+      expect(await client.keys("flash-faults:rl*")).not.toEqual([])
+
+      // A revocation made on this API is published on Redis for the other replicas...
+      const channel = "flash-faults:api-token-revoked"
+      await listener.subscribe(channel)
+      const heard = new Promise<string>((resolve) => listener.once("message", (_ch: string, id: string) => resolve(id)))
+      expect((await revoke(s, t.id)).body.data.apiTokenRevoke.errors).toEqual([])
+      expect(await Promise.race([heard, sleep(5_000).then(() => "nothing within 5 s")])).toBe(t.id)
+
+      // ... and one published by another replica reaches this API (its subscriber subscribed again).
+      const other = (await create(s, "redis-back-other-replica"))!.apiToken!
+      const otherJwt = await exchange(other)
+      expect((await gql(otherJwt, ME)).status).toBe(200)
+      await client.publish(channel, other.id)
+      expect(await eventually(async () => (await gql(otherJwt, ME)).status === 401, 5_000)).toBe(true)
+    } finally {
+      listener.disconnect()
+      client.disconnect()
+    }
   })
 
   it("signing-key rotation: a JWT of the old key still verifies, one of the new key verifies at once", async () => {
@@ -184,6 +243,7 @@ describe("faults, each on this file's own stack", () => {
     const s = await session()
     const t = (await create(s, "hydra-before"))!.apiToken!
     const jwt = await exchange(t)
+    beforeHydraOutage = { session: s, token: t }
 
     await proc("hydra").stop()
     const created = await create(s, "hydra-during")
@@ -197,4 +257,34 @@ describe("faults, each on this file's own stack", () => {
     expect(ready.body.checks.hydra).toMatch(/^down/)
     expect(ready.body.checks.mongo).toBe("ok")
   })
+
+  it("Hydra back: restarted on the same database, apiTokenCreate works again and earlier clients still exchange, without restarting the API", async () => {
+    const { session: s, token: before } = beforeHydraOutage!
+    const apiPid = proc("api").pid
+    expect((await readyz()).body.checks.hydra).toMatch(/^down/)
+    // As the launcher started it (startStack without hydraDsn): the SQLite file in the data dir, same ports and secrets.
+    restartedHydra = await startHydra({
+      dsn: `sqlite://${join(dataDir, "hydra.sqlite")}?_fk=true&mode=rwc`,
+      publicHost: "127.0.0.1",
+      publicPort: Number(new URL(stack.urls.hydraPublic).port),
+      adminPort: Number(new URL(stack.urls.hydraAdmin).port),
+      issuer: stack.urls.hydraPublic,
+      tokenHookUrl: `${stack.urls.api}/hooks/hydra/token`,
+      tokenHookSecret: stack.tokenHookSecret,
+      systemSecret: loadOrCreateSecrets(dataDir).hydraSystemSecret,
+      accessTokenLifespanSeconds: 300,
+      logDir: join(dataDir, "logs"),
+    })
+    expect(await eventually(async () => (await readyz()).status === 200)).toBe(true)
+    expect((await readyz()).body.checks).toMatchObject({ hydra: "ok", jwks: "ok", mongo: "ok" })
+    expect(proc("api").pid).toBe(apiPid)
+
+    const created = (await create(s, "hydra-after"))!
+    expect(created.errors).toEqual([])
+    expect((await gql(await exchange(created.apiToken!), ME)).status).toBe(200)
+    // The client made before the outage is still in Hydra's database.
+    expect((await gql(await exchange(before), ME)).status).toBe(200)
+    const list = (await gql(s, LIST)).body.data.apiTokens as Array<{ name: string; status: string }>
+    expect(list.map((x) => `${x.name}:${x.status}`)).toEqual(["hydra-after:ACTIVE", "hydra-before:ACTIVE"])
+  }, 120_000)
 })

@@ -104,6 +104,7 @@ export const createApiToken = async (
     await deps.repo.deletePending(token.id)
     return active
   }
+  deps.onActiveCountChanged?.()
   deps.logger?.info({ tokenId: token.id, accountId: account.id, clientId: creds.clientId, scopes }, "api token created")
   await recordAuditEvent(
     {

@@ -25,6 +25,11 @@ export type ApiTokensDeps = {
   policy: ApiTokensPolicy
   revocation: () => RevocationSet
   logger?: Logger
+  /**
+   * Told (without waiting) after a token became ACTIVE or REVOKED here, so the
+   * process can refresh what counts them (the flashapi_api_tokens_active gauge).
+   */
+  onActiveCountChanged?: () => void
   /** Chaos tests only (config refuses it outside NODE_ENV=test + dev mode): runs between the Hydra client and the ACTIVE mark. */
   afterHydraClientCreated?: (token: { id: string; name: string }) => Promise<void>
 }

@@ -70,6 +70,7 @@ export const reconcileApiTokens = async (
       report.failures++
       continue
     }
+    deps.onActiveCountChanged?.()
     await deps.revocation().publish(t.id)
     for (const c of clients) await deps.repo.markClientRemoved(c.clientId, now)
     deps.logger?.warn({ tokenId: t.id }, "reconcile: active token had no Hydra client, revoked")

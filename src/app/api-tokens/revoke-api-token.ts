@@ -36,6 +36,7 @@ export const revokeApiTokenById = async (
 
   const revoked = await deps.repo.markRevoked(id, new Date())
   if (revoked instanceof Error) return revoked
+  deps.onActiveCountChanged?.()
   await deps.revocation().publish(id)
 
   const clients = await deps.repo.listClients(id)

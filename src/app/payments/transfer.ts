@@ -39,8 +39,10 @@ export type ApiTokenPayer = { tokenId: string; accountId: string; dailySendLimit
  * With a spend limit, the amount is reserved in the token's append-only spend
  * log BEFORE the debit (the reservation is what makes the check atomic: two
  * parallel payments serialise on its unique index). A debit that is refused,
- * or provably never written, releases the reservation; after a crash or a
- * storage error of unknown outcome it stays — the limit errs towards refusing.
+ * or provably never written, releases the reservation at once; after a crash
+ * or a storage error of unknown outcome it stays until the recovery job
+ * (completeUnfinishedTransfers) finds it minutes later without a debit and
+ * releases it — until then the limit errs towards refusing.
  */
 export const executeTransfer = async (t: TransferArgs): Promise<{ debit: LedgerEntry; credit: LedgerEntry | Error } | Error> => {
   const limit = t.apiToken?.dailySendLimit
@@ -115,13 +117,22 @@ export const announceIntraLedger = async (accountId: string, event: AccountUpdat
 /**
  * Repairs what a crash left half done: debits without their credit get the
  * credit (and their invoice marked paid); invoice claims whose debit never
- * happened are released so the invoice can be paid again.
+ * happened are released so the invoice can be paid again; daily-send-limit
+ * reservations whose debit never happened are released so they stop counting.
  */
-const CLAIM_TIMEOUT_MS = 5 * 60_000
+// A claim or a reservation is abandoned when no debit followed it for this
+// long: far longer than any debit takes, so a slow payment in flight keeps it.
+const ABANDONED_AFTER_MS = 5 * 60_000
+// A release counts in the 24 h window from when it is written, its reservation
+// from when that was written: a day later the token's total is lower by the
+// amount for as long as the reservation waited. So only reservations up to an
+// hour old are released; an older one keeps counting until it leaves the
+// window (erring towards refusing, as before this repair existed).
+const RESERVATION_RELEASE_MAX_AGE_MS = 60 * 60_000
 
 export const completeUnfinishedTransfers = async (
-  opts: { olderThanMs?: number; windowMs?: number } = {},
-): Promise<{ credited: number; released: number } | Error> => {
+  opts: { olderThanMs?: number; windowMs?: number; abandonedAfterMs?: number } = {},
+): Promise<{ credited: number; released: number; reservationsReleased: number } | Error> => {
   // Leave in-flight transfers alone; look back `windowMs` (every replica runs
   // this each minute over the last minutes, and over days at start).
   const cutoff = new Date(Date.now() - (opts.olderThanMs ?? 30_000))
@@ -142,7 +153,8 @@ export const completeUnfinishedTransfers = async (
   let released = 0
   // A claim is released only when no debit followed it for minutes: far longer
   // than any debit takes, so a slow payment in flight keeps its claim.
-  const claims = await InvoicesRepository().unsettledClaims(new Date(Date.now() - CLAIM_TIMEOUT_MS))
+  const abandonedAfterMs = opts.abandonedAfterMs ?? ABANDONED_AFTER_MS
+  const claims = await InvoicesRepository().unsettledClaims(new Date(Date.now() - abandonedAfterMs))
   if (claims instanceof Error) return claims
   for (const claim of claims) {
     const debit = await ledger.findByEntryKey(`debit:${claim.transferId}`)
@@ -156,5 +168,34 @@ export const completeUnfinishedTransfers = async (
       await InvoicesRepository().markPaid(claim.paymentHash)
     }
   }
-  return { credited, released }
+  const reservationsReleased = await releaseAbandonedReservations(abandonedAfterMs, opts.windowMs ?? 10 * 60_000)
+  if (reservationsReleased instanceof Error) return reservationsReleased
+  return { credited, released, reservationsReleased }
+}
+
+/**
+ * Appends the release of each reservation older than `abandonedAfterMs` that
+ * has no debit and no release: the process that made it died (or lost the
+ * storage's answer) before the debit. Append-only and idempotent: the release's
+ * unique entryKey (`release:<transferId>`) makes a second run, another replica
+ * or the payment's own release path a no-op.
+ */
+const releaseAbandonedReservations = async (abandonedAfterMs: number, windowMs: number): Promise<number | Error> => {
+  const now = Date.now()
+  const olderThan = new Date(now - abandonedAfterMs)
+  const newerThan = new Date(Math.max(olderThan.getTime() - windowMs, now - RESERVATION_RELEASE_MAX_AGE_MS))
+  if (newerThan >= olderThan) return 0
+  const spends = ApiTokenSpendsRepository()
+  const candidates = await spends.unreleasedReservations({ newerThan, olderThan })
+  if (candidates instanceof Error) return candidates
+  if (candidates.length === 0) return 0
+  const debited = await LedgerRepository().existingEntryKeys(candidates.map((r) => `debit:${r.transferId}`))
+  if (debited instanceof Error) return debited
+  let released = 0
+  for (const r of candidates) {
+    if (debited.has(`debit:${r.transferId}`)) continue
+    const done = await spends.release(r)
+    if (!(done instanceof Error)) released++
+  }
+  return released
 }

@@ -52,7 +52,7 @@ export const metrics = {
   }),
   activeApiTokens: new Gauge({
     name: "flashapi_api_tokens_active",
-    help: "API tokens in ACTIVE status (refreshed periodically)",
+    help: "API tokens in ACTIVE status (counted every 30 s and after each create or revoke in this process)",
     registers: [registry],
   }),
 }

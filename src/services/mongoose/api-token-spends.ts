@@ -8,8 +8,10 @@
 // where base is the newest entry older than 24 h: entries older than the
 // window never change, so the only contended read is the head, and the unique
 // index makes exactly one of two concurrent writers win version N+1 (the loser
-// re-reads and re-checks). A refused debit appends a negative "release" entry.
-// `entryKey` (unique) makes a retried reservation or release apply once.
+// re-reads and re-checks). A refused debit appends a negative "release" entry,
+// and so does the recovery job for a reservation a crash left without a debit
+// (`unreleasedReservations`). `entryKey` (unique) makes a retried reservation
+// or release apply once. Entries are only ever appended, never updated.
 import { randomUUID } from "node:crypto"
 import mongoose, { Schema } from "mongoose"
 import { DailySendLimitExceededError } from "@/domain/api-tokens"
@@ -24,7 +26,7 @@ const ApiTokenSpendSchema = new Schema(
     tokenId: { type: String, required: true },
     walletId: { type: String, required: true },
     version: { type: Number, required: true },
-    /** positive: a reservation; negative: the release of one whose debit was refused */
+    /** positive: a reservation; negative: the release of one whose debit was refused or never written */
     amount: { type: Number, required: true },
     cumulative: { type: Number, required: true },
     entryKey: { type: String, required: true, unique: true },
@@ -35,6 +37,8 @@ const ApiTokenSpendSchema = new Schema(
 )
 ApiTokenSpendSchema.index({ spendKey: 1, version: 1 }, { unique: true })
 ApiTokenSpendSchema.index({ spendKey: 1, createdAt: -1 })
+// The recovery job's scan of recent reservations across every token.
+ApiTokenSpendSchema.index({ createdAt: -1 })
 
 export const ApiTokenSpendModel = mongoose.model("ApiTokenSpend", ApiTokenSpendSchema, "api_token_spends")
 
@@ -44,6 +48,7 @@ const pause = (attempt: number) => new Promise((r) => setTimeout(r, Math.random(
 const unknown = (e: unknown) => new UnknownRepositoryError(e instanceof Error ? e.message : String(e))
 
 type Doc = { version: number; cumulative: number; createdAt: Date }
+type EntryDoc = Doc & { tokenId: string; walletId: string; transferId: string; amount: number; entryKey: string }
 
 export type SpendReservation = { tokenId: string; walletId: string; transferId: string; amount: number }
 
@@ -114,8 +119,32 @@ export const ApiTokenSpendsRepository = () => {
     }
   }
 
+  /**
+   * Reservations written in [newerThan, olderThan) that have no release entry
+   * yet (oldest first, at most 5000 a call): the recovery job's candidates.
+   */
+  const unreleasedReservations = async (window: { newerThan: Date; olderThan: Date }): Promise<SpendReservation[] | UnknownRepositoryError> => {
+    try {
+      const reservations = await ApiTokenSpendModel.find({ amount: { $gt: 0 }, createdAt: { $gte: window.newerThan, $lt: window.olderThan } })
+        .sort({ createdAt: 1 })
+        .limit(5000)
+        .lean<EntryDoc[]>()
+      if (reservations.length === 0) return []
+      const releases = await ApiTokenSpendModel.find({ entryKey: { $in: reservations.map((r) => `release:${r.transferId}`) } })
+        .select({ transferId: 1 })
+        .lean<EntryDoc[]>()
+      const released = new Set(releases.map((r) => r.transferId))
+      return reservations
+        .filter((r) => !released.has(r.transferId))
+        .map((r) => ({ tokenId: r.tokenId, walletId: r.walletId, transferId: r.transferId, amount: r.amount }))
+    } catch (e) {
+      return unknown(e)
+    }
+  }
+
   return {
     sentInWindow,
+    unreleasedReservations,
     /** Reserves `amount` under `limit`, atomically with respect to every other reservation of this token and wallet. */
     reserve: (r: SpendReservation, limit: number) => appendEntry({ ...r, entryKey: `reserve:${r.transferId}`, limit }),
     /** Gives a reservation back (its debit was refused or never happened). */

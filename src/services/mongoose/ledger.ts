@@ -164,5 +164,18 @@ export const LedgerRepository = () => {
     }
   }
 
-  return { balanceOf, findByEntryKey, append, listForWallets, debitsWithoutCredit }
+  /** Which of these entry keys exist (one query, whatever their number). */
+  const existingEntryKeys = async (entryKeys: string[]): Promise<Set<string> | UnknownRepositoryError> => {
+    try {
+      if (entryKeys.length === 0) return new Set()
+      const found = await LedgerEntryModel.find({ entryKey: { $in: entryKeys } })
+        .select({ entryKey: 1 })
+        .lean<Doc[]>()
+      return new Set(found.map((d) => d.entryKey as string))
+    } catch (e) {
+      return unknown(e)
+    }
+  }
+
+  return { balanceOf, findByEntryKey, existingEntryKeys, append, listForWallets, debitsWithoutCredit }
 }

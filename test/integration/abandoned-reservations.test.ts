@@ -1,0 +1,157 @@
+// A daily-send-limit reservation whose debit was never written (the process
+// died between the two, or lost the storage's answer) is released by the
+// recovery job, completeUnfinishedTransfers: append-only, once, and never for
+// a reservation that has its debit. On a database of this file's own on the
+// stack's FerretDB, so running the recovery with a grace of milliseconds
+// cannot release reservations that other test files have in flight.
+import { randomBytes, randomUUID } from "node:crypto"
+import mongoose from "mongoose"
+import { completeUnfinishedTransfers, executeTransfer } from "@/app/payments/transfer"
+import type { WalletId } from "@/domain/accounts"
+import { DailySendLimitExceededError } from "@/domain/api-tokens"
+import { InsufficientBalanceError } from "@/domain/wallets"
+import { ApiTokenSpendModel, ApiTokenSpendsRepository } from "@/services/mongoose/api-token-spends"
+import { connectMongo } from "@/services/mongoose/connection"
+import { LedgerRepository } from "@/services/mongoose/ledger"
+import { testStack } from "../harness/stack-state"
+
+const LIMIT = 1000
+const spends = ApiTokenSpendsRepository()
+const ledger = LedgerRepository()
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+beforeAll(async () => {
+  const uri = new URL(testStack().urls.mongodb)
+  uri.pathname = `/flash_reservations_${randomBytes(4).toString("hex")}`
+  await connectMongo(uri.toString())
+})
+afterAll(async () => {
+  await mongoose.connection.dropDatabase()
+  await mongoose.disconnect()
+})
+
+/** A write token with a daily limit of 1000 on a wallet holding `balance` (5000), and a payee wallet. */
+const limitedToken = async (balance = 5000) => {
+  const t = { tokenId: `tok-${randomUUID()}`, accountId: `acc-${randomUUID()}`, wallet: randomUUID() as WalletId, payee: randomUUID() as WalletId }
+  const funded = await ledger.append({
+    walletId: t.wallet,
+    amount: balance,
+    entryKey: `credit:fund-${t.wallet}`,
+    transferId: `fund-${t.wallet}`,
+    kind: "intraledger",
+    currency: "BTC",
+  })
+  if (funded instanceof Error) throw funded
+  return t
+}
+type Token = Awaited<ReturnType<typeof limitedToken>>
+
+/** A payment through the real path: reservation, debit, credit. */
+const pay = (t: Token, amount: number, transferId = randomUUID()) =>
+  executeTransfer({
+    transferId,
+    kind: "intraledger",
+    sender: { walletId: t.wallet, currency: "BTC", amount },
+    recipient: { walletId: t.payee, currency: "BTC", amount },
+    apiToken: { tokenId: t.tokenId, accountId: t.accountId, dailySendLimit: LIMIT },
+  })
+
+/** The first step of a payment alone: the process died before writing its debit. */
+const reserveThenCrash = async (t: Token, amount: number) => {
+  const transferId = `crashed-${randomUUID()}`
+  const reserved = await spends.reserve({ tokenId: t.tokenId, walletId: t.wallet, transferId, amount }, LIMIT)
+  expect(reserved).toBe(true)
+  return transferId
+}
+
+const sent = async (t: Token) => {
+  const n = await spends.sentInWindow(t.tokenId, t.wallet)
+  if (n instanceof Error) throw n
+  return n
+}
+const entries = (entryKey: string) => ApiTokenSpendModel.find({ entryKey }).lean<Array<{ amount: number }>>()
+const recover = async (opts: Parameters<typeof completeUnfinishedTransfers>[0]) => {
+  const r = await completeUnfinishedTransfers(opts)
+  if (r instanceof Error) throw r
+  return r
+}
+
+describe("recovery of daily-send-limit reservations left without a debit", () => {
+  it("releases a reservation older than the grace with no debit and no release, so the token can spend that amount again", async () => {
+    const t = await limitedToken()
+    const paidId = randomUUID()
+    expect(await pay(t, 300, paidId)).not.toBeInstanceOf(Error)
+    const crashedId = await reserveThenCrash(t, 700)
+    expect(await sent(t)).toBe(1000)
+    expect(await pay(t, 200)).toBeInstanceOf(DailySendLimitExceededError)
+
+    // Younger than the grace: its debit may still be on its way.
+    expect((await recover({ abandonedAfterMs: 60_000 })).reservationsReleased).toBe(0)
+    expect(await sent(t)).toBe(1000)
+
+    await sleep(50)
+    expect((await recover({ abandonedAfterMs: 10 })).reservationsReleased).toBe(1)
+    expect(await entries(`release:${crashedId}`)).toEqual([expect.objectContaining({ amount: -700 })])
+    // The payment that has its debit keeps counting.
+    expect(await entries(`release:${paidId}`)).toEqual([])
+    expect(await sent(t)).toBe(300)
+
+    expect(await pay(t, 700)).not.toBeInstanceOf(Error)
+    expect(await sent(t)).toBe(1000)
+    expect(await pay(t, 1)).toBeInstanceOf(DailySendLimitExceededError)
+  })
+
+  it("does not release a reservation whose debit was written, even when its credit is still missing", async () => {
+    const t = await limitedToken()
+    const transferId = `debited-${randomUUID()}`
+    expect(await spends.reserve({ tokenId: t.tokenId, walletId: t.wallet, transferId, amount: 400 }, LIMIT)).toBe(true)
+    const debit = await ledger.append({
+      walletId: t.wallet,
+      amount: -400,
+      entryKey: `debit:${transferId}`,
+      transferId,
+      kind: "intraledger",
+      currency: "BTC",
+      counterpartyWalletId: t.payee,
+      creditAmount: 400,
+    })
+    expect(debit).not.toBeInstanceOf(Error)
+
+    await sleep(50)
+    expect((await recover({ abandonedAfterMs: 10 })).reservationsReleased).toBe(0)
+    expect(await entries(`release:${transferId}`)).toEqual([])
+    expect(await sent(t)).toBe(400)
+  })
+
+  it("appends one release only, however often and however concurrently the recovery runs", async () => {
+    const t = await limitedToken()
+    const crashedId = await reserveThenCrash(t, 600)
+    await sleep(50)
+    await Promise.all([recover({ abandonedAfterMs: 10 }), recover({ abandonedAfterMs: 10 })])
+    expect((await recover({ abandonedAfterMs: 10 })).reservationsReleased).toBe(0)
+    expect(await entries(`release:${crashedId}`)).toHaveLength(1)
+    expect(await sent(t)).toBe(0)
+
+  })
+
+  it("adds no release to a reservation the payment released itself (a debit refused for the balance)", async () => {
+    const t = await limitedToken(100)
+    const refusedId = randomUUID()
+    expect(await pay(t, 500, refusedId)).toBeInstanceOf(InsufficientBalanceError)
+    expect(await entries(`release:${refusedId}`)).toHaveLength(1)
+    await sleep(50)
+    expect((await recover({ abandonedAfterMs: 10 })).reservationsReleased).toBe(0)
+    expect(await entries(`release:${refusedId}`)).toHaveLength(1)
+    expect(await sent(t)).toBe(0)
+  })
+
+  it("leaves a reservation older than an hour to leave the 24 h window by itself (a release written now would count a day later for as long)", async () => {
+    const t = await limitedToken()
+    const crashedId = await reserveThenCrash(t, 500)
+    // Age it as if the crash were two hours ago (a test-only rewrite of its timestamp).
+    await ApiTokenSpendModel.updateMany({ entryKey: `reserve:${crashedId}` }, { $set: { createdAt: new Date(Date.now() - 2 * 3600_000) } })
+    expect((await recover({ abandonedAfterMs: 10, windowMs: 7 * 24 * 3600_000 })).reservationsReleased).toBe(0)
+    expect(await entries(`release:${crashedId}`)).toEqual([])
+    expect(await sent(t)).toBe(500)
+  })
+})
