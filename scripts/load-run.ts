@@ -4,7 +4,7 @@
 // each `me { defaultAccount { id } }` with one of the 100 JWTs, and checks every
 // answer: status (any 5xx fails the run) and that the account in the answer is
 // the token's own (any other is cross-account data and fails the run). Prints
-// throughput, latency percentiles and the API's RSS before and after.
+// throughput, latency percentiles and the API's RSS before, during and after.
 // The per-token rate limit is raised for the run so it measures the server,
 // not the limiter. Plain fetch, no load-testing library: one process, on the
 // same two cores as the stack, so the figures are a floor.
@@ -89,6 +89,11 @@ const main = async () => {
     // Warm-up, then measure.
     for (const t of tokens.slice(0, 10)) await post(t.jwt, "{ me { defaultAccount { id } } }")
     const rssBefore = rssMb(api.pid)
+    // RSS every 3 s during the load and for 12 s after it: "flat" means the
+    // second half of the run adds little to the first, and it stops growing
+    // once the load stops.
+    const rssDuring: number[] = []
+    const sampler = setInterval(() => rssDuring.push(rssMb(api.pid)), 3000)
     const statuses = new Map<number, number>()
     const latencies: number[] = []
     let crossAccount = 0
@@ -119,8 +124,14 @@ const main = async () => {
     const t0 = Date.now()
     await Promise.all(Array.from({ length: CONCURRENCY }, worker))
     const seconds = (Date.now() - t0) / 1000
-    await new Promise((r) => setTimeout(r, 2000))
-    const rssAfter = rssMb(api.pid)
+    clearInterval(sampler)
+    const rssAfterLoad: number[] = []
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setTimeout(r, 3000))
+      rssAfterLoad.push(rssMb(api.pid))
+    }
+    const half = rssDuring[Math.floor(rssDuring.length / 2)] ?? rssBefore
+    const peak = Math.max(rssBefore, ...rssDuring, ...rssAfterLoad)
     latencies.sort((a, b) => a - b)
     const pct = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]! * 10) / 10
     const total = latencies.length
@@ -137,7 +148,14 @@ const main = async () => {
       transportErrorKinds: Object.fromEntries(errorKinds),
       crossAccount,
       latencyMs: { p50: pct(50), p90: pct(90), p99: pct(99), max: pct(100) },
-      apiRssMb: { before: rssBefore, after: rssAfter },
+      apiRssMb: {
+        before: rssBefore,
+        every3sDuring: rssDuring,
+        every3sAfter: rssAfterLoad,
+        peak,
+        secondHalfGrowth: Math.max(...rssDuring, half) - half,
+        growthAfterLoad: rssAfterLoad.at(-1)! - rssAfterLoad[0]!,
+      },
       // What the API logged about each request the client got no answer to
       // (slow or abandoned); none means the request never reached the API.
       unansweredSeenByApi: Object.fromEntries(unanswered.slice(0, 20).map((id) => [id, apiLogLinesFor(api.logFile, id)])),
