@@ -90,8 +90,8 @@ const main = async () => {
     for (const t of tokens.slice(0, 10)) await post(t.jwt, "{ me { defaultAccount { id } } }")
     const rssBefore = rssMb(api.pid)
     // RSS every 3 s during the load and for 12 s after it: "flat" means the
-    // second half of the run adds little to the first, and it stops growing
-    // once the load stops.
+    // second half of the run settles no higher than the first, and it stops
+    // growing once the load stops.
     const rssDuring: number[] = []
     const sampler = setInterval(() => rssDuring.push(rssMb(api.pid)), 3000)
     const statuses = new Map<number, number>()
@@ -130,7 +130,10 @@ const main = async () => {
       await new Promise((r) => setTimeout(r, 3000))
       rssAfterLoad.push(rssMb(api.pid))
     }
-    const half = rssDuring[Math.floor(rssDuring.length / 2)] ?? rssBefore
+    // RSS saws up and down with the collector, so compare the troughs of the
+    // two halves: a leak lifts the second half's lowest reading.
+    const mid = Math.floor(rssDuring.length / 2)
+    const lowest = (xs: number[]) => (xs.length ? Math.min(...xs) : NaN)
     const peak = Math.max(rssBefore, ...rssDuring, ...rssAfterLoad)
     latencies.sort((a, b) => a - b)
     const pct = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]! * 10) / 10
@@ -153,7 +156,8 @@ const main = async () => {
         every3sDuring: rssDuring,
         every3sAfter: rssAfterLoad,
         peak,
-        secondHalfGrowth: Math.max(...rssDuring, half) - half,
+        lowestFirstHalf: lowest(rssDuring.slice(0, mid)),
+        lowestSecondHalf: lowest(rssDuring.slice(mid)),
         growthAfterLoad: rssAfterLoad.at(-1)! - rssAfterLoad[0]!,
       },
       // What the API logged about each request the client got no answer to
