@@ -358,7 +358,12 @@ const main = async () => {
   const profiler = CPU_PROF ? await connectProfiler(inspectorPort) : undefined
   if (profiler) cleanups.push(async () => profiler.close())
   for (let round = 1; round <= plan.rounds; round++) {
-    for (const row of rows) {
+    // Each round starts at another row, so no row always runs first or always
+    // after the same neighbour (in one run row 1, always first, came out below
+    // row 1b, which does strictly more work).
+    const shift = ((round - 1) * 2) % rows.length
+    const order = [...rows.slice(shift), ...rows.slice(0, shift)]
+    for (const row of order) {
       log(`[bench] round ${round}/${plan.rounds}: row ${row.key}, ${plan.connections} connections, ${plan.durationS} s`)
       // The first round of the rows served by the stack's API (1, 1b, 2, 3) is profiled.
       const profiled = profiler && round === 1 && row.spec.url === stack.urls.graphql
@@ -438,6 +443,13 @@ const main = async () => {
   }
 
   // ---- row 8: memory of the API process after everything above
+  // At once, and once the process has been idle for 15 s: V8 keeps the heap it
+  // grew under load until its memory reducer runs on an idle process, so the
+  // first reading says how much the load left allocated and the second what
+  // the process settles at. The target is judged on the settled one.
+  const rssAtEnd = rssOf(api1.pid)
+  log("[bench] row 8: API idle for 15 s before the settled RSS reading")
+  await sleep(15_000)
   const rss = rssOf(api1.pid)
   const metricsText = await (await fetch(`${stack.urls.api}/metrics`)).text()
   const gaugeMb = (name: string) => Number(new RegExp(`^${name} ([0-9.e+]+)`, "m").exec(metricsText)?.[1] ?? NaN) / 2 ** 20
@@ -491,8 +503,8 @@ const main = async () => {
   ])
   add([
     "8",
-    "API process RSS after the run",
-    `${fmt(rss.rssMb, 0)} MB (peak ${fmt(rss.hwmMb, 0)} MB; ${fmt(rssAtStart.rssMb, 0)} MB before the load rows; V8 heap used ${fmt(gaugeMb("nodejs_heap_size_used_bytes"), 0)} of ${fmt(gaugeMb("nodejs_heap_size_total_bytes"), 0)} MB, external ${fmt(gaugeMb("nodejs_external_memory_bytes"), 0)} MB)`,
+    "API process RSS after the run (settled: idle 15 s)",
+    `${fmt(rss.rssMb, 0)} MB (${fmt(rssAtEnd.rssMb, 0)} MB right after the last row; peak ${fmt(rss.hwmMb, 0)} MB; ${fmt(rssAtStart.rssMb, 0)} MB before the load rows; V8 heap used ${fmt(gaugeMb("nodejs_heap_size_used_bytes"), 0)} of ${fmt(gaugeMb("nodejs_heap_size_total_bytes"), 0)} MB, external ${fmt(gaugeMb("nodejs_external_memory_bytes"), 0)} MB)`,
   ])
 
   const targets: Array<[string, boolean, string]> = [
@@ -502,7 +514,7 @@ const main = async () => {
     ["row 3 ≥ 2 × row 5 (static key in Mongo)", rps("3") >= 2 * rps("5"), `${fmt(rps("3") / rps("5"), 2)}×`],
     ["revocation propagation p99 ≤ 1 s", percentile(propagationMs, 99) <= 1000, `${fmt(percentile(propagationMs, 99), 0)} ms`],
     ["apiTokenCreate p50 ≤ 100 ms", median(createMs) <= 100, `${fmt(median(createMs), 0)} ms`],
-    ["API RSS ≤ 250 MB", rss.rssMb <= 250, `${fmt(rss.rssMb, 0)} MB`],
+    ["API RSS ≤ 250 MB (settled)", rss.rssMb <= 250, `${fmt(rss.rssMb, 0)} MB`],
   ]
   const informational: Array<[string, boolean, string]> = [
     ["(auth alone) row 1b throughput ≥ 0.85 × row 1", rps("1b") >= 0.85 * rps("1"), `${fmt(rps("1b") / rps("1"), 2)}×`],
