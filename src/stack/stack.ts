@@ -7,6 +7,7 @@ import { ManagedProcess, startProcess } from "./child-process"
 import { startFerretdb } from "./ferretdb"
 import { startHydra } from "./hydra"
 import { repoRoot } from "./paths"
+import { forgetChildren, recordChildren, stopLeftovers } from "./leftovers"
 import { loadOrCreateSecrets } from "./secrets"
 import { httpOk, waitFor } from "./wait"
 
@@ -66,10 +67,20 @@ export const startStack = async (o: StackOptions): Promise<RunningStack> => {
   await ensureBinaries(log, needed)
 
   const secrets = loadOrCreateSecrets(dataDir)
+  const leftovers = await stopLeftovers(dataDir)
+  if (leftovers.length > 0) {
+    log(`[stack] stopped what an earlier launcher left running in ${dataDir}: ${leftovers.map((l) => `${l.name} (pid ${l.pid})`).join(", ")}`)
+  }
   const processes: ManagedProcess[] = []
+  const track = (p: ManagedProcess) => {
+    processes.push(p)
+    recordChildren(dataDir, processes)
+    return p
+  }
   const stop = async () => {
     // Reverse order: the API first, so it stops taking requests before its dependencies go.
     for (const p of [...processes].reverse()) await p.stop()
+    forgetChildren(dataDir)
   }
 
   try {
@@ -77,7 +88,7 @@ export const startStack = async (o: StackOptions): Promise<RunningStack> => {
     const mongodbUri = o.mongodbUri ?? `mongodb://${host}:${mongoPort}/flash`
     if (!external.mongo) {
       log(`[stack] starting FerretDB on ${host}:${mongoPort}`)
-      processes.push(await startFerretdb({ host, port: mongoPort, dataDir, logDir, echo: o.echo }))
+      track(await startFerretdb({ host, port: mongoPort, dataDir, logDir, echo: o.echo }))
     }
 
     const apiUrl = `http://${host}:${apiPort}`
@@ -86,7 +97,7 @@ export const startStack = async (o: StackOptions): Promise<RunningStack> => {
     if (!external.hydra) {
       const dsn = o.hydraDsn ?? `sqlite://${join(dataDir, "hydra.sqlite")}?_fk=true&mode=rwc`
       log(`[stack] starting Hydra on ${hydraPublicUrl} (admin ${hydraAdminUrl})`)
-      processes.push(
+      track(
         await startHydra({
           dsn,
           publicHost: host,
@@ -129,7 +140,7 @@ export const startStack = async (o: StackOptions): Promise<RunningStack> => {
       logDir,
       echo: o.echo,
     })
-    processes.push(api)
+    track(api)
     await waitFor("API", httpOk(`${apiUrl}/readyz`), {
       // tsx compiles the API on start: slow on a busy 2-core machine.
       timeoutMs: 120_000,

@@ -1,9 +1,10 @@
 // The launcher as a user runs it (`npm start` runs the same file): it comes up,
 // stops every child on SIGTERM, and keeps all data across a restart.
 import { ChildProcess, spawn } from "node:child_process"
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { stopLeftovers } from "@/stack/leftovers"
 import { repoRoot } from "@/stack/paths"
 import { freePort } from "@/stack/wait"
 
@@ -105,7 +106,11 @@ describe("the stack launcher", () => {
       REDIS_URL: "",
     }
   })
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+  afterAll(async () => {
+    // Whatever a failed test left running from a SIGKILLed launcher.
+    await stopLeftovers(dataDir).catch(() => [])
+    rmSync(dataDir, { recursive: true, force: true })
+  })
 
   const api = () => `http://127.0.0.1:${env.API_PORT}`
   const admin = () => `http://127.0.0.1:${env.HYDRA_ADMIN_PORT}`
@@ -156,6 +161,47 @@ describe("the stack launcher", () => {
         const again = await stopWithSigterm(second)
         expect(await stillAliveAfter(again.children)).toEqual([])
       }
+    },
+    240_000,
+  )
+
+  it(
+    "after the launcher is SIGKILLed, the next start stops the children it left and comes up on the same ports; a start beside a live launcher is refused",
+    async () => {
+      const first = await launch(env)
+      const pidsFile = join(dataDir, "stack-pids.json")
+      const recorded = JSON.parse(readFileSync(pidsFile, "utf8")) as { children: Array<{ name: string; pid: number }> }
+      expect(recorded.children.map((c) => c.name)).toEqual(["ferretdb", "hydra", "api"])
+      const firstExit = new Promise((r) => first.child.once("exit", r))
+      first.child.kill("SIGKILL")
+      await firstExit
+      // Nothing could stop them: they outlive their launcher, holding the ports.
+      expect(recorded.children.filter((c) => alive(c.pid)).map((c) => c.name)).toEqual(["ferretdb", "hydra", "api"])
+
+      const second = await launch(env)
+      try {
+        expect(second.output()).toMatch(/stopped what an earlier launcher left running in .*: ferretdb \(pid \d+\), hydra \(pid \d+\), api \(pid \d+\)/)
+        expect(await stillAliveAfter(recorded.children.map((c) => c.pid))).toEqual([])
+        expect((await fetch(`${api()}/readyz`)).status).toBe(200)
+
+        const third = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "src/stack/cli.ts")], {
+          cwd: repoRoot,
+          env: { ...process.env, ...env },
+          stdio: ["ignore", "pipe", "pipe"],
+        })
+        let out = ""
+        third.stdout.on("data", (c: Buffer) => (out += c.toString()))
+        third.stderr.on("data", (c: Buffer) => (out += c.toString()))
+        const code = await new Promise<number | null>((r) => third.once("exit", r))
+        expect(code).not.toBe(0)
+        expect(out).toMatch(new RegExp(`another launcher \\(pid ${second.child.pid}\\) is running`))
+        // and the running stack was left alone
+        expect((await fetch(`${api()}/readyz`)).status).toBe(200)
+      } finally {
+        const stopped = await stopWithSigterm(second)
+        expect(await stillAliveAfter(stopped.children)).toEqual([])
+      }
+      expect(existsSync(pidsFile)).toBe(false)
     },
     240_000,
   )
