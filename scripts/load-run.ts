@@ -1,9 +1,10 @@
 // A bounded load run on loopback (`npm run load`, ≤ 30 s of load): starts a
 // stack of its own (temp data dir, free ports), gives 100 accounts an API
 // token each, then keeps CONCURRENCY requests in flight for DURATION_S seconds,
-// each `me { defaultAccount { id } }` with one of the 100 JWTs, and checks every
-// answer: status (any 5xx fails the run) and that the account in the answer is
-// the token's own (any other is cross-account data and fails the run). Prints
+// each `me { defaultAccount { id wallets { id walletCurrency balance } } }` with
+// one of the 100 JWTs, and checks every answer: status (any 5xx fails the run)
+// and that the account and wallets in it are the token's own (anything else is
+// cross-account data and fails the run). Prints
 // throughput, latency percentiles and the API's RSS before, during and after.
 // The per-token rate limit is raised for the run so it measures the server,
 // not the limiter. Plain fetch, no load-testing library: one process, on the
@@ -31,6 +32,22 @@ const apiLogLinesFor = (logFile: string, requestId: string): string[] =>
       const e = JSON.parse(l) as { msg?: string; ms?: number; status?: number }
       return `${e.msg ?? "?"} after ${e.ms ?? "?"} ms${e.status ? ` (status ${e.status})` : ""}`
     })
+
+// The account, its wallets and their balances (a ledger read per wallet).
+const QUERY = "{ me { defaultAccount { id wallets { id walletCurrency balance } } } }"
+
+/** The answer names the token's own account and exactly that account's wallets, each with a balance. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const isOwnAnswer = (body: any, t: { accountId: string; walletIds: string[] }) => {
+  const account = body?.data?.me?.defaultAccount
+  if (account?.id !== t.accountId || !Array.isArray(account.wallets)) return false
+  const ids = (account.wallets as Array<{ id: string; balance: unknown }>).map((w) => w.id).sort()
+  return (
+    ids.length === t.walletIds.length &&
+    ids.every((id, i) => id === t.walletIds[i]) &&
+    (account.wallets as Array<{ balance: unknown }>).every((w) => typeof w.balance === "number")
+  )
+}
 
 const main = async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "flash-load-"))
@@ -61,7 +78,7 @@ const main = async () => {
       return { status: res.status, body: (await res.json().catch(() => undefined)) as any }
     }
     console.error(`[load] creating ${ACCOUNTS} accounts with one API token each`)
-    const tokens: Array<{ accountId: string; jwt: string }> = []
+    const tokens: Array<{ accountId: string; walletIds: string[]; jwt: string }> = []
     for (let i = 0; i < ACCOUNTS; i++) {
       const s = (await (
         await fetch(`${stack.urls.api}/dev/session`, {
@@ -70,6 +87,8 @@ const main = async () => {
           body: JSON.stringify({ phone: `+1553${String(1_000_000 + i)}` }),
         })
       ).json()) as { token: string; accountId: string }
+      const own = await post(s.token, "{ me { defaultAccount { wallets { id } } } }")
+      const walletIds = (own.body.data.me.defaultAccount.wallets as Array<{ id: string }>).map((w) => w.id).sort()
       const created = await post(s.token, `mutation($input: ApiTokenCreateInput!) { apiTokenCreate(input: $input) { apiToken { clientId clientSecret } } }`, {
         input: { name: `load-${i}`, scopes: ["read"] },
       })
@@ -82,12 +101,12 @@ const main = async () => {
         },
         body: new URLSearchParams({ grant_type: "client_credentials" }),
       })
-      tokens.push({ accountId: s.accountId, jwt: ((await ex.json()) as { access_token: string }).access_token })
+      tokens.push({ accountId: s.accountId, walletIds, jwt: ((await ex.json()) as { access_token: string }).access_token })
       if ((i + 1) % 20 === 0) console.error(`[load] ${i + 1} tokens`)
     }
 
     // Warm-up, then measure.
-    for (const t of tokens.slice(0, 10)) await post(t.jwt, "{ me { defaultAccount { id } } }")
+    for (const t of tokens.slice(0, 10)) await post(t.jwt, QUERY)
     const rssBefore = rssMb(api.pid)
     // RSS every 3 s during the load and for 12 s after it: "flat" means the
     // second half of the run settles no higher than the first, and it stops
@@ -109,10 +128,10 @@ const main = async () => {
         const requestId = `load-${n}`
         const start = performance.now()
         try {
-          const r = await post(t.jwt, "{ me { defaultAccount { id } } }", undefined, requestId)
+          const r = await post(t.jwt, QUERY, undefined, requestId)
           latencies.push(performance.now() - start)
           statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1)
-          if (r.status === 200 && r.body?.data?.me?.defaultAccount?.id !== t.accountId) crossAccount++
+          if (r.status === 200 && !isOwnAnswer(r.body, t)) crossAccount++
         } catch (e) {
           errors++
           unanswered.push(requestId)
