@@ -45,10 +45,18 @@ const main = async () => {
   // Mongo is the source of truth: a periodic resync catches revocations whose
   // Redis message this process missed (or that a CLI made without Redis). Only
   // recent ones matter: older tokens' JWTs have expired and their clients are gone.
+  // One resync at a time: while the store is slow, ticks are skipped rather than piled up.
+  let resyncing = false
   const resyncRevocations = async () => {
-    const ids = await ApiTokensRepository().listRevokedSince(new Date(Date.now() - config.jwt.maxAgeSeconds * 1000))
-    if (ids instanceof Error) logger.warn({ err: ids.message }, "revocation resync failed")
-    else revocations.resync(ids)
+    if (resyncing) return
+    resyncing = true
+    try {
+      const ids = await ApiTokensRepository().listRevokedSince(new Date(Date.now() - config.jwt.maxAgeSeconds * 1000))
+      if (ids instanceof Error) logger.warn({ err: ids.message }, "revocation resync failed")
+      else revocations.resync(ids)
+    } finally {
+      resyncing = false
+    }
   }
   await resyncRevocations()
   const resyncTimer = setInterval(() => void resyncRevocations(), config.revocationResyncSeconds * 1000)

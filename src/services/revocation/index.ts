@@ -10,7 +10,7 @@ export type RevocationSet = {
   isRevoked: (tokenId: string) => boolean
   /** Called for every revocation seen, local or from another replica. */
   onRevoked: (listener: (tokenId: string) => void) => () => void
-  /** Replaces the whole set (periodic resync from Mongo). */
+  /** Adds these ids (periodic resync from Mongo). Revocation is final: nothing is ever taken out. */
   resync: (tokenIds: Iterable<string>) => void
   close: () => Promise<void>
   mode: () => "redis" | "local"
