@@ -1,23 +1,31 @@
-// A bounded load run on loopback (`npm run load`, ≤ 30 s of load): starts a
-// stack of its own (temp data dir, free ports), gives 100 accounts an API
-// token each, then keeps CONCURRENCY requests in flight for DURATION_S seconds,
+// A bounded load run on loopback (`npm run load`: two phases of 30 s of load,
+// each followed by 12 s of rest): starts a stack of its own (temp data dir,
+// free ports), gives 100 accounts an API token each, then keeps CONCURRENCY
+// requests in flight for DURATION_S seconds per phase,
 // each `me { defaultAccount { id wallets { id walletCurrency balance } } }` with
 // one of the 100 JWTs, and checks every answer: status (any 5xx fails the run)
 // and that the account and wallets in it are the token's own (anything else is
 // cross-account data and fails the run). Prints
-// throughput, latency percentiles and the API's RSS before, during and after.
+// throughput, latency percentiles, the API's RSS before, during and after each
+// phase, and its live heap after each phase (a full collection through the V8
+// inspector first): more than 10 MB of growth from the first phase to the last
+// also fails the run.
 // The per-token rate limit is raised for the run so it measures the server,
 // not the limiter. Plain fetch, no load-testing library: one process, on the
 // same two cores as the stack, so the figures are a floor.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { connectInspector, liveHeapMb } from "../bench/inspector"
 import { startStack } from "../src/stack/stack"
 import { freePort } from "../src/stack/wait"
 
 const ACCOUNTS = Number(process.env.LOAD_ACCOUNTS ?? 100)
 const DURATION_S = Math.min(Number(process.env.LOAD_DURATION_S ?? 30), 30)
 const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY ?? 32)
+/** Load phases of DURATION_S each, with 12 s of rest after each (memory is read then). */
+const PHASES = Math.max(1, Math.min(Number(process.env.LOAD_PHASES ?? 2), 4))
+const MAX_LIVE_HEAP_GROWTH_MB = 10
 
 const rssMb = (pid: number) => {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
@@ -51,7 +59,10 @@ const isOwnAnswer = (body: any, t: { accountId: string; walletIds: string[] }) =
 
 const main = async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "flash-load-"))
+  // The API's inspector, on loopback, for the live heap after a full collection.
+  const inspectorPort = await freePort()
   const stack = await startStack({
+    apiNodeArgs: [`--inspect=127.0.0.1:${inspectorPort}`],
     dataDir,
     apiPort: await freePort(),
     hydraPublicPort: await freePort(),
@@ -107,12 +118,17 @@ const main = async () => {
 
     // Warm-up, then measure.
     for (const t of tokens.slice(0, 10)) await post(t.jwt, QUERY)
+    // A session is attached only while measuring, so the load runs without one.
+    const liveHeap = async () => {
+      const inspector = await connectInspector(inspectorPort)
+      try {
+        return await liveHeapMb(inspector)
+      } finally {
+        inspector.close()
+      }
+    }
+    const liveHeapBefore = await liveHeap()
     const rssBefore = rssMb(api.pid)
-    // RSS every 3 s during the load and for 12 s after it: "flat" means the
-    // second half of the run settles no higher than the first, and it stops
-    // growing once the load stops.
-    const rssDuring: number[] = []
-    const sampler = setInterval(() => rssDuring.push(rssMb(api.pid)), 3000)
     const statuses = new Map<number, number>()
     const latencies: number[] = []
     let crossAccount = 0
@@ -120,8 +136,7 @@ const main = async () => {
     const errorKinds = new Map<string, number>()
     let next = 0
     const unanswered: string[] = []
-    const until = Date.now() + DURATION_S * 1000
-    const worker = async () => {
+    const worker = (until: number) => async () => {
       while (Date.now() < until) {
         const n = next++
         const t = tokens[n % tokens.length]!
@@ -140,20 +155,29 @@ const main = async () => {
         }
       }
     }
-    const t0 = Date.now()
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker))
-    const seconds = (Date.now() - t0) / 1000
-    clearInterval(sampler)
-    const rssAfterLoad: number[] = []
-    for (let i = 0; i < 4; i++) {
-      await new Promise((r) => setTimeout(r, 3000))
-      rssAfterLoad.push(rssMb(api.pid))
+    // Memory: RSS every 3 s during each phase of load and for 12 s after it.
+    // RSS saws with the collector under load, so what tells a leak is the
+    // settled reading after each phase: with the same load again, a leak
+    // shows as a higher settled RSS after the second phase than the first.
+    const phases: Array<{ seconds: number; rssEvery3sDuring: number[]; rssEvery3sAfter: number[]; liveHeapMb: number }> = []
+    for (let phase = 1; phase <= PHASES; phase++) {
+      console.error(`[load] phase ${phase}/${PHASES}: ${CONCURRENCY} in flight for ${DURATION_S} s`)
+      const during: number[] = []
+      const sampler = setInterval(() => during.push(rssMb(api.pid)), 3000)
+      const t0 = Date.now()
+      await Promise.all(Array.from({ length: CONCURRENCY }, worker(t0 + DURATION_S * 1000)))
+      const seconds = (Date.now() - t0) / 1000
+      clearInterval(sampler)
+      const after: number[] = []
+      for (let i = 0; i < 4; i++) {
+        await new Promise((r) => setTimeout(r, 3000))
+        after.push(rssMb(api.pid))
+      }
+      phases.push({ seconds: Math.round(seconds * 10) / 10, rssEvery3sDuring: during, rssEvery3sAfter: after, liveHeapMb: await liveHeap() })
     }
-    // RSS saws up and down with the collector, so compare the troughs of the
-    // two halves: a leak lifts the second half's lowest reading.
-    const mid = Math.floor(rssDuring.length / 2)
-    const lowest = (xs: number[]) => (xs.length ? Math.min(...xs) : NaN)
-    const peak = Math.max(rssBefore, ...rssDuring, ...rssAfterLoad)
+    const seconds = phases.reduce((sum, p) => sum + p.seconds, 0)
+    const settled = phases.map((p) => p.rssEvery3sAfter.at(-1)!)
+    const peak = Math.max(rssBefore, ...phases.flatMap((p) => [...p.rssEvery3sDuring, ...p.rssEvery3sAfter]))
     latencies.sort((a, b) => a - b)
     const pct = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]! * 10) / 10
     const total = latencies.length
@@ -161,7 +185,8 @@ const main = async () => {
     const report = {
       accounts: ACCOUNTS,
       concurrency: CONCURRENCY,
-      seconds: Math.round(seconds * 10) / 10,
+      phases: PHASES,
+      secondsOfLoad: Math.round(seconds * 10) / 10,
       requests: total,
       requestsPerSecond: Math.round(total / seconds),
       statuses: Object.fromEntries(statuses),
@@ -172,19 +197,26 @@ const main = async () => {
       latencyMs: { p50: pct(50), p90: pct(90), p99: pct(99), max: pct(100) },
       apiRssMb: {
         before: rssBefore,
-        every3sDuring: rssDuring,
-        every3sAfter: rssAfterLoad,
+        liveHeapBefore,
+        phases: phases.map((p) => ({ during: p.rssEvery3sDuring, after: p.rssEvery3sAfter })),
         peak,
-        lowestFirstHalf: lowest(rssDuring.slice(0, mid)),
-        lowestSecondHalf: lowest(rssDuring.slice(mid)),
-        growthAfterLoad: rssAfterLoad.at(-1)! - rssAfterLoad[0]!,
+        settledAfterEachPhase: settled,
+        settledGrowthFromFirstPhase: settled.at(-1)! - settled[0]!,
+        // V8 heap still in use after a full collection (through the inspector): what the process keeps alive
+        liveHeapAfterEachPhase: phases.map((p) => p.liveHeapMb),
       },
       // What the API logged about each request the client got no answer to
       // (slow or abandoned); none means the request never reached the API.
       unansweredSeenByApi: Object.fromEntries(unanswered.slice(0, 20).map((id) => [id, apiLogLinesFor(api.logFile, id)])),
     }
     console.log(JSON.stringify(report, null, 2))
-    failed = fiveXx > 0 || crossAccount > 0 || errors > 0
+    // Memory is flat when a whole further phase of the same load leaves no more
+    // than a few MB more live heap behind (the token and wallet caches fill in
+    // the first phase); a leak grows it phase after phase.
+    const live = phases.map((p) => p.liveHeapMb)
+    const heapGrowth = live.length > 1 ? live.at(-1)! - live[0]! : 0
+    if (heapGrowth > MAX_LIVE_HEAP_GROWTH_MB) console.error(`[load] live heap grew by ${heapGrowth} MB from the first phase to the last`)
+    failed = fiveXx > 0 || crossAccount > 0 || errors > 0 || heapGrowth > MAX_LIVE_HEAP_GROWTH_MB
   } finally {
     await stack.stop()
     if (process.env.LOAD_KEEP_DATA) console.error(`[load] kept ${dataDir}`)
