@@ -14,6 +14,7 @@ import type { ApiTokenId } from "@/domain/api-tokens"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { ApiTokensRepository } from "@/services/mongoose/api-tokens"
 import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
+import { LedgerRepository, LegacyLedgerError } from "@/services/mongoose/ledger"
 import { metrics } from "@/services/metrics"
 import { createRateLimiter } from "@/services/rate-limit"
 import { createRevocationSet, setRevocationSet } from "@/services/revocation"
@@ -37,6 +38,13 @@ const main = async () => {
   }
   const logger = createLogger(config.logLevel)
   await connectMongo(config.mongodbUri)
+  const ledgerFormat = await LedgerRepository().checkFormat()
+  if (ledgerFormat instanceof LegacyLedgerError) {
+    logger.fatal(ledgerFormat.message)
+    await disconnectMongo()
+    process.exit(2)
+  }
+  if (ledgerFormat instanceof Error) throw ledgerFormat
   const wallet = startWalletServices(config, logger)
 
   const revocations = await createRevocationSet(config.redis)

@@ -1,10 +1,11 @@
 // Collections of the wallet ledger and of invoices.
 //
-// ledger_entries is append-only. Each entry carries (walletId, version) under
-// a unique index and the wallet's running balance after it, so a balance is
-// one indexed read and two concurrent writers of the same wallet cannot both
-// win version N+1 (FerretDB has no transactions and its conditional updates
-// are not atomic; a unique index is). `entryKey` (unique) names what the entry
+// ledger_entries is append-only. Each entry carries (walletId, version) —
+// also its `_id`, `<walletId>:<version, 12 digits>` — under a unique index and
+// the wallet's running balance after it, so a balance is the newest entry,
+// found by lookups by id (see ledger.ts), and two concurrent writers of the
+// same wallet cannot both win version N+1 (FerretDB has no transactions and its
+// conditional updates are not atomic; a unique index is). `entryKey` (unique) names what the entry
 // does, e.g. "debit:<transferId>", so a retried step can never apply twice.
 import mongoose, { Schema } from "mongoose"
 

@@ -1,6 +1,6 @@
 // The append-only ledger: balances derive from it, money moves only by
 // appending entries. See ledger-schema.ts for the invariants.
-import { randomUUID } from "node:crypto"
+import { LRUCache } from "lru-cache"
 import type { WalletCurrency, WalletId } from "@/domain/accounts"
 import { UnknownRepositoryError } from "@/domain/shared/errors"
 import { InsufficientBalanceError } from "@/domain/wallets"
@@ -47,14 +47,88 @@ const toEntry = (d: Doc): LedgerEntry => ({
   createdAt: d.createdAt as Date,
 })
 
+export class LegacyLedgerError extends Error {
+  constructor() {
+    super(
+      "ledger_entries holds entries written by an earlier version of this API (ids that do not name wallet and version); " +
+        "balances would read wrong. For a dev stack, delete the data dir (.data) to start over; nothing was changed.",
+    )
+    this.name = "LegacyLedgerError"
+  }
+}
+
 const unknown = (e: unknown) => new UnknownRepositoryError(e instanceof Error ? e.message : String(e))
 const MAX_ATTEMPTS = 500
 const pause = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * Math.min(2 + attempt, 25)))
 
+/**
+ * An entry's `_id` is its wallet and version, `<walletId>:<version, 12 digits>`.
+ * Versions of a wallet are gapless from 1 (each append takes head + 1 under the
+ * unique id), so "is there a version v?" answers yes for every v up to the head
+ * and no after it, and each such question is a lookup by `_id` — the one filter
+ * FerretDB's SQLite backend hands to SQL (any other filter decodes the whole
+ * collection: 140 ms per balance with 1,000 entries in the ledger, measured).
+ */
+export const ledgerEntryId = (walletId: WalletId, version: number) => `${walletId}:${String(version).padStart(12, "0")}`
+
+type Head = { version: number; balance: number }
+const LEDGER_FORMAT_MARK = "ledger-entry-ids:wallet-version"
+// The head each wallet had when this process last looked: only where the next
+// search starts. A head is never answered from here without asking the store
+// whether the version after it exists.
+const knownHeads = new LRUCache<WalletId, Head>({ max: 50_000 })
+
 export const LedgerRepository = () => {
-  const latest = async (walletId: WalletId): Promise<{ version: number; balance: number }> => {
-    const d = await LedgerEntryModel.findOne({ walletId }).sort({ version: -1 }).lean<Doc>()
-    return d ? { version: d.version as number, balance: d.balance as number } : { version: 0, balance: 0 }
+  const entryAt = async (walletId: WalletId, version: number): Promise<Head | undefined> => {
+    const d = await LedgerEntryModel.findById(ledgerEntryId(walletId, version)).select({ version: 1, balance: 1 }).lean<Doc>()
+    return d ? { version: d.version as number, balance: d.balance as number } : undefined
+  }
+
+  /**
+   * The wallet's newest entry, by asking for versions after the last head seen:
+   * one lookup when nothing was appended since, otherwise a galloping search
+   * (head+1, +2, +4, … until one is missing, then halving), O(log n) lookups.
+   */
+  const latest = async (walletId: WalletId): Promise<Head> => {
+    let head: Head = knownHeads.get(walletId) ?? { version: 0, balance: 0 }
+    let missing: number
+    for (let step = 1; ; step *= 2) {
+      const found = await entryAt(walletId, head.version + step)
+      if (!found) {
+        missing = head.version + step
+        break
+      }
+      head = found
+    }
+    // head exists (or is 0), `missing` does not: narrow the gap between them.
+    while (missing - head.version > 1) {
+      const mid: number = head.version + Math.floor((missing - head.version) / 2)
+      const found = await entryAt(walletId, mid)
+      if (found) head = found
+      else missing = mid
+    }
+    knownHeads.set(walletId, head)
+    return head
+  }
+
+  /**
+   * Entries written before ids named wallet and version (2026-11-28) would be
+   * invisible to `latest`, and balances would read low: refuse to serve over
+   * such a ledger rather than answer wrong balances. The check reads the whole
+   * collection, so once it passed it is recorded (flash_meta) and skipped on
+   * later starts.
+   */
+  const checkFormat = async (): Promise<true | LegacyLedgerError | UnknownRepositoryError> => {
+    try {
+      const meta = LedgerEntryModel.db.collection<{ _id: string; checkedAt: Date }>("flash_meta")
+      if (await meta.findOne({ _id: LEDGER_FORMAT_MARK })) return true
+      const legacy = await LedgerEntryModel.findOne({ _id: { $not: /^.+:\d{12}$/ } }).select({ _id: 1 }).lean<Doc>()
+      if (legacy) return new LegacyLedgerError()
+      await meta.updateOne({ _id: LEDGER_FORMAT_MARK }, { $setOnInsert: { checkedAt: new Date() } }, { upsert: true })
+      return true
+    } catch (e) {
+      return unknown(e)
+    }
   }
 
   const balanceOf = async (walletId: WalletId): Promise<number | UnknownRepositoryError> => {
@@ -91,7 +165,7 @@ export const LedgerRepository = () => {
           return new InsufficientBalanceError(`balance ${head.balance} is below ${-args.amount}`)
         }
         const doc = {
-          _id: randomUUID(),
+          _id: ledgerEntryId(args.walletId, head.version + 1),
           ...args,
           direction: (args.amount < 0 ? "SEND" : "RECEIVE") as "SEND" | "RECEIVE",
           version: head.version + 1,
@@ -177,5 +251,5 @@ export const LedgerRepository = () => {
     }
   }
 
-  return { balanceOf, findByEntryKey, existingEntryKeys, append, listForWallets, debitsWithoutCredit }
+  return { checkFormat, balanceOf, findByEntryKey, existingEntryKeys, append, listForWallets, debitsWithoutCredit }
 }
