@@ -8,10 +8,11 @@ import mongoose from "mongoose"
  *   processes at the driver's default of 100 could drain it. 20 per process
  *   leaves room for a few replicas and the admin CLI.
  * - waitQueueTimeoutMS / socketTimeoutMS: a request waits at most 10 s for a
- *   pooled connection and 30 s for an answer, then fails with a store error
- *   instead of hanging.
+ *   pooled connection and 60 s for an answer, then fails with a store error
+ *   instead of hanging. (Building the indexes of a very large collection at
+ *   start can take longer: put socketTimeoutMS=0 in the URI for that start.)
  */
-export const MONGO_CLIENT_DEFAULTS = { maxPoolSize: 20, waitQueueTimeoutMS: 10_000, socketTimeoutMS: 30_000 } as const
+export const MONGO_CLIENT_DEFAULTS = { maxPoolSize: 20, waitQueueTimeoutMS: 10_000, socketTimeoutMS: 60_000 } as const
 
 const unlessInUri = (uri: string) => {
   const query = uri.includes("?") ? uri.slice(uri.indexOf("?") + 1).toLowerCase() : ""
