@@ -4,31 +4,21 @@
 // a reservation that has its debit. On a database of this file's own on the
 // stack's FerretDB, so running the recovery with a grace of milliseconds
 // cannot release reservations that other test files have in flight.
-import { randomBytes, randomUUID } from "node:crypto"
-import mongoose from "mongoose"
+import { randomUUID } from "node:crypto"
 import { completeUnfinishedTransfers, executeTransfer } from "@/app/payments/transfer"
 import type { WalletId } from "@/domain/accounts"
 import { DailySendLimitExceededError } from "@/domain/api-tokens"
 import { InsufficientBalanceError } from "@/domain/wallets"
 import { ApiTokenSpendModel, ApiTokenSpendsRepository } from "@/services/mongoose/api-token-spends"
-import { connectMongo } from "@/services/mongoose/connection"
 import { LedgerRepository } from "@/services/mongoose/ledger"
-import { testStack } from "../harness/stack-state"
+import { useOwnDatabase } from "../support/own-database"
 
 const LIMIT = 1000
 const spends = ApiTokenSpendsRepository()
 const ledger = LedgerRepository()
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-beforeAll(async () => {
-  const uri = new URL(testStack().urls.mongodb)
-  uri.pathname = `/flash_reservations_${randomBytes(4).toString("hex")}`
-  await connectMongo(uri.toString())
-})
-afterAll(async () => {
-  await mongoose.connection.dropDatabase()
-  await mongoose.disconnect()
-})
+useOwnDatabase("flash_reservations")
 
 /** A write token with a daily limit of 1000 on a wallet holding `balance` (5000), and a payee wallet. */
 const limitedToken = async (balance = 5000) => {

@@ -3,25 +3,16 @@
 // only filter FerretDB on SQLite runs in SQL) starting from the last head this
 // process saw. On a database of this file's own on the stack's FerretDB, so the
 // legacy-format entry written here cannot stop other files' API processes.
-import { randomBytes, randomUUID } from "node:crypto"
+import { randomUUID } from "node:crypto"
 import mongoose from "mongoose"
 import type { WalletId } from "@/domain/accounts"
-import { connectMongo } from "@/services/mongoose/connection"
 import { ledgerEntryId, LedgerRepository, LegacyLedgerError } from "@/services/mongoose/ledger"
 import { LedgerEntryModel } from "@/services/mongoose/ledger-schema"
-import { testStack } from "../harness/stack-state"
+import { useOwnDatabase } from "../support/own-database"
 
 const ledger = LedgerRepository()
 
-beforeAll(async () => {
-  const uri = new URL(testStack().urls.mongodb)
-  uri.pathname = `/flash_ledger_head_${randomBytes(4).toString("hex")}`
-  await connectMongo(uri.toString())
-})
-afterAll(async () => {
-  await mongoose.connection.dropDatabase()
-  await mongoose.disconnect()
-})
+useOwnDatabase("flash_ledger_head")
 
 const credit = (walletId: WalletId, amount: number, key = randomUUID()) =>
   ledger.append({ walletId, amount, entryKey: `credit:${key}`, transferId: key, kind: "intraledger", currency: "BTC" })
