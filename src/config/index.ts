@@ -13,86 +13,89 @@ const httpUrl = z
   .transform((u) => u.replace(/\/+$/, ""))
 const positiveInt = z.coerce.number().int().positive()
 
-const EnvSchema = z
-  .object({
-    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-    FLASH_DEV_MODE: bool.default(false),
-    FLASH_DATA_DIR: z.string().min(1).default(".data"),
-    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-    /** A request slower than this, or abandoned by its client, is logged at warn (0: never). */
-    SLOW_REQUEST_LOG_MS: z.coerce.number().int().min(0).default(1000),
+const EnvShape = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  FLASH_DEV_MODE: bool.default(false),
+  FLASH_DATA_DIR: z.string().min(1).default(".data"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** A request slower than this, or abandoned by its client, is logged at warn (0: never). */
+  SLOW_REQUEST_LOG_MS: z.coerce.number().int().min(0).default(1000),
 
-    API_HOST: z.string().min(1).default("127.0.0.1"),
-    API_PORT: port.default(4012),
-    API_PUBLIC_URL: httpUrl.optional(),
+  API_HOST: z.string().min(1).default("127.0.0.1"),
+  API_PORT: port.default(4012),
+  API_PUBLIC_URL: httpUrl.optional(),
 
-    MONGODB_URI: z
-      .string()
-      .regex(/^mongodb(\+srv)?:\/\//, "must start with mongodb:// or mongodb+srv://")
-      .default("mongodb://127.0.0.1:27017/flash"),
-    REDIS_URL: z
-      .string()
-      .regex(/^rediss?:\/\//, "must start with redis:// or rediss://")
-      .optional(),
-    REDIS_KEY_PREFIX: z.string().default("flash:"),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, "must start with mongodb:// or mongodb+srv://")
+    .default("mongodb://127.0.0.1:27017/flash"),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "must start with redis:// or rediss://")
+    .optional(),
+  REDIS_KEY_PREFIX: z.string().default("flash:"),
 
-    HYDRA_PUBLIC_URL: httpUrl.default("http://127.0.0.1:4444"),
-    HYDRA_ADMIN_URL: httpUrl.default("http://127.0.0.1:4445"),
-    HYDRA_ISSUER: z.string().min(1).optional(),
-    HYDRA_JWKS_URL: httpUrl.optional(),
-    HYDRA_ALGORITHMS: z.string().default("ES256,RS256"),
-    TOKEN_HOOK_SECRET: z.string().min(32, "must be at least 32 characters"),
+  HYDRA_PUBLIC_URL: httpUrl.default("http://127.0.0.1:4444"),
+  HYDRA_ADMIN_URL: httpUrl.default("http://127.0.0.1:4445"),
+  HYDRA_ISSUER: z.string().min(1).optional(),
+  HYDRA_JWKS_URL: httpUrl.optional(),
+  HYDRA_ALGORITHMS: z.string().default("ES256,RS256"),
+  TOKEN_HOOK_SECRET: z.string().min(32, "must be at least 32 characters"),
 
-    SESSION_ISSUER: z.string().min(1).optional(),
-    SESSION_JWKS_URL: httpUrl.optional(),
-    SESSION_ALGORITHMS: z.string().default("RS256"),
-    JWT_AUDIENCE: z.string().min(1).optional(),
-    JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
-    JWT_MAX_AGE_SECONDS: positiveInt.default(24 * 3600),
+  SESSION_ISSUER: z.string().min(1).optional(),
+  SESSION_JWKS_URL: httpUrl.optional(),
+  SESSION_ALGORITHMS: z.string().default("RS256"),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+  JWT_MAX_AGE_SECONDS: positiveInt.default(24 * 3600),
 
-    API_TOKEN_ACCESS_TOKEN_LIFESPAN_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
-    API_TOKEN_MAX_ACTIVE_PER_ACCOUNT: positiveInt.default(25),
-    API_TOKEN_MAX_EXPIRES_IN_SECONDS: positiveInt.default(365 * 24 * 3600),
-    API_TOKEN_CACHE_TTL_SECONDS: positiveInt.default(30),
-    REVOCATION_RESYNC_SECONDS: positiveInt.default(15),
-    /** 0 turns the server's job off (then run `npm run admin -- cleanup|reconcile` from cron). */
-    API_TOKEN_CLEANUP_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
-    API_TOKEN_RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(900),
-    // Requests per minute. API tokens get a stricter default than people.
-    RATE_LIMIT_API_TOKEN_PER_MINUTE: positiveInt.default(300),
-    RATE_LIMIT_SESSION_PER_MINUTE: positiveInt.default(1200),
-    RATE_LIMIT_ANONYMOUS_PER_MINUTE: positiveInt.default(600),
-    /**
-     * Chaos tests only: apiTokenCreate of a token whose name starts with this
-     * prefix pauses for a minute after its Hydra client exists and before its
-     * record turns ACTIVE, so a test can kill the process in between. Refused
-     * unless NODE_ENV=test and dev mode (which production refuses).
-     */
-    FLASH_TEST_PAUSE_CREATION_OF: z.string().min(1).optional(),
-  })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV === "production" && env.FLASH_DEV_MODE) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["FLASH_DEV_MODE"],
-        message: "dev mode must be off when NODE_ENV=production (it exposes /dev/session)",
-      })
-    }
-    if (env.FLASH_TEST_PAUSE_CREATION_OF && !(env.NODE_ENV === "test" && env.FLASH_DEV_MODE)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["FLASH_TEST_PAUSE_CREATION_OF"],
-        message: "is a chaos-test hook: only with NODE_ENV=test and FLASH_DEV_MODE=true",
-      })
-    }
-    if (!env.FLASH_DEV_MODE && (!env.SESSION_ISSUER || !env.SESSION_JWKS_URL)) {
-      ctx.addIssue({
-        code: "custom",
-        path: [env.SESSION_ISSUER ? "SESSION_JWKS_URL" : "SESSION_ISSUER"],
-        message: "is required outside dev mode (the gateway's user-session issuer)",
-      })
-    }
-  })
+  API_TOKEN_ACCESS_TOKEN_LIFESPAN_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+  API_TOKEN_MAX_ACTIVE_PER_ACCOUNT: positiveInt.default(25),
+  API_TOKEN_MAX_EXPIRES_IN_SECONDS: positiveInt.default(365 * 24 * 3600),
+  API_TOKEN_CACHE_TTL_SECONDS: positiveInt.default(30),
+  REVOCATION_RESYNC_SECONDS: positiveInt.default(15),
+  /** 0 turns the server's job off (then run `npm run admin -- cleanup|reconcile` from cron). */
+  API_TOKEN_CLEANUP_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
+  API_TOKEN_RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(900),
+  // Requests per minute. API tokens get a stricter default than people.
+  RATE_LIMIT_API_TOKEN_PER_MINUTE: positiveInt.default(300),
+  RATE_LIMIT_SESSION_PER_MINUTE: positiveInt.default(1200),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: positiveInt.default(600),
+  /**
+   * Chaos tests only: apiTokenCreate of a token whose name starts with this
+   * prefix pauses for a minute after its Hydra client exists and before its
+   * record turns ACTIVE, so a test can kill the process in between. Refused
+   * unless NODE_ENV=test and dev mode (which production refuses).
+   */
+  FLASH_TEST_PAUSE_CREATION_OF: z.string().min(1).optional(),
+})
+
+/** Every environment variable the API reads (the README's configuration table lists each). */
+export const CONFIG_VARIABLES = Object.keys(EnvShape.shape)
+
+const EnvSchema = EnvShape.superRefine((env, ctx) => {
+  if (env.NODE_ENV === "production" && env.FLASH_DEV_MODE) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["FLASH_DEV_MODE"],
+      message: "dev mode must be off when NODE_ENV=production (it exposes /dev/session)",
+    })
+  }
+  if (env.FLASH_TEST_PAUSE_CREATION_OF && !(env.NODE_ENV === "test" && env.FLASH_DEV_MODE)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["FLASH_TEST_PAUSE_CREATION_OF"],
+      message: "is a chaos-test hook: only with NODE_ENV=test and FLASH_DEV_MODE=true",
+    })
+  }
+  if (!env.FLASH_DEV_MODE && (!env.SESSION_ISSUER || !env.SESSION_JWKS_URL)) {
+    ctx.addIssue({
+      code: "custom",
+      path: [env.SESSION_ISSUER ? "SESSION_JWKS_URL" : "SESSION_ISSUER"],
+      message: "is required outside dev mode (the gateway's user-session issuer)",
+    })
+  }
+})
 
 const algorithmList = (raw: string, allowed: readonly string[], name: string): string[] => {
   const algs = raw.split(",").map((a) => a.trim()).filter(Boolean)

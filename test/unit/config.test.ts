@@ -1,4 +1,7 @@
-import { ConfigError, loadConfig } from "@/config"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from "@/config"
+import { repoRoot } from "@/stack/paths"
 
 const base = { TOKEN_HOOK_SECRET: "x".repeat(32), FLASH_DEV_MODE: "true" }
 
@@ -58,5 +61,13 @@ describe("config", () => {
 
   it("treats an empty variable as unset", () => {
     expect(loadConfig({ ...base, API_PORT: "" }).api.port).toBe(4012)
+  })
+
+  it("documents every variable it reads in the README's settings table, and nothing else there", () => {
+    const readme = readFileSync(join(repoRoot, "README.md"), "utf8")
+    const section = readme.slice(readme.indexOf("### Every setting of the API"), readme.indexOf("## Docker"))
+    const rows = section.split("\n").filter((l) => l.startsWith("| `"))
+    const documented = rows.flatMap((row) => [...row.split("|")[1]!.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]!))
+    expect([...documented].sort()).toEqual([...CONFIG_VARIABLES].sort())
   })
 })
