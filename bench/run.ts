@@ -32,6 +32,7 @@ import { repoRoot } from "@/stack/paths"
 import { createScratchPostgres, deleteRedisKeys, dropScratchPostgres, redisAnswers } from "@/stack/scratch-services"
 import { RunningStack, startStack } from "@/stack/stack"
 import { freePort } from "@/stack/wait"
+import { connectInspector, liveHeapMb } from "./inspector"
 import { connectProfiler } from "./profiler"
 import { bucketDelta, histogramBuckets, histogramQuantile, median, percentile } from "./stats"
 import { hashStaticKey, STATIC_KEY_COLLECTION, StaticKeyDoc } from "./verifiers"
@@ -257,9 +258,11 @@ const main = async () => {
     RATE_LIMIT_SESSION_PER_MINUTE: "100000000",
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: "100000000",
   }
-  // Profiles are taken through the inspector (bench/profiler.ts), per row.
+  // The API's V8 inspector (loopback): CPU profiles per row with --cpu-prof
+  // (bench/profiler.ts), and row 8's live heap. No session is attached during
+  // the timed rows unless profiling.
   const inspectorPort = await freePort()
-  const nodeArgs = CPU_PROF ? [`--inspect=127.0.0.1:${inspectorPort}`] : []
+  const nodeArgs = [`--inspect=127.0.0.1:${inspectorPort}`]
   const stack = await startStack({
     dataDir,
     apiPort: await freePort(),
@@ -451,6 +454,9 @@ const main = async () => {
   log("[bench] row 8: API idle for 15 s before the settled RSS reading")
   await sleep(15_000)
   const rss = rssOf(api1.pid)
+  // What the process keeps alive: a full collection, then the heap in use.
+  const inspector = await connectInspector(inspectorPort)
+  const liveHeap = await liveHeapMb(inspector).finally(() => inspector.close())
   const metricsText = await (await fetch(`${stack.urls.api}/metrics`)).text()
   const gaugeMb = (name: string) => Number(new RegExp(`^${name} ([0-9.e+]+)`, "m").exec(metricsText)?.[1] ?? NaN) / 2 ** 20
 
@@ -504,7 +510,7 @@ const main = async () => {
   add([
     "8",
     "API process RSS after the run (settled: idle 15 s)",
-    `${fmt(rss.rssMb, 0)} MB (${fmt(rssAtEnd.rssMb, 0)} MB right after the last row; peak ${fmt(rss.hwmMb, 0)} MB; ${fmt(rssAtStart.rssMb, 0)} MB before the load rows; V8 heap used ${fmt(gaugeMb("nodejs_heap_size_used_bytes"), 0)} of ${fmt(gaugeMb("nodejs_heap_size_total_bytes"), 0)} MB, external ${fmt(gaugeMb("nodejs_external_memory_bytes"), 0)} MB)`,
+    `${fmt(rss.rssMb, 0)} MB (${fmt(rssAtEnd.rssMb, 0)} MB right after the last row; live heap after a full collection ${fmt(liveHeap, 1)} MB; peak ${fmt(rss.hwmMb, 0)} MB; ${fmt(rssAtStart.rssMb, 0)} MB before the load rows; V8 heap used ${fmt(gaugeMb("nodejs_heap_size_used_bytes"), 0)} of ${fmt(gaugeMb("nodejs_heap_size_total_bytes"), 0)} MB, external ${fmt(gaugeMb("nodejs_external_memory_bytes"), 0)} MB)`,
   ])
 
   const targets: Array<[string, boolean, string]> = [
