@@ -31,7 +31,7 @@ import type { ManagedProcess } from "@/stack/child-process"
 import { repoRoot } from "@/stack/paths"
 import { createScratchPostgres, deleteRedisKeys, dropScratchPostgres, redisAnswers } from "@/stack/scratch-services"
 import { RunningStack, startStack } from "@/stack/stack"
-import { freePort } from "@/stack/wait"
+import { freePort, freeStackPorts } from "@/stack/wait"
 import { connectInspector, liveHeapMb } from "./inspector"
 import { connectProfiler } from "./profiler"
 import { bucketDelta, histogramBuckets, histogramQuantile, median, percentile } from "./stats"
@@ -265,10 +265,7 @@ const main = async () => {
   const nodeArgs = [`--inspect=127.0.0.1:${inspectorPort}`]
   const stack = await startStack({
     dataDir,
-    apiPort: await freePort(),
-    hydraPublicPort: await freePort(),
-    hydraAdminPort: await freePort(),
-    mongoPort: await freePort(),
+    ...(await freeStackPorts()),
     hydraDsn,
     redisUrl: redisPrefix ? REDIS_URL : undefined,
     redisKeyPrefix: redisPrefix,

@@ -18,7 +18,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { connectInspector, liveHeapMb } from "../bench/inspector"
 import { startStack } from "../src/stack/stack"
-import { freePort } from "../src/stack/wait"
+import { freePort, freeStackPorts } from "../src/stack/wait"
 
 const ACCOUNTS = Number(process.env.LOAD_ACCOUNTS ?? 100)
 const DURATION_S = Math.min(Number(process.env.LOAD_DURATION_S ?? 30), 30)
@@ -64,10 +64,7 @@ const main = async () => {
   const stack = await startStack({
     apiNodeArgs: [`--inspect=127.0.0.1:${inspectorPort}`],
     dataDir,
-    apiPort: await freePort(),
-    hydraPublicPort: await freePort(),
-    hydraAdminPort: await freePort(),
-    mongoPort: await freePort(),
+    ...(await freeStackPorts()),
     apiEnv: { LOG_LEVEL: "warn", NODE_ENV: "test", RATE_LIMIT_API_TOKEN_PER_MINUTE: "1000000", RATE_LIMIT_SESSION_PER_MINUTE: "1000000", ...(process.env.LOAD_CACHE_TTL_SECONDS ? { API_TOKEN_CACHE_TTL_SECONDS: process.env.LOAD_CACHE_TTL_SECONDS } : {}) },
     log: (l) => console.error(l),
   })

@@ -48,3 +48,11 @@ export const freePort = () =>
       server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))))
     })
   })
+
+/** A free port for each of the stack's listeners (startStack's port options), for a stack beside others. */
+export const freeStackPorts = async () => ({
+  apiPort: await freePort(),
+  hydraPublicPort: await freePort(),
+  hydraAdminPort: await freePort(),
+  mongoPort: await freePort(),
+})

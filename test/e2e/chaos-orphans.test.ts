@@ -16,7 +16,7 @@ import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
 import { ManagedProcess, startProcess } from "@/stack/child-process"
 import { repoRoot } from "@/stack/paths"
 import { RunningStack, startStack } from "@/stack/stack"
-import { freePort, httpOk, waitFor } from "@/stack/wait"
+import { freeStackPorts, httpOk, waitFor } from "@/stack/wait"
 
 const ROUNDS = 20
 let stack: RunningStack
@@ -48,10 +48,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "flash-chaos-"))
   stack = await startStack({
     dataDir,
-    apiPort: await freePort(),
-    hydraPublicPort: await freePort(),
-    hydraAdminPort: await freePort(),
-    mongoPort: await freePort(),
+    ...(await freeStackPorts()),
     apiEnv: {
       LOG_LEVEL: "info",
       NODE_ENV: "test",

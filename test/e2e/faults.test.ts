@@ -18,7 +18,7 @@ import { startFerretdb } from "@/stack/ferretdb"
 import { startHydra } from "@/stack/hydra"
 import { loadOrCreateSecrets } from "@/stack/secrets"
 import { RunningStack, startStack } from "@/stack/stack"
-import { freePort, tcpOpen, waitFor } from "@/stack/wait"
+import { freePort, freeStackPorts, tcpOpen, waitFor } from "@/stack/wait"
 
 let stack: RunningStack
 let dataDir: string
@@ -46,10 +46,7 @@ beforeAll(async () => {
   await startRedis()
   stack = await startStack({
     dataDir,
-    apiPort: await freePort(),
-    hydraPublicPort: await freePort(),
-    hydraAdminPort: await freePort(),
-    mongoPort: await freePort(),
+    ...(await freeStackPorts()),
     redisUrl: `redis://127.0.0.1:${redisPort}`,
     redisKeyPrefix: "flash-faults:",
     apiEnv: { LOG_LEVEL: "warn", NODE_ENV: "test" },

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { createScratchPostgres, dropScratchPostgres, redisAnswers } from "../../src/stack/scratch-services"
 import { startStack } from "../../src/stack/stack"
-import { freePort } from "../../src/stack/wait"
+import { freeStackPorts } from "../../src/stack/wait"
 import { STATE_ENV, TestStackState } from "./stack-state"
 
 const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
@@ -34,10 +34,7 @@ export default async function globalSetup() {
   }
   const stack = await startStack({
     dataDir,
-    apiPort: await freePort(),
-    hydraPublicPort: await freePort(),
-    hydraAdminPort: await freePort(),
-    mongoPort: await freePort(),
+    ...(await freeStackPorts()),
     hydraDsn,
     redisUrl: redis?.url,
     redisKeyPrefix: redis?.prefix,
