@@ -3,6 +3,11 @@
 // each replica re-emits what it receives, so a subscriber on replica B sees an
 // invoice paid on replica A. (With Redis, local delivery also comes back
 // through Redis, so nothing is delivered twice.)
+//
+// Events are notifications of what the ledger already holds: a publish that
+// fails (Redis down) is logged and dropped, never turned into an error of the
+// payment that caused it — that payment moved money and must answer so.
+// Subscribers that miss an event see the state on their next query.
 import { EventEmitter } from "node:events"
 import Redis from "ioredis"
 import type { Logger } from "@/services/logger"
@@ -67,9 +72,20 @@ export const RedisPubSub = (opts: { url: string; keyPrefix: string; logger: Logg
   const emitter = new EventEmitter()
   emitter.setMaxListeners(0)
   const channelPrefix = `${opts.keyPrefix}pubsub:`
-  const publisher = new Redis(opts.url, { maxRetriesPerRequest: 2 })
+  // No offline queue: while Redis is away a publish fails at once instead of
+  // holding the payment's answer until the retries run out.
+  const publisher = new Redis(opts.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
   const subscriber = new Redis(opts.url)
   const ready = subscriber.psubscribe(`${channelPrefix}*`)
+  ready.catch(() => undefined)
+  // This process's own subscribers get an event only once the subscription
+  // stands; a publish waits for it, but not for long while Redis is away.
+  const publisherReady = new Promise<void>((r) => publisher.once("ready", () => r()))
+  const subscribed = () =>
+    Promise.race([
+      Promise.all([ready, publisherReady]).then(() => undefined),
+      new Promise<void>((r) => setTimeout(r, 1000).unref()),
+    ])
   subscriber.on("pmessage", (_pattern, channel: string, message: string) => {
     try {
       emitter.emit(channel.slice(channelPrefix.length), JSON.parse(message))
@@ -82,8 +98,12 @@ export const RedisPubSub = (opts: { url: string; keyPrefix: string; logger: Logg
   }
   return {
     publish: async (topic, payload) => {
-      await ready
-      await publisher.publish(`${channelPrefix}${topic}`, JSON.stringify(payload))
+      try {
+        await subscribed()
+        await publisher.publish(`${channelPrefix}${topic}`, JSON.stringify(payload))
+      } catch (e) {
+        opts.logger.warn({ err: e instanceof Error ? e.message : String(e), topic }, "pubsub: event not published")
+      }
     },
     subscribe: <T>(topic: string) => iteratorOn<T>(emitter, topic),
     close: async () => {
