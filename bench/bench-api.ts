@@ -29,7 +29,7 @@ const main = async () => {
   const config = loadConfig()
   const logger = createLogger(config.logLevel)
   await connectMongo(config.mongodbUri)
-  const wallet = startWalletServices(config, logger)
+  const wallet = await startWalletServices(config, logger)
   const revocations = await createRevocationSet(config.redis)
   setRevocationSet(revocations)
   const accounts = AccountsRepository()

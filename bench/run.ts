@@ -143,6 +143,33 @@ const devSession = async (api: string) => {
   return (await res.json()) as { token: string; userId: string; accountId: string }
 }
 
+const FUNDING_PAYMENTS = 5
+const FUNDED_SATS = 5 * 1000 + (0 + 1 + 2 + 3 + 4) // invoices of 1000 + i sats, i < FUNDING_PAYMENTS
+
+/** `payments` invoices of the merchant's BTC wallet, each paid by the sandbox Lightning payer. */
+const fundMerchant = async (urls: { api: string; graphql: string }, session: string, payments: number) => {
+  const me = await gql(urls.graphql, session, "{ me { defaultAccount { wallets { id walletCurrency } } } }")
+  const wallets = (me.body.data?.me as { defaultAccount: { wallets: Array<{ id: string; walletCurrency: string }> } }).defaultAccount.wallets
+  const btc = wallets.find((w) => w.walletCurrency === "BTC")
+  if (!btc) throw new Error(`the merchant has no BTC wallet: ${JSON.stringify(me.body)}`)
+  for (let i = 0; i < payments; i++) {
+    const created = await gql(
+      urls.graphql,
+      session,
+      "mutation($input: LnInvoiceCreateInput!) { lnInvoiceCreate(input: $input) { invoice { paymentRequest } errors { message } } }",
+      { input: { walletId: btc.id, amount: 1000 + i } },
+    )
+    const invoice = (created.body.data?.lnInvoiceCreate as { invoice?: { paymentRequest: string } } | undefined)?.invoice
+    if (!invoice) throw new Error(`lnInvoiceCreate failed: ${JSON.stringify(created.body)}`)
+    const paid = await fetch(`${urls.api}/dev/lightning/pay`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ paymentRequest: invoice.paymentRequest }),
+    })
+    if (paid.status !== 200) throw new Error(`paying the funding invoice: ${paid.status} ${await paid.text()}`)
+  }
+}
+
 const CREATE = `mutation Create($input: ApiTokenCreateInput!) {
   apiTokenCreate(input: $input) { errors { code message } apiToken { id clientId clientSecret } }
 }`
@@ -296,6 +323,8 @@ const main = async () => {
   // ---- fixtures: one merchant, one read token (JWT), the same token as an opaque Hydra client and as a static key
   log("[bench] fixtures: session, API token, JWT, opaque token, static key")
   const merchant = await devSession(stack.urls.api)
+  // A merchant with a history: the balance rows read a ledger with entries in it.
+  await fundMerchant(stack.urls, merchant.token, FUNDING_PAYMENTS)
   const token = await createApiToken(stack.urls.graphql, merchant.token, "bench")
   const jwt = await accessToken(stack.urls.tokenEndpoint, token.clientId, token.clientSecret)
 
@@ -345,8 +374,11 @@ const main = async () => {
   for (const row of rows) {
     const res = await fetch(row.spec.url, { method: "POST", headers: row.spec.headers, body: row.spec.body })
     const body = (await res.json()) as GqlBody
-    const wallets = (body.data?.me as { defaultAccount?: { wallets?: unknown[] } } | undefined)?.defaultAccount?.wallets
-    const fine = res.status === 200 && !body.errors && (row.spec.body?.includes("globals") ? body.data?.globals : wallets?.length)
+    const wallets = (body.data?.me as { defaultAccount?: { wallets?: Array<{ balance: number }> } } | undefined)?.defaultAccount?.wallets
+    const fine =
+      res.status === 200 &&
+      !body.errors &&
+      (row.spec.body?.includes("globals") ? body.data?.globals : wallets?.some((w) => w.balance === FUNDED_SATS))
     if (!fine) throw new Error(`row ${row.key} does not answer as expected: ${res.status} ${JSON.stringify(body)}`)
   }
 

@@ -34,6 +34,13 @@ const EnvShape = z.object({
     .regex(/^rediss?:\/\//, "must start with redis:// or rediss://")
     .optional(),
   REDIS_KEY_PREFIX: z.string().default("flash:"),
+  /**
+   * With Redis: how long a wallet's head (version, balance) kept there answers
+   * balance reads before the ledger is read again. Every payment updates it
+   * before it answers; the TTL only bounds how long a head can lag after a
+   * writer died mid-payment. 0: every balance read asks the ledger.
+   */
+  LEDGER_HEAD_TTL_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
 
   HYDRA_PUBLIC_URL: httpUrl.default("http://127.0.0.1:4444"),
   HYDRA_ADMIN_URL: httpUrl.default("http://127.0.0.1:4445"),
@@ -133,6 +140,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     api: { host: e.API_HOST, port: e.API_PORT, publicUrl: apiPublicUrl },
     mongodbUri: e.MONGODB_URI,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : undefined,
+    ledgerHeadTtlSeconds: e.LEDGER_HEAD_TTL_SECONDS,
     hydra: {
       publicUrl: e.HYDRA_PUBLIC_URL,
       adminUrl: e.HYDRA_ADMIN_URL,

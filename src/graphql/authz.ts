@@ -14,6 +14,9 @@ import { WalletNotFoundError } from "@/domain/wallets"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import type { GraphQLContext } from "./context"
 
+// One repository for the module (wallet checks run on every wallet field).
+const accounts = AccountsRepository()
+
 /** Thrown (not returned) so the client gets the generic UNAUTHENTICATED error, as the auth layer does. */
 export const notAuthenticated = () => new GraphQLError("Not authenticated", { extensions: { code: "UNAUTHENTICATED" } })
 
@@ -39,7 +42,7 @@ export const authorizedWallet = async (
   requireAccount(ctx)
   const walletId = checkedToWalletId(rawWalletId)
   if (walletId instanceof Error) return new WalletNotFoundError("wallet not found")
-  const wallet = await AccountsRepository().findWalletById(walletId)
+  const wallet = await accounts.findWalletById(walletId)
   if (wallet instanceof UnknownRepositoryError) return wallet
   if (wallet instanceof Error || !isWalletVisible(ctx, wallet)) return new WalletNotFoundError("wallet not found")
   return wallet
@@ -47,7 +50,7 @@ export const authorizedWallet = async (
 
 export const visibleWallets = async (ctx: GraphQLContext): Promise<Wallet[] | UnknownRepositoryError> => {
   const account = requireAccount(ctx)
-  const wallets = await AccountsRepository().listWallets(account.id)
+  const wallets = await accounts.listWallets(account.id)
   if (wallets instanceof Error) return wallets
   return wallets.filter((w) => isWalletVisible(ctx, w))
 }

@@ -45,7 +45,7 @@ const main = async () => {
     process.exit(2)
   }
   if (ledgerFormat instanceof Error) throw ledgerFormat
-  const wallet = startWalletServices(config, logger)
+  const wallet = await startWalletServices(config, logger)
 
   const revocations = await createRevocationSet(config.redis)
   setRevocationSet(revocations)

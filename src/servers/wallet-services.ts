@@ -1,23 +1,30 @@
 // Wires the wallet's ports for the API process: the sandbox Lightning node
 // (its key in the data dir), the event bus (Redis when configured, so every
-// replica delivers subscription events) and the periodic repair of transfers
-// a crash left half done.
+// replica delivers subscription events), the wallet heads in Redis that answer
+// balance reads (services/ledger-heads) and the periodic repair of transfers a
+// crash left half done.
 import { completeUnfinishedTransfers } from "@/app/payments/transfer"
 import { configureWalletServices } from "@/app/wallet-services"
 import type { Config } from "@/config"
 import type { Logger } from "@/services/logger"
 import { loadOrCreateNodeKey, SandboxLightningService } from "@/services/lightning/sandbox"
+import { createLedgerHeads, setLedgerHeads } from "@/services/ledger-heads"
 import { InProcessPubSub, RedisPubSub } from "@/services/pubsub"
 
 const REPAIR_EVERY_MS = 60_000
 
-export const startWalletServices = (config: Config, logger: Logger) => {
+export const startWalletServices = async (config: Config, logger: Logger) => {
   const lightning = SandboxLightningService({ nodePrivateKey: loadOrCreateNodeKey(config.dataDir) })
   const pubsub = config.redis
     ? RedisPubSub({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, logger })
     : InProcessPubSub()
   configureWalletServices({ lightning, pubsub })
-  logger.info({ nodeId: lightning.nodesIds()[0], pubsub: config.redis ? "redis" : "in-process" }, "sandbox lightning node ready")
+  const heads = await createLedgerHeads({ redis: config.redis, ttlMs: config.ledgerHeadTtlSeconds * 1000 })
+  setLedgerHeads(heads)
+  logger.info(
+    { nodeId: lightning.nodesIds()[0], pubsub: config.redis ? "redis" : "in-process", balanceHeads: heads.mode() },
+    "sandbox lightning node ready",
+  )
 
   const repair = async (windowMs: number) => {
     const r = await completeUnfinishedTransfers({ windowMs })
@@ -33,6 +40,7 @@ export const startWalletServices = (config: Config, logger: Logger) => {
     stop: async () => {
       clearInterval(timer)
       await pubsub.close()
+      await heads.close()
     },
   }
 }

@@ -1,8 +1,8 @@
 // The API under faults of its dependencies, on a stack of this file's own
 // (FerretDB, Hydra on SQLite, the API, and a private redis-server), so stopping
 // a service never disturbs the shared stack of the other test files.
-//   Redis down      the API keeps serving (local revocation and limits); /readyz 200, redis "degraded"
-//   Redis back      /readyz redis ok again; rate limits and revocations go through Redis again, no API restart
+//   Redis down      the API keeps serving (local revocation and limits, balances from the ledger); /readyz 200, redis "degraded"
+//   Redis back      /readyz redis ok again; rate limits, revocations and wallet heads go through Redis again, no API restart
 //   key rotation    a new key in hydra.jwt.access-token: old JWTs verify, new ones at once (unknown kid → refetch)
 //   FerretDB down   clear errors, nothing half-written; back without restarting the API
 //   Hydra down      apiTokenCreate fails with OAUTH2_SERVER_UNAVAILABLE and no token; issued JWTs keep working; /readyz 503 names hydra
@@ -116,6 +116,26 @@ const eventually = async (check: () => Promise<boolean>, timeoutMs = 20_000) => 
   }
 }
 const ME = "{ me { defaultAccount { id } } }"
+const WALLETS = "{ me { defaultAccount { wallets { id walletCurrency balance } } } }"
+const btcWallet = async (sessionToken: string) =>
+  ((await gql(sessionToken, WALLETS)).body.data?.me.defaultAccount.wallets as Array<{ id: string; walletCurrency: string; balance: number }>).find(
+    (w) => w.walletCurrency === "BTC",
+  )!
+/** Pays `sats` into the session's BTC wallet through the sandbox Lightning payer. */
+const fundBtc = async (sessionToken: string, sats: number) => {
+  const { id } = await btcWallet(sessionToken)
+  const created = await gql(
+    sessionToken,
+    "mutation($input: LnInvoiceCreateInput!) { lnInvoiceCreate(input: $input) { invoice { paymentRequest } errors { code } } }",
+    { input: { walletId: id, amount: sats } },
+  )
+  const res = await fetch(`${stack.urls.api}/dev/lightning/pay`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ paymentRequest: created.body.data.lnInvoiceCreate.invoice.paymentRequest }),
+  })
+  expect(res.status).toBe(200)
+}
 const LIST = "{ apiTokens { id name status } }"
 const proc = (name: string) => stack.processes.find((p) => p.name === name)!
 /** Set by the Hydra-down test: a merchant and a token made before Hydra went away. */
@@ -135,6 +155,9 @@ describe("faults, each on this file's own stack", () => {
     expect(ready.body.checks.redis).toMatch(/^degraded/)
     expect((await gql(jwt, ME)).body.data?.me.defaultAccount.id).toBeDefined()
     expect((await gql(s, ME)).body.data?.me.defaultAccount.id).toBeDefined()
+    // Payments go through and balances come from the ledger.
+    await fundBtc(s, 700)
+    expect((await btcWallet(s)).balance).toBe(700)
 
     const revoked = await gql(s, `mutation($input: ApiTokenRevokeInput!) { apiTokenRevoke(input: $input) { errors { code } } }`, { input: { id: t.id } })
     expect(revoked.body.data.apiTokenRevoke.errors).toEqual([])
@@ -160,6 +183,11 @@ describe("faults, each on this file's own stack", () => {
       expect((await gql(jwt, ME)).status).toBe(200)
       // The per-token and per-user counters live in Redis again, under the stack's prefix.
       expect(await client.keys("flash-faults:rl*")).not.toEqual([])
+      // A payment sets its wallet's head in Redis again, and the balance read sees it.
+      await fundBtc(s, 300)
+      const wallet = await btcWallet(s)
+      expect(wallet.balance).toBe(300)
+      expect(await client.get(`flash-faults:ledger-head:${wallet.id}`)).toBe("1:300")
 
       // A revocation made on this API is published on Redis for the other replicas...
       const channel = "flash-faults:api-token-revoked"

@@ -1,7 +1,9 @@
 // Shared setup of the wallet tests: the schema executed in-process against the
 // stack's FerretDB, with the API's own sandbox node key (so the running API's
 // /dev/lightning/pay recognises our invoices) and the API's Redis pubsub (so
-// an event published by the API process reaches a subscription here).
+// an event published by the API process reaches a subscription here), and the
+// API's wallet heads in Redis (a payment made here moves the balance the API
+// reads, as a payment on another replica would).
 import { randomInt } from "node:crypto"
 import { graphql, parse, subscribe, ExecutionResult } from "graphql"
 import mongoose from "mongoose"
@@ -9,6 +11,7 @@ import { configureWalletServices } from "@/app/wallet-services"
 import type { Account, Wallet, WalletId } from "@/domain/accounts"
 import { contextFor, Principal } from "@/graphql/context"
 import { buildPublicSchema } from "@/graphql/public/schema"
+import { createLedgerHeads, LedgerHeads, off, setLedgerHeads } from "@/services/ledger-heads"
 import { createLogger } from "@/services/logger"
 import { loadOrCreateNodeKey, SandboxLightningService } from "@/services/lightning/sandbox"
 import { AccountsRepository } from "@/services/mongoose/accounts"
@@ -21,6 +24,7 @@ export const stack = testStack()
 export const logger = createLogger("silent")
 export const schema = buildPublicSchema()
 let pubsub: PubSub | undefined
+let heads: LedgerHeads = off
 
 export const setUpWallets = async () => {
   await connectMongo(stack.urls.mongodb)
@@ -29,11 +33,18 @@ export const setUpWallets = async () => {
     ? RedisPubSub({ url: redisUrl, keyPrefix: stack.apiEnv.REDIS_KEY_PREFIX ?? "flash:", logger })
     : InProcessPubSub()
   configureWalletServices({ lightning: SandboxLightningService({ nodePrivateKey: loadOrCreateNodeKey(stack.dataDir) }), pubsub })
+  heads = await createLedgerHeads({
+    redis: redisUrl ? { url: redisUrl, keyPrefix: stack.apiEnv.REDIS_KEY_PREFIX ?? "flash:" } : undefined,
+    ttlMs: 5000,
+  })
+  setLedgerHeads(heads)
   return { viaRedis: Boolean(redisUrl) }
 }
 
 export const tearDownWallets = async () => {
   await pubsub?.close()
+  await heads.close()
+  setLedgerHeads(off)
   await mongoose.disconnect()
 }
 

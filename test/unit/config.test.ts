@@ -21,6 +21,7 @@ describe("config", () => {
     expect(c.hydra.tokenEndpoint).toBe("http://127.0.0.1:4444/oauth2/token")
     expect(c.mongodbUri).toBe("mongodb://127.0.0.1:27017/flash")
     expect(c.redis).toBeUndefined()
+    expect(c.ledgerHeadTtlSeconds).toBe(5)
     expect(c.session.issuer).toBe("http://127.0.0.1:4012/dev")
   })
 
@@ -34,6 +35,8 @@ describe("config", () => {
     expect((errorOf({ ...base, API_PORT: "99999" }) as Error).message).toMatch(/API_PORT/)
     expect((errorOf({ ...base, MONGODB_URI: "http://x" }) as Error).message).toMatch(/MONGODB_URI/)
     expect((errorOf({ ...base, REDIS_URL: "localhost:6379" }) as Error).message).toMatch(/REDIS_URL/)
+    expect((errorOf({ ...base, LEDGER_HEAD_TTL_SECONDS: "-1" }) as Error).message).toMatch(/LEDGER_HEAD_TTL_SECONDS/)
+    expect((errorOf({ ...base, LEDGER_HEAD_TTL_SECONDS: "5m" }) as Error).message).toMatch(/LEDGER_HEAD_TTL_SECONDS/)
   })
 
   it("refuses the chaos-test creation pause outside NODE_ENV=test with dev mode", () => {

@@ -19,6 +19,20 @@ export const createUsageAggregator = (flush: UsageRowsFlush = AuditRepository().
     pending.set(key, seen ? mergeUsage(seen, row) : { tokenId, accountId, hour, ...row })
   }
 
+  /** One request: counted in place (this runs on every API-token request). */
+  const countRequest = (tokenId: string, accountId: string, ip: string | undefined, at: Date) => {
+    const hourMs = at.getTime() - (at.getTime() % 3_600_000)
+    const seen = pending.get(`${tokenId}|${hourMs}`)
+    if (!seen) return add(tokenId, accountId, at, { requests: 1, sent: [], lastIp: ip })
+    seen.requests += 1
+    if (at.getTime() >= seen.lastAt.getTime()) {
+      seen.lastAt = at
+      seen.lastIp = ip ?? seen.lastIp
+    } else {
+      seen.lastIp = seen.lastIp ?? ip
+    }
+  }
+
   const flushNow = async () => {
     if (pending.size === 0) return
     const batch = pending
@@ -36,7 +50,7 @@ export const createUsageAggregator = (flush: UsageRowsFlush = AuditRepository().
   timer.unref()
   return {
     recordRequest: (tokenId: string, accountId: string, ip: string | undefined, at = new Date()) =>
-      add(tokenId, accountId, at, { requests: 1, sent: [], lastIp: ip }),
+      countRequest(tokenId, accountId, ip, at),
     recordSent: (tokenId: string, accountId: string, sent: SentAmount, at = new Date()) =>
       add(tokenId, accountId, at, { requests: 0, sent: [sent], lastIp: undefined }),
     flush: flushNow,

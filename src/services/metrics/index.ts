@@ -50,6 +50,18 @@ export const metrics = {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   }),
+  ledgerHeadReads: new Counter({
+    name: "flashapi_ledger_head_reads_total",
+    help: "Balance reads from the wallet heads kept in Redis: hit; else the ledger answers, after a miss, with Redis unavailable or failing, or for one TTL after a reconnect",
+    labelNames: ["result"] as const,
+    registers: [registry],
+  }),
+  ledgerHeadWrites: new Counter({
+    name: "flashapi_ledger_head_writes_total",
+    help: "Wallet head writes to Redis, after an append or a ledger read (fill), by result",
+    labelNames: ["via", "result"] as const,
+    registers: [registry],
+  }),
   activeApiTokens: new Gauge({
     name: "flashapi_api_tokens_active",
     help: "API tokens in ACTIVE status (counted every 30 s and after each create or revoke in this process)",

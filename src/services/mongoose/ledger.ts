@@ -4,6 +4,7 @@ import { LRUCache } from "lru-cache"
 import type { WalletCurrency, WalletId } from "@/domain/accounts"
 import { UnknownRepositoryError } from "@/domain/shared/errors"
 import { InsufficientBalanceError } from "@/domain/wallets"
+import { ledgerHeads } from "@/services/ledger-heads"
 import { isDuplicateKeyError } from "./connection"
 import { LedgerEntryModel } from "./ledger-schema"
 
@@ -131,9 +132,20 @@ export const LedgerRepository = () => {
     }
   }
 
+  /**
+   * From the head kept in Redis when there is one (services/ledger-heads: set
+   * by every append before it returns, never moved back, short-lived), else
+   * from the ledger, which then fills it.
+   */
   const balanceOf = async (walletId: WalletId): Promise<number | UnknownRepositoryError> => {
+    const heads = ledgerHeads()
+    const kept = await heads.read(walletId)
+    if (kept) return kept.balance
     try {
-      return (await latest(walletId)).balance
+      const startedAt = Date.now()
+      const head = await latest(walletId)
+      void heads.offer(walletId, head, startedAt)
+      return head.balance
     } catch (e) {
       return unknown(e)
     }
@@ -174,13 +186,17 @@ export const LedgerRepository = () => {
         }
         try {
           await LedgerEntryModel.create(doc)
-          return toEntry(doc as unknown as Doc)
         } catch (e) {
           if (!isDuplicateKeyError(e)) throw e
           const already = await LedgerEntryModel.findOne({ entryKey: args.entryKey }).lean<Doc>()
           if (already) return toEntry(already)
           await pause(attempt)
+          continue
         }
+        // Before the payment answers: a balance read on any replica from now on sees it.
+        knownHeads.set(args.walletId, { version: doc.version, balance })
+        await ledgerHeads().advance(args.walletId, { version: doc.version, balance })
+        return toEntry(doc as unknown as Doc)
       }
       return new UnknownRepositoryError(`ledger of wallet ${args.walletId} is too contended, try again`)
     } catch (e) {
