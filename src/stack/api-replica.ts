@@ -5,6 +5,7 @@ import { join } from "node:path"
 import { ManagedProcess, startProcess } from "./child-process"
 import { repoRoot } from "./paths"
 import { freePort, httpOk, waitFor } from "./wait"
+import { apiNodeFlags } from "./api-node-flags"
 
 export type ApiReplica = { url: string; graphql: string; graphqlWs: string; process: ManagedProcess }
 
@@ -23,7 +24,7 @@ export const startApiReplica = async (o: {
   const proc = startProcess({
     name: o.name ?? `api-replica-${port}`,
     command: process.execPath,
-    args: [...(o.nodeArgs ?? []), "--import", "tsx", o.entry ?? join(repoRoot, "src", "servers", "main.ts")],
+    args: [...apiNodeFlags(o.apiEnv), ...(o.nodeArgs ?? []), "--import", "tsx", o.entry ?? join(repoRoot, "src", "servers", "main.ts")],
     cwd: repoRoot,
     env: {
       ...o.apiEnv,

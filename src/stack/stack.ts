@@ -10,6 +10,7 @@ import { repoRoot } from "./paths"
 import { forgetChildren, recordChildren, stopLeftovers } from "./leftovers"
 import { loadOrCreateSecrets } from "./secrets"
 import { httpOk, waitFor } from "./wait"
+import { apiNodeFlags } from "./api-node-flags"
 
 export type StackOptions = {
   dataDir: string
@@ -134,7 +135,7 @@ export const startStack = async (o: StackOptions): Promise<RunningStack> => {
     const api = startProcess({
       name: "api",
       command: process.execPath,
-      args: [...(o.apiNodeArgs ?? []), "--import", "tsx", join(repoRoot, "src", "servers", "main.ts")],
+      args: [...apiNodeFlags(apiEnv), ...(o.apiNodeArgs ?? []), "--import", "tsx", join(repoRoot, "src", "servers", "main.ts")],
       cwd: repoRoot,
       env: apiEnv,
       logDir,
