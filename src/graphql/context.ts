@@ -13,7 +13,7 @@ export type Principal =
       domainAccount: Account
       apiTokenId: string
       clientId: string
-      apiTokenScopes: ApiTokenScope[]
+      apiTokenScopes: readonly ApiTokenScope[]
       apiTokenWalletIds: WalletId[] | undefined
       /** The token's own limit; undefined → the API-token default from config. */
       rateLimitPerMinute: number | undefined

@@ -139,6 +139,14 @@ const main = async () => {
   setUsageAggregator(usageHours)
   const rateLimiter = await createRateLimiter(config.redis)
 
+  // Label sets bound once: the accepted counter moves on every request.
+  const acceptedCounters = new Map<string, ReturnType<typeof metrics.authOutcomes.labels>>()
+  const acceptedCounter = (transport: string, kind: string) => {
+    const k = `${transport}|${kind}`
+    let c = acceptedCounters.get(k)
+    if (!c) acceptedCounters.set(k, (c = metrics.authOutcomes.labels({ transport, outcome: kind, reason: "" })))
+    return c
+  }
   const server = await createApiServer({
     config,
     logger,
@@ -149,7 +157,7 @@ const main = async () => {
     rateLimiter,
     authObserver: {
       accepted: (p, ip, transport) => {
-        metrics.authOutcomes.inc({ transport, outcome: p.kind, reason: "" })
+        acceptedCounter(transport, p.kind).inc()
         if (p.kind === "apiToken") {
           usage.record(p.apiTokenId)
           usageHours.recordRequest(p.apiTokenId, p.domainAccount.id, ip)

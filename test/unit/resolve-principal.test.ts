@@ -99,14 +99,14 @@ describe("resolving a principal from a verified JWT", () => {
     const r = await resolver.resolve("Bearer h.ok.x", "127.0.0.1")
     if (r instanceof AuthRejection) throw r
     expect(r.principal).toMatchObject({ kind: "apiToken", apiTokenId: "tok-1", domainAccount: { id: "acc-1" } })
-    expect(r.principal.kind === "apiToken" && r.principal.apiTokenScopes.sort()).toEqual(["read"])
+    expect(r.principal.kind === "apiToken" && [...r.principal.apiTokenScopes].sort()).toEqual(["read"])
   })
 
   it("gives a write token the receive scope too", async () => {
     const { resolver } = setup({ token: token({ scopes: ["write"] }), scp: ["write"] })
     const r = await resolver.resolve("Bearer h.ok.x", "127.0.0.1")
     if (r instanceof AuthRejection) throw r
-    expect(r.principal.kind === "apiToken" && r.principal.apiTokenScopes.sort()).toEqual(["receive", "write"])
+    expect(r.principal.kind === "apiToken" && [...r.principal.apiTokenScopes].sort()).toEqual(["receive", "write"])
   })
 
   it.each([

@@ -36,6 +36,29 @@ export type PrincipalResolverDeps = {
 export type AuthenticatedPrincipal = Exclude<Principal, { kind: "anonymous" }>
 export type AuthResult = { principal: AuthenticatedPrincipal; expiresAt: Date } | AuthRejection
 
+/**
+ * The scopes a JWT grants with a token: those of its `scp` claim the token
+ * still holds (rotation or an edit may have narrowed them). Remembered per
+ * claim array and token record, both the same objects while the verified JWT
+ * and the token record stay cached, so a request does not rebuild them.
+ */
+const NO_SCP: readonly unknown[] = Object.freeze([])
+const grantedScopes = new WeakMap<object, WeakMap<ApiToken, readonly ApiTokenScope[]>>()
+const scopesOf = (scp: unknown, token: ApiToken): readonly ApiTokenScope[] => {
+  const claim = Array.isArray(scp) ? scp : NO_SCP
+  let byToken = grantedScopes.get(claim)
+  if (!byToken) grantedScopes.set(claim, (byToken = new WeakMap()))
+  const known = byToken.get(token)
+  if (known) return known
+  const granted = claim.filter((s): s is string => typeof s === "string")
+  const allowed = impliedScopes(token.scopes)
+  const scopes = Object.freeze(
+    [...impliedScopes(granted.filter((s): s is ApiTokenScope => allowed.has(s as ApiTokenScope)))].filter((s) => allowed.has(s)),
+  )
+  byToken.set(token, scopes)
+  return scopes
+}
+
 const isNotFound = (e: Error) => e instanceof CouldNotFindError || e.name.endsWith("NotFoundError")
 
 export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
@@ -104,10 +127,7 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
     if (account.status === "LOCKED") return new AuthRejection("account_locked")
     if (!ipAllowed(ip, token.ipAllowlist)) return new AuthRejection("ip_not_allowed")
 
-    const granted = Array.isArray(payload.scp) ? payload.scp.filter((s): s is string => typeof s === "string") : []
-    const allowed = impliedScopes(token.scopes)
-    const scopes = [...impliedScopes(granted.filter((s): s is ApiTokenScope => allowed.has(s as ApiTokenScope)))]
-      .filter((s) => allowed.has(s))
+    const scopes = scopesOf(payload.scp, token)
     return {
       principal: {
         kind: "apiToken",

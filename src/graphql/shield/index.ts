@@ -23,12 +23,21 @@ export const authErrors = {
   notMapped: () => new GraphQLError("Not authorized", { extensions: { code: "FORBIDDEN" } }),
 }
 
+// A principal's scopes arrive as an array that is the same object for every
+// request of a cached token and JWT: its implied set is built once.
+const impliedSets = new WeakMap<readonly ApiTokenScope[], ReadonlySet<ApiTokenScope>>()
+const impliedSetOf = (scopes: readonly ApiTokenScope[]) => {
+  let set = impliedSets.get(scopes)
+  if (!set) impliedSets.set(scopes, (set = impliedScopes(scopes)))
+  return set
+}
+
 /** Who may call a field of this access level: the one decision shield and the subscribe guard share. */
 export const accessDecision = (access: FieldAccess, p: Principal): true | GraphQLError => {
   if (access === "public" || p.kind === "user") return true
   if (p.kind === "anonymous") return authErrors.unauthenticated()
   if (access === "session-only") return authErrors.sessionOnly()
-  return impliedScopes(p.apiTokenScopes).has(access) ? true : authErrors.insufficientScope(access)
+  return impliedSetOf(p.apiTokenScopes).has(access) ? true : authErrors.insufficientScope(access)
 }
 
 /** A leaked API token probing token management is worth an audit event on its account. */
