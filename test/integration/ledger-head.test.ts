@@ -8,6 +8,7 @@ import mongoose from "mongoose"
 import type { WalletId } from "@/domain/accounts"
 import { ledgerEntryId, LedgerRepository, LegacyLedgerError } from "@/services/mongoose/ledger"
 import { LedgerEntryModel } from "@/services/mongoose/ledger-schema"
+import { entryWrittenElsewhere } from "../support/ledger"
 import { useOwnDatabase } from "../support/own-database"
 
 const ledger = LedgerRepository()
@@ -18,20 +19,7 @@ const credit = (walletId: WalletId, amount: number, key = randomUUID()) =>
   ledger.append({ walletId, amount, entryKey: `credit:${key}`, transferId: key, kind: "intraledger", currency: "BTC" })
 
 /** What another API process would write: the next version, straight into the collection. */
-const writtenElsewhere = (walletId: WalletId, version: number, balance: number) =>
-  LedgerEntryModel.create({
-    _id: ledgerEntryId(walletId, version),
-    walletId,
-    version,
-    amount: 1,
-    balance,
-    entryKey: `credit:elsewhere-${walletId}-${version}`,
-    transferId: `elsewhere-${walletId}-${version}`,
-    kind: "intraledger",
-    direction: "RECEIVE",
-    currency: "BTC",
-    createdAt: new Date(),
-  })
+const writtenElsewhere = (walletId: WalletId, version: number, balance: number) => entryWrittenElsewhere(walletId, version, balance)
 
 describe("the ledger head", () => {
   it("names entries by wallet and zero-padded version, so they sort by version", async () => {

@@ -9,11 +9,11 @@ import { createServer, Server, Socket } from "node:net"
 import type { WalletId } from "@/domain/accounts"
 import { createLedgerHeads, LedgerHeads, setLedgerHeads, off } from "@/services/ledger-heads"
 import { metrics } from "@/services/metrics"
-import { ledgerEntryId, LedgerRepository } from "@/services/mongoose/ledger"
-import { LedgerEntryModel } from "@/services/mongoose/ledger-schema"
+import { LedgerRepository } from "@/services/mongoose/ledger"
 import { deleteRedisKeys } from "@/stack/scratch-services"
 import { freePort } from "@/stack/wait"
 import { testStack } from "../harness/stack-state"
+import { entryWrittenElsewhere } from "../support/ledger"
 import { useOwnDatabase } from "../support/own-database"
 
 const redisUrl = testStack().urls.redis
@@ -45,19 +45,7 @@ const credit = (walletId: WalletId, amount: number) => {
 
 /** An entry a writer appended before it died, without setting the head. */
 const appendedByADeadWriter = (walletId: WalletId, version: number, balance: number) =>
-  LedgerEntryModel.create({
-    _id: ledgerEntryId(walletId, version),
-    walletId,
-    version,
-    amount: 1,
-    balance,
-    entryKey: `credit:dead-${walletId}-${version}`,
-    transferId: `dead-${walletId}-${version}`,
-    kind: "intraledger",
-    direction: "RECEIVE",
-    currency: "BTC",
-    createdAt: new Date(),
-  })
+  entryWrittenElsewhere(walletId, version, balance, "dead")
 
 /** A TCP proxy to the real Redis that a test can cut and restore on the same port. */
 const redisProxy = async () => {
