@@ -5,13 +5,15 @@
 // from the ledger within the TTL, and without Redis the ledger answers.
 // On a database and a Redis key prefix of this file's own.
 import { randomBytes, randomUUID } from "node:crypto"
+import { spawn } from "node:child_process"
 import { createServer, Server, Socket } from "node:net"
+import Redis from "ioredis"
 import type { WalletId } from "@/domain/accounts"
 import { createLedgerHeads, LedgerHeads, setLedgerHeads, off } from "@/services/ledger-heads"
 import { metrics } from "@/services/metrics"
 import { LedgerRepository } from "@/services/mongoose/ledger"
 import { deleteRedisKeys } from "@/stack/scratch-services"
-import { freePort } from "@/stack/wait"
+import { freePort, tcpOpen, waitFor } from "@/stack/wait"
 import { testStack } from "../harness/stack-state"
 import { entryWrittenElsewhere } from "../support/ledger"
 import { useOwnDatabase } from "../support/own-database"
@@ -192,6 +194,43 @@ describe("balances from the wallet heads in Redis", () => {
       expect(await heads.read(w)).toBeUndefined() // just reconnected: the ledger answers for one TTL
     } finally {
       await proxy.close()
+    }
+  })
+
+  it("sets a head whose write Redis refused at the next command Redis answers, and reads that wallet from the ledger until then", async () => {
+    // A Redis of this test's own, with a user that may read but not run the head script (ACL),
+    // so a head write fails while the connection stays up.
+    const port = await freePort()
+    const server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" })
+    const url = `redis://127.0.0.1:${port}`
+    const control = new Redis(url, { lazyConnect: true })
+    try {
+      await waitFor("redis", tcpOpen("127.0.0.1", port), { timeoutMs: 10_000 })
+      await control.connect()
+      await control.call("ACL", "SETUSER", "reader", "on", "nopass", "~*", "+@read", "+@connection")
+      const heads = await createLedgerHeads({ redis: { url: `redis://reader:x@127.0.0.1:${port}`, keyPrefix: prefix }, ttlMs: 5000 })
+      const other = await createLedgerHeads({ redis: { url, keyPrefix: prefix }, ttlMs: 5000 })
+      opened.push(heads, other)
+      const w = randomUUID() as WalletId
+      setLedgerHeads(other)
+      expect(await credit(w, 10)).not.toBeInstanceOf(Error)
+      expect(await other.read(w)).toEqual({ version: 1, balance: 10 })
+
+      setLedgerHeads(heads)
+      expect(await credit(w, 5)).not.toBeInstanceOf(Error) // the payment does not depend on its head write
+      expect(await other.read(w)).toEqual({ version: 1, balance: 10 }) // another replica: the head lags
+      expect(await heads.read(w)).toBeUndefined() // this replica knows its write is missing …
+      expect(await ledger.balanceOf(w)).toBe(15) // … and reads that wallet from the ledger
+
+      await control.call("ACL", "SETUSER", "reader", "+@scripting", "+@write")
+      await heads.read(randomUUID() as WalletId) // the next command that succeeds sets the missed head
+      const deadline = Date.now() + 3000
+      while (Date.now() < deadline && (await other.read(w))?.version !== 2) await sleep(50)
+      expect(await other.read(w)).toEqual({ version: 2, balance: 15 })
+      expect(await heads.read(w)).toEqual({ version: 2, balance: 15 })
+    } finally {
+      control.disconnect()
+      server.kill("SIGKILL")
     }
   })
 

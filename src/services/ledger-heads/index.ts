@@ -18,9 +18,10 @@
 //   expired yet, so the compare-and-set sees it and keeps it.
 // Without Redis, or while it does not answer, every balance comes from the
 // ledger. A head this process could not set (Redis away or failing) is set
-// again once Redis is back, and for one TTL after a reconnect this process
-// reads the ledger (refilling the heads) rather than heads that may have
-// missed its writes.
+// again at the next command that succeeds or reconnect, and until then this
+// process reads that wallet from the ledger; for one TTL after a reconnect it
+// reads the ledger for every wallet (refilling the heads) rather than heads
+// that may have missed its writes.
 import Redis from "ioredis"
 import { metrics } from "@/services/metrics"
 
@@ -110,18 +111,31 @@ export const createLedgerHeads = async (opts: {
     try {
       await client.flashAdvanceHead(key(walletId), head.version, `${head.version}:${head.balance}`, opts.ttlMs)
       metrics.ledgerHeadWrites.inc({ via, result: "ok" })
+      resendUnsent()
     } catch {
       metrics.ledgerHeadWrites.inc({ via, result: "error" })
       keep()
     }
   }
+  /**
+   * Redis answers again: set the heads it missed (a failure keeps them for the
+   * next time). At most once a second, so a Redis that keeps refusing writes
+   * is not sent the whole list after every read that succeeds.
+   */
+  let lastResend = 0
+  const resendUnsent = (now = Date.now()) => {
+    if (unsent.size === 0 || now - lastResend < 1000) return
+    lastResend = now
+    const again = [...unsent]
+    unsent.clear()
+    for (const [walletId, head] of again) void set(walletId, head, "append")
+  }
 
   client.on("ready", () => {
     if (everReady) distrustUntil = Date.now() + opts.ttlMs
     everReady = true
-    const again = [...unsent]
-    unsent.clear()
-    for (const [walletId, head] of again) void set(walletId, head, "append")
+    lastResend = 0
+    resendUnsent()
   })
   await client.connect().catch(() => undefined)
 
@@ -141,6 +155,7 @@ export const createLedgerHeads = async (opts: {
     let raws: Array<string | null> | Error
     try {
       raws = await client.mget(ids.map(key))
+      resendUnsent()
     } catch (e) {
       raws = e instanceof Error ? e : new Error(String(e))
     }
@@ -172,6 +187,11 @@ export const createLedgerHeads = async (opts: {
       }
       if (Date.now() < distrustUntil) {
         metrics.ledgerHeadReads.inc({ result: "reconnected" })
+        return undefined
+      }
+      if (unsent.has(walletId)) {
+        // The head in Redis misses this process's own last write.
+        metrics.ledgerHeadReads.inc({ result: "unsent" })
         return undefined
       }
       const raw = await readRaw(walletId)

@@ -52,7 +52,7 @@ export const metrics = {
   }),
   ledgerHeadReads: new Counter({
     name: "flashapi_ledger_head_reads_total",
-    help: "Balance reads from the wallet heads kept in Redis: hit; else the ledger answers, after a miss, with Redis unavailable or failing, or for one TTL after a reconnect",
+    help: "Balance reads from the wallet heads kept in Redis: hit; else the ledger answers, after a miss, with Redis unavailable or failing, for one TTL after a reconnect, or for a wallet whose head write is unsent",
     labelNames: ["result"] as const,
     registers: [registry],
   }),
