@@ -3,7 +3,7 @@
 // recorder, no database write per request. A failed flush keeps its counts for
 // the next round; a crash loses at most one interval of counts (they are
 // statistics, not money: the ledger and the spend log are the truth).
-import { ApiTokenUsageHour, hourOf, mergeUsage, SentAmount } from "@/domain/audit"
+import { addUsageInto, ApiTokenUsageHour, hourOf, mergeUsage, SentAmount } from "@/domain/audit"
 import { AuditRepository } from "@/services/mongoose/audit-events"
 
 export type UsageRowsFlush = (rows: ApiTokenUsageHour[]) => Promise<true | Error>
@@ -11,26 +11,14 @@ export type UsageRowsFlush = (rows: ApiTokenUsageHour[]) => Promise<true | Error
 export const createUsageAggregator = (flush: UsageRowsFlush = AuditRepository().appendUsage, intervalMs = 10_000) => {
   let pending = new Map<string, ApiTokenUsageHour>()
 
+  // Runs on every API-token request: a row seen before is added to in place.
   const add = (tokenId: string, accountId: string, at: Date, delta: { requests: number; sent: SentAmount[]; lastIp: string | undefined }) => {
     const hour = hourOf(at)
     const key = `${tokenId}|${hour.getTime()}`
     const row = { ...delta, lastAt: at }
     const seen = pending.get(key)
-    pending.set(key, seen ? mergeUsage(seen, row) : { tokenId, accountId, hour, ...row })
-  }
-
-  /** One request: counted in place (this runs on every API-token request). */
-  const countRequest = (tokenId: string, accountId: string, ip: string | undefined, at: Date) => {
-    const hourMs = at.getTime() - (at.getTime() % 3_600_000)
-    const seen = pending.get(`${tokenId}|${hourMs}`)
-    if (!seen) return add(tokenId, accountId, at, { requests: 1, sent: [], lastIp: ip })
-    seen.requests += 1
-    if (at.getTime() >= seen.lastAt.getTime()) {
-      seen.lastAt = at
-      seen.lastIp = ip ?? seen.lastIp
-    } else {
-      seen.lastIp = seen.lastIp ?? ip
-    }
+    if (seen) addUsageInto(seen, row)
+    else pending.set(key, { tokenId, accountId, hour, ...row, sent: row.sent.map((s) => ({ ...s })) })
   }
 
   const flushNow = async () => {
@@ -50,7 +38,7 @@ export const createUsageAggregator = (flush: UsageRowsFlush = AuditRepository().
   timer.unref()
   return {
     recordRequest: (tokenId: string, accountId: string, ip: string | undefined, at = new Date()) =>
-      countRequest(tokenId, accountId, ip, at),
+      add(tokenId, accountId, at, { requests: 1, sent: [], lastIp: ip }),
     recordSent: (tokenId: string, accountId: string, sent: SentAmount, at = new Date()) =>
       add(tokenId, accountId, at, { requests: 0, sent: [sent], lastIp: undefined }),
     flush: flushNow,

@@ -53,16 +53,23 @@ export type ApiTokenUsageHour = {
 
 export const hourOf = (d: Date) => new Date(Math.floor(d.getTime() / 3_600_000) * 3_600_000)
 
-/** Adds `b` into `a` (same token and hour): counts add, the later use gives lastIp. */
-export const mergeUsage = (a: ApiTokenUsageHour, b: Omit<ApiTokenUsageHour, "tokenId" | "accountId" | "hour">): ApiTokenUsageHour => {
-  const sent = new Map(a.sent.map((s) => [s.currency, s.amount]))
-  for (const s of b.sent) sent.set(s.currency, (sent.get(s.currency) ?? 0) + s.amount)
-  const later = b.lastAt.getTime() >= a.lastAt.getTime()
-  return {
-    ...a,
-    requests: a.requests + b.requests,
-    sent: [...sent].map(([currency, amount]) => ({ currency, amount })),
-    lastIp: later ? (b.lastIp ?? a.lastIp) : (a.lastIp ?? b.lastIp),
-    lastAt: later ? b.lastAt : a.lastAt,
+/**
+ * Adds `b` into `a` in place (same token and hour): counts add, the later use
+ * gives lastIp. `a` must be a row of the caller's own (its `sent` entries too).
+ */
+export const addUsageInto = (a: ApiTokenUsageHour, b: Omit<ApiTokenUsageHour, "tokenId" | "accountId" | "hour">): ApiTokenUsageHour => {
+  for (const s of b.sent) {
+    const same = a.sent.find((x) => x.currency === s.currency)
+    if (same) same.amount += s.amount
+    else a.sent.push({ ...s })
   }
+  const later = b.lastAt.getTime() >= a.lastAt.getTime()
+  a.requests += b.requests
+  a.lastIp = later ? (b.lastIp ?? a.lastIp) : (a.lastIp ?? b.lastIp)
+  if (later) a.lastAt = b.lastAt
+  return a
 }
+
+/** `a` and `b` added into a new row (same token and hour). */
+export const mergeUsage = (a: ApiTokenUsageHour, b: Omit<ApiTokenUsageHour, "tokenId" | "accountId" | "hour">): ApiTokenUsageHour =>
+  addUsageInto({ ...a, sent: a.sent.map((s) => ({ ...s })) }, b)
