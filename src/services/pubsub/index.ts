@@ -81,11 +81,12 @@ export const RedisPubSub = (opts: { url: string; keyPrefix: string; logger: Logg
   // This process's own subscribers get an event only once the subscription
   // stands; a publish waits for it, but not for long while Redis is away.
   const publisherReady = new Promise<void>((r) => publisher.once("ready", () => r()))
-  const subscribed = () =>
-    Promise.race([
-      Promise.all([ready, publisherReady]).then(() => undefined),
-      new Promise<void>((r) => setTimeout(r, 1000).unref()),
-    ])
+  let up = false
+  const bothUp = Promise.all([ready, publisherReady]).then(() => {
+    up = true
+  })
+  bothUp.catch(() => undefined)
+  const subscribed = () => (up ? undefined : Promise.race([bothUp, new Promise<void>((r) => setTimeout(r, 1000).unref())]))
   subscriber.on("pmessage", (_pattern, channel: string, message: string) => {
     try {
       emitter.emit(channel.slice(channelPrefix.length), JSON.parse(message))
