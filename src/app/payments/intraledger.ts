@@ -1,5 +1,4 @@
 // Pays another wallet of our ledger directly (Flash's intraLedgerPaymentSend).
-import { createHash, randomUUID } from "node:crypto"
 import type { Wallet } from "@/domain/accounts"
 import { checkedToWalletId } from "@/domain/accounts"
 import { satsToMinor } from "@/domain/payments/price"
@@ -7,13 +6,15 @@ import {
   checkedToIdempotencyKey,
   checkedToMemo,
   checkedToSatoshis,
+  InsufficientBalanceError,
   InvalidAmountError,
   RecipientWalletNotFoundError,
   SelfPaymentError,
   WrongWalletCurrencyError,
 } from "@/domain/wallets"
 import { AccountsRepository } from "@/services/mongoose/accounts"
-import { LedgerRepository } from "@/services/mongoose/ledger"
+import { DailySendLimitExceededError } from "@/domain/api-tokens"
+import { bindPayment, debitOfReplay } from "./idempotency"
 import type { PaymentSendResult } from "./pay-invoice"
 import { announceIntraLedger, executeTransfer, ApiTokenPayer } from "./transfer"
 
@@ -40,24 +41,27 @@ export const payIntraLedger = async (args: {
   const recipientAmount = satsToMinor(sats, recipient.currency, "down")
   if (recipientAmount <= 0) return new InvalidAmountError("amount is below one cent for a USD wallet")
 
-  // With an idempotency key the transfer id is derived from it: a replay finds
-  // the existing debit instead of paying again.
-  const transferId = key
-    ? `idem-${createHash("sha256").update(`${args.wallet.id}\n${key}`).digest("hex").slice(0, 40)}`
-    : randomUUID()
-  if (key) {
-    const existing = await LedgerRepository().findByEntryKey(`debit:${transferId}`)
-    if (existing instanceof Error) return existing
-    if (existing) return "SUCCESS"
-  }
+  // With an idempotency key the payment is bound to it first: a replay of the
+  // same request resumes or answers the first payment, a different request
+  // with the key is refused before anything moves.
+  const binding = await bindPayment({
+    accountId: args.wallet.accountId,
+    key,
+    request: { operation: "intraLedgerPaymentSend", senderWalletId: args.wallet.id, recipient: recipient.id, amount: sats, memo },
+  })
+  if (binding instanceof Error) return binding
+  const replayed = await debitOfReplay(binding)
+  if (replayed instanceof Error) return replayed
+  if (replayed) return "SUCCESS"
   const done = await executeTransfer({
-    transferId,
+    transferId: binding.transferId,
     kind: "intraledger",
     sender: { walletId: args.wallet.id, currency: "BTC", amount: sats },
     recipient: { walletId: recipient.id, currency: recipient.currency, amount: recipientAmount },
     memo,
     apiToken: args.apiToken,
   })
+  if (done instanceof InsufficientBalanceError || done instanceof DailySendLimitExceededError) await binding.release()
   if (done instanceof Error) return done
   if (done.credit instanceof Error) return "PENDING"
   await announceIntraLedger(args.wallet.accountId, {

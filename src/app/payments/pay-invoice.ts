@@ -3,11 +3,11 @@
 // lnNoAmountUsdInvoicePaymentSend). Invoices of our node settle on the
 // ledger; the sandbox network knows no other node, so any other invoice is
 // unknown.
-import { randomUUID } from "node:crypto"
 import type { Wallet } from "@/domain/accounts"
 import { minorToSats, satsToMinor } from "@/domain/payments/price"
 import {
   AmountInvoiceExpectedError,
+  checkedToIdempotencyKey,
   checkedToMemo,
   checkedToMinorAmount,
   InsufficientBalanceError,
@@ -23,6 +23,7 @@ import { AccountsRepository } from "@/services/mongoose/accounts"
 import { InvoicesRepository, WalletInvoice } from "@/services/mongoose/invoices"
 import { DailySendLimitExceededError } from "@/domain/api-tokens"
 import { walletServices } from "../wallet-services"
+import { bindPayment, debitOfReplay } from "./idempotency"
 import { announceIntraLedger, announceInvoicePaid, executeTransfer, ApiTokenPayer } from "./transfer"
 
 export type PaymentSendResult = "SUCCESS" | "ALREADY_PAID" | "PENDING" | "FAILURE"
@@ -39,6 +40,8 @@ export type PayInvoiceArgs = {
   amount?: { value: unknown; unit: "sats" | "cents" }
   /** The paying API token's daily limit, if any. */
   apiToken?: ApiTokenPayer
+  /** Optional client key (lnInvoicePaymentSend, lnNoAmountInvoicePaymentSend): see ./idempotency.ts */
+  idempotencyKey?: unknown
 }
 
 /** Looks up an invoice of our node by its payment request (no ownership check). */
@@ -56,6 +59,8 @@ export const findLocalInvoice = async (paymentRequest: unknown): Promise<WalletI
 export const payInvoice = async (args: PayInvoiceArgs): Promise<PaymentSendResult | Error> => {
   const memo = checkedToMemo(args.memo)
   if (memo instanceof Error) return memo
+  const key = checkedToIdempotencyKey(args.idempotencyKey)
+  if (key instanceof Error) return key
   const invoice = await findLocalInvoice(args.paymentRequest)
   if (invoice instanceof Error) return invoice
 
@@ -73,19 +78,46 @@ export const payInvoice = async (args: PayInvoiceArgs): Promise<PaymentSendResul
     sats = invoice.amountSats
   }
 
-  if (invoice.paidAt) return "ALREADY_PAID"
-  if (invoice.expiresAt.getTime() <= Date.now()) return new InvoiceExpiredError("the invoice has expired")
-  if (invoice.walletId === args.wallet.id) return new SelfPaymentError("a wallet cannot pay its own invoice")
+  // With a key the payment is bound to it before the invoice's state is read:
+  // a replay of a paid request answers SUCCESS (its first result), not
+  // ALREADY_PAID; a refusal below frees the key again, as nothing moved.
+  const binding = await bindPayment({
+    accountId: args.wallet.accountId,
+    key,
+    request: {
+      operation: args.amount ? "lnNoAmountInvoicePaymentSend" : "lnInvoicePaymentSend",
+      senderWalletId: args.wallet.id,
+      recipient: invoice.paymentHash,
+      amount: args.amount ? sats : undefined,
+      memo,
+    },
+  })
+  if (binding instanceof Error) return binding
+  const replayed = await debitOfReplay(binding)
+  if (replayed instanceof Error) return replayed
+  if (replayed) return "SUCCESS"
+  const refused = async <T>(outcome: T): Promise<T> => {
+    await binding.release()
+    return outcome
+  }
+
+  if (invoice.paidAt) return refused("ALREADY_PAID" as const)
+  if (invoice.expiresAt.getTime() <= Date.now()) return refused(new InvoiceExpiredError("the invoice has expired"))
+  if (invoice.walletId === args.wallet.id) return refused(new SelfPaymentError("a wallet cannot pay its own invoice"))
 
   const senderAmount = satsToMinor(sats, args.wallet.currency, "up")
   const recipientAmount = invoice.receiveAmount ?? satsToMinor(sats, invoice.currency, "down")
-  if (senderAmount <= 0 || recipientAmount <= 0) return new InvalidAmountError("amount is below one minor unit of a wallet")
+  if (senderAmount <= 0 || recipientAmount <= 0) return refused(new InvalidAmountError("amount is below one minor unit of a wallet"))
 
   const invoices = InvoicesRepository()
-  const transferId = randomUUID()
+  const transferId = binding.transferId
   const claim = await invoices.claimSettlement({ paymentHash: invoice.paymentHash, transferId, payerWalletId: args.wallet.id })
   if (claim instanceof Error) return claim
-  if (claim !== true) return claim.settledAt ? "ALREADY_PAID" : new PaymentInProgressError("this invoice is being paid")
+  // A claim of our own transfer id is this very request, replayed while (or
+  // after) its first attempt held the invoice: resume it.
+  if (claim !== true && claim.transferId !== transferId) {
+    return refused(claim.settledAt ? ("ALREADY_PAID" as const) : new PaymentInProgressError("this invoice is being paid"))
+  }
 
   const done = await executeTransfer({
     transferId,
@@ -99,7 +131,10 @@ export const payInvoice = async (args: PayInvoiceArgs): Promise<PaymentSendResul
   if (done instanceof Error) {
     // The debit was refused: give the invoice back to other payers. (After a
     // storage error we cannot know; recovery releases the claim if no debit exists.)
-    if (done instanceof InsufficientBalanceError || done instanceof DailySendLimitExceededError) await invoices.releaseSettlement(invoice.paymentHash, transferId)
+    if (done instanceof InsufficientBalanceError || done instanceof DailySendLimitExceededError) {
+      await invoices.releaseSettlement(invoice.paymentHash, transferId)
+      await binding.release()
+    }
     return done
   }
   // The debit is the commit point; a failed credit is completed by recovery.

@@ -76,3 +76,4 @@ export const checkedToIdempotencyKey = (raw: unknown): string | undefined | Inva
   return raw
 }
 export class RecipientWalletNotFoundError extends NotFoundError {}
+export { IdempotencyKeyReusedError } from "../payments/idempotency"

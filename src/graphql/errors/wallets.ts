@@ -7,6 +7,7 @@ type WalletErrorName =
   | "InvalidExpiryError"
   | "InvalidPaymentRequestError"
   | "InvalidIdempotencyKeyError"
+  | "IdempotencyKeyReusedError"
   | "WrongWalletCurrencyError"
   | "AmountInvoiceExpectedError"
   | "NoAmountInvoiceExpectedError"
@@ -27,6 +28,7 @@ export const walletErrorTable = {
   InvalidExpiryError: { code: "INVALID_EXPIRY", message: (e) => e.message },
   InvalidPaymentRequestError: { code: "INVALID_PAYMENT_REQUEST", message: "Invalid payment request: not a BOLT11 invoice of this network" },
   InvalidIdempotencyKeyError: { code: "INVALID_IDEMPOTENCY_KEY", message: (e) => e.message },
+  IdempotencyKeyReusedError: { code: "IDEMPOTENCY_KEY_REUSED", message: (e) => e.message },
   WrongWalletCurrencyError: { code: "INVALID_WALLET_CURRENCY", message: (e) => e.message },
   AmountInvoiceExpectedError: { code: "INVOICE_HAS_NO_AMOUNT", message: (e) => e.message },
   NoAmountInvoiceExpectedError: { code: "INVOICE_HAS_AMOUNT", message: (e) => e.message },

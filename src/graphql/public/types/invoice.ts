@@ -81,7 +81,7 @@ const memo = { type: Memo, description: "Optional memo for the lightning invoice
 const idempotencyKey = {
   type: GraphQLString,
   description:
-    "Optional client-supplied key; a repeated send with the same key returns the original result instead of paying again.",
+    "Optional client-supplied key, scoped to the sending account. A repeated send with the same key and the same parameters (wallet, recipient or invoice, amount, memo) returns the original result instead of paying again; the same key with any different parameter fails with IDEMPOTENCY_KEY_REUSED and sends nothing. A key whose payment was refused (nothing moved) may be used again.",
 }
 
 export const LnInvoiceCreateInput = input("LnInvoiceCreateInput", {

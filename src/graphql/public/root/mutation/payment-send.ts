@@ -7,7 +7,7 @@ import { authorizedWallet, apiTokenPayerOf } from "@/graphql/authz"
 import { payloadErrors } from "@/graphql/public/payload"
 import { PaymentSendPayload } from "@/graphql/public/types/invoice"
 
-type PayInput = { walletId: unknown; paymentRequest: unknown; memo?: unknown; amount?: unknown }
+type PayInput = { walletId: unknown; paymentRequest: unknown; memo?: unknown; amount?: unknown; idempotencyKey?: unknown }
 
 export const paymentSendMutation = (opts: {
   input: GraphQLInputType
@@ -26,6 +26,7 @@ export const paymentSendMutation = (opts: {
       memo: input.memo,
       amount: opts.amountUnit ? { value: input.amount, unit: opts.amountUnit } : undefined,
       apiToken: apiTokenPayerOf(ctx),
+      idempotencyKey: input.idempotencyKey,
     })
     if (result instanceof Error) return { errors: payloadErrors(result, ctx), status: "FAILURE" }
     ctx.logger.info({ walletId: wallet.id, status: result }, "invoice payment")
