@@ -2,6 +2,10 @@
 // create an invoice, subscribe to its status, the sandbox payer pays it over
 // the running API's /dev/lightning/pay, the subscription sees PAID and the
 // balance moves — once.
+import Redis from "ioredis"
+import { MAX_AMOUNT } from "@/domain/wallets"
+import { LedgerEntryModel } from "@/services/mongoose/ledger-schema"
+import { eventually } from "../support/eventually"
 import {
   balanceOf,
   CREATE_INVOICE,
@@ -14,6 +18,7 @@ import {
   newAccount,
   payExternally,
   setUpWallets,
+  stack,
   STATUS_SUBSCRIPTION,
   tearDownWallets,
 } from "./wallet-helpers"
@@ -23,6 +28,15 @@ beforeAll(async () => {
   viaRedis = (await setUpWallets()).viaRedis
 })
 afterAll(tearDownWallets)
+
+/** The payloads the API publishes on one pubsub topic, read straight from Redis. */
+const redisTopic = async (topic: string) => {
+  const client = new Redis(stack.apiEnv.REDIS_URL!)
+  const seen: unknown[] = []
+  client.on("message", (_channel: string, message: string) => seen.push(JSON.parse(message)))
+  await client.subscribe(`${stack.apiEnv.REDIS_KEY_PREFIX ?? "flash:"}pubsub:${topic}`)
+  return { seen, close: () => client.quit() }
+}
 
 describe("receiving with the plugin's documents", () => {
   it("creates a signed regtest invoice, sees PAID over the subscription when the sandbox payer pays, and the balance moves once", async () => {
@@ -39,14 +53,21 @@ describe("receiving with the plugin's documents", () => {
     expect(globals.globals.network).toBe("regtest")
     expect(globals.globals.nodesIds).toHaveLength(1)
 
+    // The payer runs in the API process and this subscription in the test's:
+    // only Redis can carry the event between them (the test stack has Redis).
+    expect(viaRedis).toBe(true)
+    const onRedis = await redisTopic(`invoice:${invoice.paymentHash}`)
     const stream = await gqlSubscribe(token, STATUS_SUBSCRIPTION, { input: { paymentRequest: invoice.paymentRequest } })
     const firstEvent = stream.next()
     const paid = await payExternally(invoice.paymentRequest)
     expect(paid).toEqual({ status: 200, body: { status: "PAID", paymentHash: invoice.paymentHash, preimage: expect.any(String) } })
-    // Published by the API process; delivered here through Redis when the stack has it.
     const event = await firstEvent
     expect(event.value.data.lnInvoicePaymentStatus).toEqual({ status: "PAID", errors: [] })
     expect((await stream.next()).done).toBe(true)
+    // The event the subscription saw is the one the API published on Redis.
+    await eventually("the PAID event is seen on Redis", () => onRedis.seen.length > 0)
+    expect(onRedis.seen).toEqual([{ paymentHash: invoice.paymentHash, walletId: merchant.btc.id, status: "PAID" }])
+    await onRedis.close()
 
     expect(await balanceOf(token, merchant.btc.id)).toBe(1234)
     const again = await payExternally(invoice.paymentRequest)
@@ -63,7 +84,6 @@ describe("receiving with the plugin's documents", () => {
     const edges = tx.me.defaultAccount.transactions.edges
     expect(edges).toHaveLength(1)
     expect(edges[0].node).toMatchObject({ direction: "RECEIVE", settlementAmount: 1234, settlementCurrency: "BTC", status: "SUCCESS", memo: "order 42", initiationVia: { paymentHash: invoice.paymentHash } })
-    expect(viaRedis || true).toBe(true)
   })
 
   it("a subscription to an invoice that is already paid answers PAID at once", async () => {
@@ -107,3 +127,58 @@ describe("receiving with the plugin's documents", () => {
     await updates.return(undefined)
   })
 })
+
+describe("the sandbox payer (/dev/lightning/pay) keeps the amount rules of real payments", () => {
+  const noAmountInvoice = async () => {
+    const merchant = await newAccount()
+    const d = await gql(merchant.principal, CREATE_NO_AMOUNT_INVOICE, { input: { walletId: merchant.btc.id } })
+    return { merchant, paymentRequest: d.lnNoAmountInvoiceCreate.invoice.paymentRequest as string }
+  }
+
+  it.each([
+    ["above 21M BTC (1e17, also above 2^53)", 1e17],
+    ["one sat above 21M BTC", MAX_AMOUNT + 1],
+    ["fractional", 1.5],
+    ["zero", 0],
+    ["negative", -5],
+    ["a string", "100"],
+    ["a boolean", true],
+  ])("refuses amountSats %s with INVALID_AMOUNT and credits nothing", async (_what, amountSats) => {
+    const { merchant, paymentRequest } = await noAmountInvoice()
+    const refused = await payExternally(paymentRequest, amountSats as number)
+    expect(refused).toEqual({ status: 400, body: { error: { code: "INVALID_AMOUNT", message: expect.any(String) } } })
+    expect(await entriesOf(merchant.btc.id)).toBe(0)
+    // The invoice is not held by the refused attempt: a valid amount pays it.
+    expect((await payExternally(paymentRequest, 10)).body.status).toBe("PAID")
+    expect(await balanceOf(merchant.principal, merchant.btc.id)).toBe(10)
+  })
+
+  it("accepts 21M BTC, and refuses a credit that would raise the wallet above it", async () => {
+    const { merchant, paymentRequest } = await noAmountInvoice()
+    expect((await payExternally(paymentRequest, MAX_AMOUNT)).body.status).toBe("PAID")
+    const second = await noAmountInvoiceOf(merchant)
+    const refused = await payExternally(second, 1)
+    expect(refused).toEqual({ status: 400, body: { error: { code: "INVALID_AMOUNT", message: expect.any(String) } } })
+    expect(await balanceOf(merchant.principal, merchant.btc.id)).toBe(MAX_AMOUNT)
+    expect(await LedgerEntryModel.countDocuments({ walletId: merchant.btc.id })).toBe(1)
+  })
+
+  it("refuses amountSats for an invoice that carries its amount (INVOICE_HAS_AMOUNT)", async () => {
+    const merchant = await newAccount()
+    const d = await gql(merchant.principal, CREATE_INVOICE, { input: { walletId: merchant.btc.id, amount: 50 } })
+    const refused = await payExternally(d.lnInvoiceCreate.invoice.paymentRequest, 5_000_000)
+    expect(refused).toEqual({ status: 400, body: { error: { code: "INVOICE_HAS_AMOUNT", message: expect.any(String) } } })
+    expect(await entriesOf(merchant.btc.id)).toBe(0)
+  })
+
+  it("refuses a no-amount invoice without amountSats (INVOICE_HAS_NO_AMOUNT)", async () => {
+    const { merchant, paymentRequest } = await noAmountInvoice()
+    const refused = await payExternally(paymentRequest)
+    expect(refused).toEqual({ status: 400, body: { error: { code: "INVOICE_HAS_NO_AMOUNT", message: expect.any(String) } } })
+    expect(await entriesOf(merchant.btc.id)).toBe(0)
+  })
+})
+
+const noAmountInvoiceOf = async (merchant: Awaited<ReturnType<typeof newAccount>>) =>
+  (await gql(merchant.principal, CREATE_NO_AMOUNT_INVOICE, { input: { walletId: merchant.btc.id } })).lnNoAmountInvoiceCreate.invoice.paymentRequest as string
+

@@ -14,8 +14,7 @@ export const devLightningRoutes = (deps: { logger: Logger }): Router => {
   const router = Router()
   router.post("/dev/lightning/pay", express.json({ limit: "8kb" }), async (req, res) => {
     const body = (req.body ?? {}) as { paymentRequest?: unknown; amountSats?: unknown }
-    const amountSats = typeof body.amountSats === "number" ? body.amountSats : undefined
-    const result = await payAsExternalPayer(body.paymentRequest, amountSats)
+    const result = await payAsExternalPayer(body.paymentRequest, body.amountSats)
     if (result instanceof Error) {
       const e = mapError(result, deps.logger)
       res.status(httpStatusOf(e.code)).json({ error: e })

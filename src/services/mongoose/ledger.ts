@@ -3,7 +3,7 @@
 import { LRUCache } from "lru-cache"
 import type { WalletCurrency, WalletId } from "@/domain/accounts"
 import { UnknownRepositoryError } from "@/domain/shared/errors"
-import { InsufficientBalanceError } from "@/domain/wallets"
+import { InsufficientBalanceError, InvalidAmountError } from "@/domain/wallets"
 import { ledgerHeads } from "@/services/ledger-heads"
 import { isDuplicateKeyError } from "./connection"
 import { LedgerEntryModel } from "./ledger-schema"
@@ -165,12 +165,22 @@ export const LedgerRepository = () => {
    * balance cannot cover, inserts version+1. A duplicate key means either that
    * another writer took version+1 (re-read and retry) or that this very entry
    * (same entryKey) already exists — then it is returned, so steps are idempotent.
+   * `maxBalance` refuses a credit that would raise the balance above it.
    */
-  const append = async (args: AppendArgs): Promise<LedgerEntry | InsufficientBalanceError | UnknownRepositoryError> => {
+  const append = async (
+    args: AppendArgs,
+    opts: { maxBalance?: number } = {},
+  ): Promise<LedgerEntry | InsufficientBalanceError | InvalidAmountError | UnknownRepositoryError> => {
     try {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const head = await latest(args.walletId)
         const balance = head.balance + args.amount
+        // Checked against the head this insert extends, so it holds under concurrent credits too.
+        if (opts.maxBalance !== undefined && args.amount > 0 && balance > opts.maxBalance) {
+          const already = await LedgerEntryModel.findOne({ entryKey: args.entryKey }).lean<Doc>()
+          if (already) return toEntry(already)
+          return new InvalidAmountError(`the credit would raise the wallet's balance above ${opts.maxBalance}`)
+        }
         if (args.amount < 0 && balance < 0) {
           const already = await LedgerEntryModel.findOne({ entryKey: args.entryKey }).lean<Doc>()
           if (already) return toEntry(already)
