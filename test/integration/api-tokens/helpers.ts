@@ -69,8 +69,6 @@ export const hydraClient = async (clientId: string) => {
   return { status: res.status, body: res.status === 200 ? ((await res.json()) as Record<string, unknown>) : undefined }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
 export const unwrap = <T>(v: T | Error): T => {
   if (v instanceof Error) throw new Error(`expected a value, got ${v.name}: ${v.message}`)
   return v

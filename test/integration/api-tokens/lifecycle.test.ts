@@ -12,7 +12,8 @@ import {
 } from "@/app/api-tokens"
 import { apiTokenStatus } from "@/domain/api-tokens"
 import { ApiTokenModel } from "@/services/mongoose/api-tokens-schema"
-import { exchange, hydraClient, newMerchant, setUp, sleep, stack, tearDown, unwrap } from "./helpers"
+import { eventually } from "../../support/eventually"
+import { exchange, hydraClient, newMerchant, setUp, stack, tearDown, unwrap } from "./helpers"
 
 let deps: ApiTokensDeps
 beforeAll(async () => {
@@ -146,7 +147,8 @@ describe("rotating", () => {
     expect((await exchange(created.clientId, created.clientSecret)).status).toBe(200)
     expect((await exchange(rotated.clientId, rotated.clientSecret)).status).toBe(200)
 
-    await sleep(2200)
+    // Wait for the grace period to end (the event), not for a guessed time.
+    await eventually("the old client is refused after its grace period", async () => (await exchange(created.clientId, created.clientSecret)).status !== 200, 60_000, 200)
     const old = await exchange(created.clientId, created.clientSecret)
     expect(old.status).toBe(403)
     expect(old.body.error).toBe("access_denied")
@@ -191,6 +193,30 @@ describe("what the auth middleware reads", () => {
     unwrap(await revokeApiToken({ caller: m.caller, id: created.token.id }))
     expect(unwrap(await resolveApiTokenByClientId(created.clientId)).token.storedStatus).toBe("REVOKED")
     expect((await resolveApiTokenByClientId("flash_ci_nobody")) as Error).toBeInstanceOf(Error)
+  })
+
+  it("refuses a PENDING token (a create that has not finished): not resolved, no JWT from Hydra, and a JWT it got earlier is refused by the API", async () => {
+    const m = await newMerchant()
+    const created = unwrap(await createApiToken({ caller: m.caller, name: "pending", scopes: ["read"] }))
+    const before = await exchange(created.clientId, created.clientSecret)
+    expect(before.status).toBe(200)
+    // The state a crash between the Mongo write and the Hydra client leaves behind.
+    await ApiTokenModel.updateOne({ _id: created.token.id }, { $set: { storedStatus: "PENDING" } })
+
+    const resolved = await resolveApiTokenByClientId(created.clientId)
+    expect(resolved).toBeInstanceOf(Error)
+    expect((resolved as Error).name).toBe("ApiTokenNotFoundError")
+    const x = await exchange(created.clientId, created.clientSecret)
+    expect(x.status).toBe(403)
+    expect(x.body.error).toBe("access_denied")
+    // The API never saw this client before, so nothing is cached: it reads the PENDING record.
+    const res = await fetch(stack.urls.graphql, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${before.body.access_token as string}` },
+      body: JSON.stringify({ query: "{ me { id } }" }),
+    })
+    expect(res.status).toBe(401)
+    expect(((await res.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe("UNAUTHENTICATED")
   })
 
   it("lists tokens revoked since a date and records last use in batches (keeping the latest)", async () => {
