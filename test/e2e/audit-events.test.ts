@@ -4,11 +4,11 @@
 import { gql, merchantWithToken } from "../support/api-tokens"
 import { devSession } from "../support/tokens"
 import { testStack } from "../harness/stack-state"
+import { eventually } from "../support/eventually"
 
 const AUDIT = `query($tokenId: ID, $first: Int) { apiTokenAuditEvents(tokenId: $tokenId, first: $first) {
   id type tokenId at actor reason ip field requests amountsSent { walletCurrency amount } } }`
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe("apiTokenAuditEvents over HTTP", () => {
   it("shows a token's refused management call and its hourly usage to the owner; refuses the token itself", async () => {
@@ -38,11 +38,16 @@ describe("apiTokenAuditEvents over HTTP", () => {
 
     type Event = { type: string; reason: string | null; ip: string | null; field: string | null; requests: number | null; amountsSent: Array<{ walletCurrency: string; amount: number }> | null }
     let events: Event[] = []
-    for (let i = 0; i < 30; i++) {
-      events = (await gql(session.token, AUDIT, { tokenId: token.id })).body.data.apiTokenAuditEvents as Event[]
-      if (events.some((e) => e.type === "USAGE_HOUR")) break
-      await sleep(500)
-    }
+    // The usage row is flushed in batches (within 10 s): wait for it to appear.
+    await eventually(
+      "the token's USAGE_HOUR event is listed",
+      async () => {
+        events = (await gql(session.token, AUDIT, { tokenId: token.id })).body.data.apiTokenAuditEvents as Event[]
+        return events.some((e) => e.type === "USAGE_HOUR")
+      },
+      60_000,
+      250,
+    )
     const refused = events.filter((e) => e.type === "MANAGEMENT_REFUSED")
     expect(refused.map((e) => [e.reason, e.field])).toEqual(
       expect.arrayContaining([

@@ -16,7 +16,15 @@ import { useOwnDatabase } from "../support/own-database"
 const LIMIT = 1000
 const spends = ApiTokenSpendsRepository()
 const ledger = LedgerRepository()
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const GRACE_MS = 60_000
+
+/**
+ * Ages a token's spend entries past the recovery's grace by rewriting their
+ * timestamps (test-only; the log is append-only otherwise), instead of sleeping
+ * until a grace of milliseconds has passed: the test does not depend on the clock.
+ */
+const agePastGrace = (t: { tokenId: string }) =>
+  ApiTokenSpendModel.updateMany({ tokenId: t.tokenId }, { $set: { createdAt: new Date(Date.now() - 2 * GRACE_MS) } })
 
 useOwnDatabase("flash_reservations")
 
@@ -76,11 +84,11 @@ describe("recovery of daily-send-limit reservations left without a debit", () =>
     expect(await pay(t, 200)).toBeInstanceOf(DailySendLimitExceededError)
 
     // Younger than the grace: its debit may still be on its way.
-    expect((await recover({ abandonedAfterMs: 60_000 })).reservationsReleased).toBe(0)
+    expect((await recover({ abandonedAfterMs: GRACE_MS })).reservationsReleased).toBe(0)
     expect(await sent(t)).toBe(1000)
 
-    await sleep(50)
-    expect((await recover({ abandonedAfterMs: 10 })).reservationsReleased).toBe(1)
+    await agePastGrace(t)
+    expect((await recover({ abandonedAfterMs: GRACE_MS })).reservationsReleased).toBe(1)
     expect(await entries(`release:${crashedId}`)).toEqual([expect.objectContaining({ amount: -700 })])
     // The payment that has its debit keeps counting.
     expect(await entries(`release:${paidId}`)).toEqual([])
@@ -107,8 +115,8 @@ describe("recovery of daily-send-limit reservations left without a debit", () =>
     })
     expect(debit).not.toBeInstanceOf(Error)
 
-    await sleep(50)
-    expect((await recover({ abandonedAfterMs: 10 })).reservationsReleased).toBe(0)
+    await agePastGrace(t)
+    expect((await recover({ abandonedAfterMs: GRACE_MS })).reservationsReleased).toBe(0)
     expect(await entries(`release:${transferId}`)).toEqual([])
     expect(await sent(t)).toBe(400)
   })
@@ -116,9 +124,9 @@ describe("recovery of daily-send-limit reservations left without a debit", () =>
   it("appends one release only, however often and however concurrently the recovery runs", async () => {
     const t = await limitedToken()
     const crashedId = await reserveThenCrash(t, 600)
-    await sleep(50)
-    await Promise.all([recover({ abandonedAfterMs: 10 }), recover({ abandonedAfterMs: 10 })])
-    expect((await recover({ abandonedAfterMs: 10 })).reservationsReleased).toBe(0)
+    await agePastGrace(t)
+    await Promise.all([recover({ abandonedAfterMs: GRACE_MS }), recover({ abandonedAfterMs: GRACE_MS })])
+    expect((await recover({ abandonedAfterMs: GRACE_MS })).reservationsReleased).toBe(0)
     expect(await entries(`release:${crashedId}`)).toHaveLength(1)
     expect(await sent(t)).toBe(0)
 
@@ -129,8 +137,8 @@ describe("recovery of daily-send-limit reservations left without a debit", () =>
     const refusedId = randomUUID()
     expect(await pay(t, 500, refusedId)).toBeInstanceOf(InsufficientBalanceError)
     expect(await entries(`release:${refusedId}`)).toHaveLength(1)
-    await sleep(50)
-    expect((await recover({ abandonedAfterMs: 10 })).reservationsReleased).toBe(0)
+    await agePastGrace(t)
+    expect((await recover({ abandonedAfterMs: GRACE_MS })).reservationsReleased).toBe(0)
     expect(await entries(`release:${refusedId}`)).toHaveLength(1)
     expect(await sent(t)).toBe(0)
   })

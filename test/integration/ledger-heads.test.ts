@@ -15,6 +15,7 @@ import { LedgerRepository } from "@/services/mongoose/ledger"
 import { deleteRedisKeys } from "@/stack/scratch-services"
 import { freePort, tcpOpen, waitFor } from "@/stack/wait"
 import { testStack } from "../harness/stack-state"
+import { eventually } from "../support/eventually"
 import { entryWrittenElsewhere } from "../support/ledger"
 import { useOwnDatabase } from "../support/own-database"
 
@@ -22,7 +23,6 @@ const redisUrl = testStack().urls.redis
 const prefix = `flash-test-heads-${randomBytes(4).toString("hex")}:`
 const TTL_MS = 1000
 const ledger = LedgerRepository()
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const opened: LedgerHeads[] = []
 
 /** Heads as one API replica holds them: same Redis, same prefix. */
@@ -80,10 +80,7 @@ const redisProxy = async () => {
   await listen()
   return {
     url: `redis://127.0.0.1:${port}`,
-    cut: async () => {
-      await close()
-      await sleep(200) // the client sees the connection close
-    },
+    cut: close,
     restore: listen,
     close,
   }
@@ -111,10 +108,12 @@ describe("balances from the wallet heads in Redis", () => {
   })
 
   it("keeps the head of a wallet with no entries too (version 0, balance 0)", async () => {
-    setLedgerHeads(await replica())
+    const heads = await replica()
+    setLedgerHeads(heads)
     const empty = randomUUID() as WalletId
     expect(await ledger.balanceOf(empty)).toBe(0) // from the ledger, which fills the head
-    await sleep(50)
+    // The fill is not awaited by the read: wait for the head itself.
+    await eventually("the empty wallet's head is filled", async () => (await heads.read(empty)) !== undefined)
     const before = await hits()
     expect(await ledger.balanceOf(empty)).toBe(0)
     expect(await hits()).toBe(before + 1)
@@ -129,7 +128,8 @@ describe("balances from the wallet heads in Redis", () => {
     setLedgerHeads(heads)
     expect(await heads.read(w)).toBeUndefined()
     expect(await ledger.balanceOf(w)).toBe(5) // from the ledger, which fills the head
-    await sleep(50) // the fill is not awaited by the read
+    // The fill is not awaited by the read: wait for the head itself.
+    await eventually("the head is filled from the ledger read", async () => (await heads.read(w)) !== undefined)
     expect(await heads.read(w)).toEqual({ version: 1, balance: 5 })
     expect(await credit(w, 10)).not.toBeInstanceOf(Error)
     await heads.offer(w, { version: 1, balance: 5 }, Date.now()) // a slow reader's older answer
@@ -144,13 +144,15 @@ describe("balances from the wallet heads in Redis", () => {
   })
 
   it("reads an entry whose writer died before setting the head within the TTL, from the ledger", async () => {
-    setLedgerHeads(await replica())
+    const heads = await replica()
+    setLedgerHeads(heads)
     const w = randomUUID() as WalletId
     expect(await credit(w, 100)).not.toBeInstanceOf(Error)
     await appendedByADeadWriter(w, 2, 101)
     // Until the head expires it lags by the dead writer's entry (that payment never answered) …
     expect(await ledger.balanceOf(w)).toBe(100)
-    await sleep(TTL_MS + 100)
+    // Wait for the lagging head to expire in Redis (the event), not for a guessed time.
+    await eventually("the lagging head expires", async () => (await heads.read(w)) === undefined)
     // … then the ledger answers, and the next append builds on the true head.
     expect(await ledger.balanceOf(w)).toBe(101)
     const next = await credit(w, 1)
@@ -183,13 +185,13 @@ describe("balances from the wallet heads in Redis", () => {
       expect(await direct.read(w)).toEqual({ version: 1, balance: 10 })
 
       await proxy.cut()
+      await eventually("this replica's Redis client sees the connection close", () => !heads.connected())
       expect(await credit(w, 5)).not.toBeInstanceOf(Error) // the payment does not wait for Redis
       expect(await direct.read(w)).toEqual({ version: 1, balance: 10 }) // the head lags while Redis is away
       expect(await ledger.balanceOf(w)).toBe(15) // this replica reads the ledger meanwhile
 
       await proxy.restore()
-      const deadline = Date.now() + 5000
-      while (Date.now() < deadline && (await direct.read(w))?.version !== 2) await sleep(50)
+      await eventually("the missed head is set once Redis is back", async () => (await direct.read(w))?.version === 2)
       expect(await direct.read(w)).toEqual({ version: 2, balance: 15 })
       expect(await heads.read(w)).toBeUndefined() // just reconnected: the ledger answers for one TTL
     } finally {
@@ -224,8 +226,7 @@ describe("balances from the wallet heads in Redis", () => {
 
       await control.call("ACL", "SETUSER", "reader", "+@scripting", "+@write")
       await heads.read(randomUUID() as WalletId) // the next command that succeeds sets the missed head
-      const deadline = Date.now() + 3000
-      while (Date.now() < deadline && (await other.read(w))?.version !== 2) await sleep(50)
+      await eventually("the refused head write is sent again", async () => (await other.read(w))?.version === 2)
       expect(await other.read(w)).toEqual({ version: 2, balance: 15 })
       expect(await heads.read(w)).toEqual({ version: 2, balance: 15 })
     } finally {

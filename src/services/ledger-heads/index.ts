@@ -35,6 +35,8 @@ export type LedgerHeads = {
   /** After a ledger read that started at `readStartedAt` (ms since epoch). */
   offer: (walletId: string, head: LedgerHead, readStartedAt: number) => Promise<void>
   mode: () => "redis" | "off"
+  /** Whether the Redis connection is up now (false when off): lets a caller wait for a cut or a reconnect to be seen. */
+  connected: () => boolean
   close: () => Promise<void>
 }
 
@@ -67,6 +69,7 @@ export const off: LedgerHeads = {
   advance: async () => undefined,
   offer: async () => undefined,
   mode: () => "off",
+  connected: () => false,
   close: async () => undefined,
 }
 
@@ -209,6 +212,7 @@ export const createLedgerHeads = async (opts: {
       await set(walletId, head, "fill")
     },
     mode: () => "redis",
+    connected: () => client.status === "ready",
     close: async () => client.disconnect(),
   }
 }
