@@ -5,6 +5,9 @@
 import { randomUUID } from "node:crypto"
 import { LedgerEntryModel } from "@/services/mongoose/ledger-schema"
 import { ApiTokenSpendModel } from "@/services/mongoose/api-token-spends"
+import { IdempotencyKeyModel } from "@/services/mongoose/idempotency-keys"
+import { InvoiceSettlementModel } from "@/services/mongoose/ledger-schema"
+import { idempotencyScopeId, requestFingerprint } from "@/domain/payments/idempotency"
 import type { Principal } from "@/graphql/context"
 import {
   apiTokenPrincipal,
@@ -240,4 +243,70 @@ describe("invoice payments with an idempotency key", () => {
     }
     expect(await balanceOf(merchant.principal, merchant.btc.id)).toBe(1800)
   }, 60_000)
+})
+
+describe("a replay after the first attempt died half-way", () => {
+  // The state a crash leaves: the key's record (and, for an invoice, its claim)
+  // written, no debit. The replay resumes that payment under the record's
+  // transfer id; a different request with the key is still refused.
+  const diedAfterBinding = async (accountId: string, key: string, request: Parameters<typeof requestFingerprint>[0]) => {
+    const transferId = `idem-${randomUUID()}`
+    await IdempotencyKeyModel.create({
+      _id: idempotencyScopeId(accountId, key),
+      accountId,
+      fingerprint: requestFingerprint(request),
+      transferId,
+      createdAt: new Date(),
+    })
+    return transferId
+  }
+
+  it("intraLedgerPaymentSend: the replay pays, once, under the first attempt's transfer id", async () => {
+    const sender = await newAccount()
+    const recipient = await newAccount()
+    await fund(sender, 1000)
+    const idempotencyKey = key()
+    const transferId = await diedAfterBinding(sender.account.id, idempotencyKey, {
+      operation: "intraLedgerPaymentSend",
+      senderWalletId: sender.btc.id,
+      recipient: recipient.btc.id,
+      amount: 300,
+      memo: undefined,
+    })
+    const input = { walletId: sender.btc.id, recipientWalletId: recipient.btc.id, amount: 300, idempotencyKey }
+    expect(await payIntraLedger(sender.principal, { ...input, amount: 301 })).toEqual(REUSED)
+    expect(await payIntraLedger(sender.principal, input)).toEqual({ status: "SUCCESS", errors: [] })
+    expect(await payIntraLedger(sender.principal, input)).toEqual({ status: "SUCCESS", errors: [] })
+    expect(await LedgerEntryModel.countDocuments({ entryKey: `debit:${transferId}` })).toBe(1)
+    expect(await balanceOf(sender.principal, sender.btc.id)).toBe(700)
+    expect(await balanceOf(recipient.principal, recipient.btc.id)).toBe(300)
+  })
+
+  it("lnInvoicePaymentSend: the replay resumes the invoice claim its first attempt holds, and pays once", async () => {
+    const payer = await newAccount()
+    const merchant = await newAccount()
+    await fund(payer, 1000)
+    const inv = await invoiceFor(merchant, 400)
+    const idempotencyKey = key()
+    const transferId = await diedAfterBinding(payer.account.id, idempotencyKey, {
+      operation: "lnInvoicePaymentSend",
+      senderWalletId: payer.btc.id,
+      recipient: inv.paymentHash,
+      amount: undefined,
+      memo: undefined,
+    })
+    await InvoiceSettlementModel.create({ _id: inv.paymentHash, transferId, payerWalletId: payer.btc.id, createdAt: new Date() })
+    // Another payer meets the claim and is told the invoice is being paid.
+    const other = await newAccount()
+    await fund(other, 1000)
+    expect((await payInvoice(other.principal, { walletId: other.btc.id, paymentRequest: inv.paymentRequest })).errors[0]?.code).toBe("PAYMENT_IN_PROGRESS")
+
+    const input = { walletId: payer.btc.id, paymentRequest: inv.paymentRequest, idempotencyKey }
+    expect(await payInvoice(payer.principal, input)).toEqual({ status: "SUCCESS", errors: [] })
+    expect(await payInvoice(payer.principal, input)).toEqual({ status: "SUCCESS", errors: [] })
+    expect(await LedgerEntryModel.countDocuments({ paymentHash: inv.paymentHash })).toBe(2)
+    expect(await balanceOf(payer.principal, payer.btc.id)).toBe(600)
+    expect(await balanceOf(other.principal, other.btc.id)).toBe(1000)
+    expect(await balanceOf(merchant.principal, merchant.btc.id)).toBe(400)
+  })
 })
