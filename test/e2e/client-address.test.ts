@@ -66,6 +66,8 @@ const queryOverWs = (wsUrl: string, jwt: string, o: { headers?: Record<string, s
       connectionParams: { Authorization: `Bearer ${jwt}` },
       retryAttempts: 0,
       lazy: false,
+      // A refused connection is an expected outcome here, reported below: not logged.
+      onNonLazyError: () => undefined,
       on: {
         closed: (e) => {
           const code = (e as WebSocket.CloseEvent).code
