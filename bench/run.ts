@@ -427,7 +427,7 @@ const main = async () => {
     body: "grant_type=client_credentials",
   }
   await load(issuance, plan.issuanceConnections, plan.warmupS)
-  const scrape = async () => histogramBuckets(await (await fetch(`${stack.urls.api}/metrics`)).text(), HOOK_HISTOGRAM)
+  const scrape = async () => histogramBuckets(await (await fetch(`${stack.urls.metrics}/metrics`)).text(), HOOK_HISTOGRAM)
   const hookBefore = await scrape()
   const issuanceRuns: LoadResult[] = []
   for (let round = 1; round <= plan.rounds; round++) issuanceRuns.push(await load(issuance, plan.issuanceConnections, plan.durationS))
@@ -486,7 +486,7 @@ const main = async () => {
   // What the process keeps alive: a full collection, then the heap in use.
   const inspector = await connectInspector(inspectorPort)
   const liveHeap = await liveHeapMb(inspector).finally(() => inspector.close())
-  const metricsText = await (await fetch(`${stack.urls.api}/metrics`)).text()
+  const metricsText = await (await fetch(`${stack.urls.metrics}/metrics`)).text()
   const gaugeMb = (name: string) => Number(new RegExp(`^${name} ([0-9.e+]+)`, "m").exec(metricsText)?.[1] ?? NaN) / 2 ** 20
 
   // ---------------------------------------------------------------- the table

@@ -2,6 +2,7 @@
 // validated with zod. An invalid or missing value stops the process with a
 // message that names the variable (see `ConfigError`).
 import { z } from "zod"
+import { parseTrustedProxies } from "../domain/auth/ip-allowlist"
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -24,6 +25,24 @@ const EnvShape = z.object({
   API_HOST: z.string().min(1).default("127.0.0.1"),
   API_PORT: port.default(4012),
   API_PUBLIC_URL: httpUrl.optional(),
+  /**
+   * Reverse proxies whose X-Forwarded-For is honoured (comma-separated IPs or
+   * CIDRs). Unset: none, the socket's peer is the client.
+   */
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .superRefine((raw, ctx) => {
+      const parsed = parseTrustedProxies(raw)
+      if ("invalid" in parsed) {
+        ctx.addIssue({ code: "custom", message: `must list IP addresses or CIDRs, comma-separated; "${parsed.invalid}" is neither` })
+      }
+    }),
+  /** Schema introspection (__schema, __type) over HTTP and WebSocket. Off unless set. */
+  GRAPHQL_INTROSPECTION: bool.default(false),
+  /** Prometheus /metrics on a listener of its own, never on the API port (port 0: off). */
+  METRICS_HOST: z.string().min(1).default("127.0.0.1"),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
 
   MONGODB_URI: z
     .string()
@@ -46,7 +65,7 @@ const EnvShape = z.object({
   HYDRA_ADMIN_URL: httpUrl.default("http://127.0.0.1:4445"),
   HYDRA_ISSUER: z.string().min(1).optional(),
   HYDRA_JWKS_URL: httpUrl.optional(),
-  HYDRA_ALGORITHMS: z.string().default("ES256,RS256"),
+  HYDRA_ALGORITHMS: z.string().default("ES256"),
   TOKEN_HOOK_SECRET: z.string().min(32, "must be at least 32 characters"),
 
   SESSION_ISSUER: z.string().min(1).optional(),
@@ -138,6 +157,9 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     slowRequestLogMs: e.SLOW_REQUEST_LOG_MS,
     api: { host: e.API_HOST, port: e.API_PORT, publicUrl: apiPublicUrl },
+    trustedProxies: parseTrustedProxies(e.TRUST_PROXY) as string[],
+    graphql: { introspection: e.GRAPHQL_INTROSPECTION },
+    metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
     mongodbUri: e.MONGODB_URI,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : undefined,
     ledgerHeadTtlSeconds: e.LEDGER_HEAD_TTL_SECONDS,

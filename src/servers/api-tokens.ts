@@ -8,7 +8,7 @@ import { tokenHookRoutes } from "./hooks/hydra-token-hook"
 
 export const configureApiTokens = (config: Config, logger: Logger, opts: { onActiveCountChanged?: () => void } = {}) =>
   setApiTokensDeps({
-    hydra: HydraAdmin({ adminUrl: config.hydra.adminUrl }),
+    hydra: HydraAdmin({ adminUrl: config.hydra.adminUrl, audience: config.jwt.audience }),
     policy: {
       tokenEndpoint: config.hydra.tokenEndpoint,
       graphqlUrl: `${config.api.publicUrl}/graphql`,

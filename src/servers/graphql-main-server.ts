@@ -5,7 +5,7 @@ import { createServer, Server } from "node:http"
 import { ApolloServer } from "@apollo/server"
 import { expressMiddleware } from "@as-integrations/express5"
 import express from "express"
-import type { GraphQLSchema } from "graphql"
+import { GraphQLSchema, NoSchemaIntrospectionCustomRule, specifiedRules, validate, ValidationRule } from "graphql"
 import { useServer } from "graphql-ws/use/ws"
 import { WebSocket, WebSocketServer } from "ws"
 import type { Config } from "@/config"
@@ -15,8 +15,10 @@ import { contextFor, GraphQLContext, Principal } from "@/graphql/context"
 import type { RemoteKeySet } from "@/services/jwks/remote-key-set"
 import type { Logger } from "@/services/logger"
 import type { RevocationSet } from "@/services/revocation"
-import { metrics, registry } from "@/services/metrics"
+import { metrics } from "@/services/metrics"
 import type { RateLimiter } from "@/services/rate-limit"
+import { clientAddressResolver, clientIpOf } from "./client-address"
+import { createMetricsServer } from "./metrics-server"
 import { healthRoutes, httpCheck, mongoCheck, ReadinessCheck } from "./health"
 import { AuthObserver, httpAuthentication, requestIdOf } from "./middlewares/authenticate"
 import { httpRateLimit, rateKeyAndLimit, tooManyRequests } from "./middlewares/rate-limit"
@@ -51,17 +53,20 @@ export type ApiServerDeps = {
 
 export type ApiServer = { httpServer: Server; listen: () => Promise<void>; stop: () => Promise<void> }
 
-type WsExtra = { principal?: Principal }
+type WsExtra = { principal?: Principal; clientIp?: string }
 
 export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> => {
   const { config, logger, schema } = deps
   const app = express()
   app.disable("x-powered-by")
-  // The API runs behind at most one proxy in production; loopback in dev.
-  app.set("trust proxy", "loopback")
+  // Nothing reads req.ip: the client address is decided once, by client-address.ts
+  // under TRUST_PROXY, for HTTP here and for the WebSocket upgrade below.
+  app.set("trust proxy", false)
+  const clientAddress = clientAddressResolver(config.trustedProxies)
   const httpServer = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app)
 
   app.use((req, res, next) => {
+    res.locals.clientIp = clientAddress(req)
     const route = req.path === "/graphql" ? "/graphql" : "other"
     const end = metrics.requestDuration.startTimer({ route })
     const started = performance.now()
@@ -85,7 +90,11 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
   })
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
-    introspection: true,
+    // Off unless GRAPHQL_INTROSPECTION=true (the dev launcher and the test stack
+    // turn it on); the WebSocket below follows the same setting.
+    introspection: config.graphql.introspection,
+    // Stack traces show server paths: never in an answer, whatever NODE_ENV says.
+    includeStacktraceInErrorResponses: false,
     // main.ts owns shutdown (HTTP, WebSocket, flushes, Mongo) in order; Apollo's
     // own SIGTERM handler raced it and left the process hanging.
     stopOnTerminationSignals: false,
@@ -99,13 +108,10 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
     httpRateLimit(deps.rateLimiter, config.rateLimits, (p) => metrics.rateLimited.inc({ kind: p.kind })),
     express.json({ limit: "100kb" }),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => contextFor(res.locals.principal as Principal, req.ip, logger),
+      context: async ({ res }) => contextFor(res.locals.principal as Principal, clientIpOf(res), logger),
     }),
   )
 
-  app.get("/metrics", async (_req, res) => {
-    res.set("content-type", registry.contentType).send(await registry.metrics())
-  })
   app.use(
     healthRoutes(
       {
@@ -119,14 +125,21 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
   )
   for (const r of deps.extraRoutes ?? []) app.use(r)
 
+  // graphql-ws validates on its own: the same rules as Apollo's, introspection included.
+  const wsValidationRules: readonly ValidationRule[] = [
+    ...specifiedRules,
+    ...(config.graphql.introspection ? [] : [NoSchemaIntrospectionCustomRule]),
+  ]
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: 64 * 1024 })
   const wsCleanup = useServer<Record<string, unknown> | undefined, WsExtra>(
     {
       schema,
+      validate: (wsSchema, document) => validate(wsSchema, document, wsValidationRules),
       onConnect: async (ctx) => {
         const payload = ctx.connectionParams ?? {}
         const authorization = payload.Authorization ?? payload.authorization
-        const ip = ctx.extra.request.socket.remoteAddress
+        const ip = clientAddress(ctx.extra.request)
+        ctx.extra.clientIp = ip
         if (authorization === undefined) {
           ctx.extra.principal = { kind: "anonymous" }
           return true
@@ -145,7 +158,7 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
       onSubscribe: async (ctx) => {
         const { key, perMinute } = rateKeyAndLimit(
           ctx.extra.principal ?? { kind: "anonymous" },
-          ctx.extra.request.socket.remoteAddress,
+          ctx.extra.clientIp,
           config.rateLimits,
         )
         const decision = await deps.rateLimiter.consume(key, perMinute)
@@ -156,7 +169,7 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
         return undefined
       },
       context: (ctx) =>
-        contextFor(ctx.extra.principal ?? { kind: "anonymous" }, ctx.extra.request.socket.remoteAddress, logger),
+        contextFor(ctx.extra.principal ?? { kind: "anonymous" }, ctx.extra.clientIp, logger),
     },
     wsServer,
   )
@@ -198,13 +211,17 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
     }
   })
 
+  const metricsServer = config.metrics.port > 0 ? createMetricsServer(config.metrics) : undefined
+
   return {
     httpServer,
-    listen: () =>
-      new Promise((resolve, reject) => {
+    listen: async () => {
+      await metricsServer?.listen()
+      await new Promise<void>((resolve, reject) => {
         httpServer.once("error", reject)
         httpServer.listen(config.api.port, config.api.host, () => resolve())
-      }),
+      })
+    },
     stop: async () => {
       // Stop accepting, let requests in flight finish (up to 5 s), close idle
       // keep-alive sockets at once; Apollo's own drain waited on them forever.
@@ -215,6 +232,7 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
       await closed
       clearTimeout(force)
       await apollo.stop()
+      await metricsServer?.stop()
       await deps.onStop?.()
     },
   }

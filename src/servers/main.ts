@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from "@/config"
 import { buildPublicSchema } from "@/graphql/public/schema"
 import { withPermissions } from "@/graphql/shield"
 import { createDevSessionIssuer } from "@/services/dev-session/issuer"
+import { hydraAccessTokenKeyIds, restrictToKeyIds } from "@/services/jwks/access-token-key-ids"
 import { remoteKeySet } from "@/services/jwks/remote-key-set"
 import { createJwtVerifier } from "@/services/jwks/verify-jwt"
 import { createLogger } from "@/services/logger"
@@ -106,7 +107,13 @@ const main = async () => {
     logger.warn("dev mode is on: /dev/session issues user sessions to anyone")
   }
 
-  const hydraKeys = remoteKeySet(config.hydra.jwksUrl, { onFetch: (result) => metrics.jwksRefreshes.inc({ issuer: "hydra", result }) })
+  // API-token JWTs verify only with Hydra's access-token keys, never its OpenID key (same public JWKS).
+  const hydraKeys = restrictToKeyIds(
+    remoteKeySet(config.hydra.jwksUrl, { onFetch: (result) => metrics.jwksRefreshes.inc({ issuer: "hydra", result }) }),
+    hydraAccessTokenKeyIds(config.hydra.adminUrl, {
+      onFetch: (result) => metrics.jwksRefreshes.inc({ issuer: "hydra_access_token_set", result }),
+    }),
+  )
   const verify = createJwtVerifier<IssuerKind>({
     issuers: [
       { kind: "hydra", issuer: config.hydra.issuer, keys: hydraKeys, algorithms: config.hydra.algorithms },

@@ -7,7 +7,14 @@ import { repoRoot } from "./paths"
 import { freePort, httpOk, waitFor } from "./wait"
 import { apiNodeFlags } from "./api-node-flags"
 
-export type ApiReplica = { url: string; graphql: string; graphqlWs: string; process: ManagedProcess }
+export type ApiReplica = {
+  url: string
+  graphql: string
+  graphqlWs: string
+  /** Base URL of this replica's own metrics listener; absent when extraEnv turned it off (METRICS_PORT=0). */
+  metrics?: string
+  process: ManagedProcess
+}
 
 export const startApiReplica = async (o: {
   /** The running stack's API environment and URL, and its data dir (logs go to its logs/). */
@@ -21,20 +28,25 @@ export const startApiReplica = async (o: {
 }): Promise<ApiReplica> => {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
+  // Its own metrics listener: the primary's port is taken.
+  const metricsPort = await freePort()
+  const env: NodeJS.ProcessEnv = {
+    ...o.apiEnv,
+    API_PORT: String(port),
+    API_PUBLIC_URL: url,
+    METRICS_HOST: "127.0.0.1",
+    METRICS_PORT: String(metricsPort),
+    // Trust the primary API's dev session issuer, as replicas trust one gateway.
+    SESSION_ISSUER: `${o.primaryApiUrl}/dev`,
+    SESSION_JWKS_URL: `${o.primaryApiUrl}/dev/.well-known/jwks.json`,
+    ...o.extraEnv,
+  }
   const proc = startProcess({
     name: o.name ?? `api-replica-${port}`,
     command: process.execPath,
     args: [...apiNodeFlags(o.apiEnv), ...(o.nodeArgs ?? []), "--import", "tsx", o.entry ?? join(repoRoot, "src", "servers", "main.ts")],
     cwd: repoRoot,
-    env: {
-      ...o.apiEnv,
-      API_PORT: String(port),
-      API_PUBLIC_URL: url,
-      // Trust the primary API's dev session issuer, as replicas trust one gateway.
-      SESSION_ISSUER: `${o.primaryApiUrl}/dev`,
-      SESSION_JWKS_URL: `${o.primaryApiUrl}/dev/.well-known/jwks.json`,
-      ...o.extraEnv,
-    },
+    env,
     logDir: join(o.dataDir, "logs"),
   })
   try {
@@ -46,5 +58,11 @@ export const startApiReplica = async (o: {
     await proc.stop()
     throw e
   }
-  return { url, graphql: `${url}/graphql`, graphqlWs: `${url.replace(/^http/, "ws")}/graphql`, process: proc }
+  return {
+    url,
+    graphql: `${url}/graphql`,
+    graphqlWs: `${url.replace(/^http/, "ws")}/graphql`,
+    metrics: env.METRICS_PORT === "0" ? undefined : `http://${env.METRICS_HOST}:${env.METRICS_PORT}`,
+    process: proc,
+  }
 }

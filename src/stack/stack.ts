@@ -19,6 +19,10 @@ export type StackOptions = {
   hydraPublicPort?: number
   hydraAdminPort?: number
   mongoPort?: number
+  /** The API's metrics listener (default 9464; 0 = off). */
+  metricsPort?: number
+  /** Schema introspection on the API (default true: the dev launcher serves Postman and the tests). */
+  introspection?: boolean
   /** Hydra's database; default: a SQLite file in the data dir. */
   hydraDsn?: string
   /** An external MongoDB: FerretDB is not started. */
@@ -49,6 +53,8 @@ export type RunningStack = {
     hydraAdmin: string
     mongodb: string
     redis?: string
+    /** Base URL of the API's metrics listener (Prometheus text at `${metrics}/metrics`); absent when off. */
+    metrics?: string
   }
   tokenHookSecret: string
   processes: ManagedProcess[]
@@ -62,6 +68,7 @@ export const startStack = async (o: StackOptions): Promise<RunningStack> => {
   const dataDir = resolve(o.dataDir)
   const logDir = join(dataDir, "logs")
   const apiPort = o.apiPort ?? 4012
+  const metricsPort = o.metricsPort ?? Number(process.env.METRICS_PORT || 9464)
   const lifespan = o.accessTokenLifespanSeconds ?? 300
   const external = { hydra: Boolean(o.hydraPublicUrl && o.hydraAdminUrl), mongo: Boolean(o.mongodbUri) }
   const needed = [...(external.mongo ? [] : ["ferretdb" as const]), ...(external.hydra ? [] : ["hydra" as const])]
@@ -122,6 +129,9 @@ export const startStack = async (o: StackOptions): Promise<RunningStack> => {
       API_HOST: host,
       API_PORT: String(apiPort),
       API_PUBLIC_URL: apiUrl,
+      METRICS_HOST: host,
+      METRICS_PORT: String(metricsPort),
+      GRAPHQL_INTROSPECTION: String(o.introspection ?? process.env.GRAPHQL_INTROSPECTION ?? true),
       MONGODB_URI: mongodbUri,
       HYDRA_PUBLIC_URL: hydraPublicUrl,
       HYDRA_ADMIN_URL: hydraAdminUrl,
@@ -160,6 +170,7 @@ export const startStack = async (o: StackOptions): Promise<RunningStack> => {
         hydraAdmin: hydraAdminUrl,
         mongodb: mongodbUri,
         redis: o.redisUrl,
+        metrics: apiEnv.METRICS_PORT === "0" ? undefined : `http://${apiEnv.METRICS_HOST}:${apiEnv.METRICS_PORT}`,
       },
       tokenHookSecret: secrets.tokenHookSecret,
       processes,

@@ -55,4 +55,5 @@ export const freeStackPorts = async () => ({
   hydraPublicPort: await freePort(),
   hydraAdminPort: await freePort(),
   mongoPort: await freePort(),
+  metricsPort: await freePort(),
 })

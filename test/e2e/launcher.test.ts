@@ -99,6 +99,7 @@ describe("the stack launcher", () => {
       HYDRA_PUBLIC_PORT: String(await freePort()),
       HYDRA_ADMIN_PORT: String(await freePort()),
       FERRETDB_PORT: String(await freePort()),
+      METRICS_PORT: String(await freePort()),
       MONGODB_URI: "",
       HYDRA_DSN: "",
       HYDRA_PUBLIC_URL: "",
@@ -131,6 +132,7 @@ describe("the stack launcher", () => {
       expect(first.output()).toContain("/oauth2/token")
       expect(first.output()).toContain("/.well-known/jwks.json")
       expect(first.output()).toContain("/dev/session")
+      expect(first.output()).toContain(`Metrics              http://127.0.0.1:${env.METRICS_PORT}/metrics`)
       expect((await fetch(`${api()}/readyz`)).status).toBe(200)
 
       const { accountId } = await session("+15550009999")

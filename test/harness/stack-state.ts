@@ -14,6 +14,8 @@ export type TestStackState = {
     hydraAdmin: string
     mongodb: string
     redis?: string
+    /** The API's metrics listener (Prometheus text at `${metrics}/metrics`), never the API port. */
+    metrics?: string
   }
   redisKeyPrefix?: string
   tokenHookSecret: string

@@ -26,9 +26,13 @@ describe("health and readiness", () => {
 })
 
 describe("metrics", () => {
-  it("exposes Prometheus metrics, including authentication outcomes by reason", async () => {
+  it("serves no /metrics on the API port", async () => {
+    expect((await fetch(`${stack.urls.api}/metrics`)).status).toBe(404)
+  })
+
+  it("exposes Prometheus metrics on their own listener, including authentication outcomes by reason", async () => {
     await fetch(stack.urls.graphql, { method: "POST", headers: { authorization: "Bearer x.y.z", "content-type": "application/json" }, body: "{}" })
-    const text = await (await fetch(`${stack.urls.api}/metrics`)).text()
+    const text = await (await fetch(`${stack.urls.metrics}/metrics`)).text()
     expect(text).toMatch(/flashapi_auth_outcomes_total\{transport="http",outcome="rejected",reason="malformed_token"\} \d+/)
     expect(text).toContain("flashapi_http_request_duration_seconds_bucket")
   })

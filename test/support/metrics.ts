@@ -1,5 +1,6 @@
 // Reads the API's /metrics (Prometheus text format) as a test sees it: one
 // sample by name and exact label set, 0 when the series does not exist yet.
+// Metrics live on their own listener (urls.metrics), not on the API port.
 import { testStack } from "../harness/stack-state"
 
 export type Samples = Map<string, number>
@@ -23,8 +24,15 @@ export const parseMetrics = (text: string): Samples => {
   return samples
 }
 
-export const readMetrics = async (apiUrl = testStack().urls.api): Promise<Samples> => {
-  const res = await fetch(`${apiUrl}/metrics`)
+/** The stack's metrics base URL; a test stack always has one. */
+export const metricsUrl = (): string => {
+  const url = testStack().urls.metrics
+  if (!url) throw new Error("the test stack has no metrics listener")
+  return url
+}
+
+export const readMetrics = async (baseUrl = metricsUrl()): Promise<Samples> => {
+  const res = await fetch(`${baseUrl}/metrics`)
   if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`)
   return parseMetrics(await res.text())
 }

@@ -10,6 +10,7 @@ export const AUTH_REJECTION_REASONS = [
   "unknown_issuer",
   "alg_not_allowed",
   "unknown_key",
+  "key_not_allowed",
   "bad_signature",
   "token_expired",
   "token_not_yet_valid",

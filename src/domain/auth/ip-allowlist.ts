@@ -27,3 +27,29 @@ export const ipAllowed = (ip: string | undefined, allowlist: readonly string[] |
     }
   })
 }
+
+/**
+ * TRUST_PROXY's text → its entries, or the entry that is not an IP or a CIDR.
+ * Named ranges such as "loopback" are refused on purpose: trusting every
+ * loopback caller is how the header was spoofed before.
+ */
+export const parseTrustedProxies = (raw: string | undefined): string[] | { invalid: string } => {
+  const entries = (raw ?? "")
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean)
+  for (const entry of entries) {
+    const valid = entry.includes("/") ? isCidr(entry) : ipaddr.isValid(entry)
+    if (!valid) return { invalid: entry }
+  }
+  return entries
+}
+
+const isCidr = (entry: string) => {
+  try {
+    ipaddr.parseCIDR(entry)
+    return true
+  } catch {
+    return false
+  }
+}

@@ -8,6 +8,7 @@ import { AuthRejection } from "@/domain/auth"
 import type { AuthenticatedPrincipal, PrincipalResolver } from "@/app/auth/resolve-principal"
 import type { Principal } from "@/graphql/context"
 import type { Logger } from "@/services/logger"
+import { clientIpOf } from "../client-address"
 
 export type AuthObserver = {
   rejected?: (reason: AuthRejection["reason"], transport: "http" | "ws") => void
@@ -33,14 +34,15 @@ export const httpAuthentication =
       next()
       return
     }
-    const result = await resolver.resolve(header, req.ip)
+    const ip = clientIpOf(res)
+    const result = await resolver.resolve(header, ip)
     if (result instanceof AuthRejection) {
       observer.rejected?.(result.reason, "http")
-      logger.info({ reason: result.reason, ip: req.ip, transport: "http", requestId: requestIdOf(req) }, "authentication rejected")
+      logger.info({ reason: result.reason, ip, transport: "http", requestId: requestIdOf(req) }, "authentication rejected")
       res.status(401).set("WWW-Authenticate", 'Bearer error="invalid_token"').json(unauthenticatedBody)
       return
     }
-    observer.accepted?.(result.principal, req.ip, "http")
+    observer.accepted?.(result.principal, ip, "http")
     res.locals.principal = result.principal
     next()
   }

@@ -6,6 +6,7 @@ import { GraphQLError } from "graphql"
 import type { Config } from "@/config"
 import type { Principal } from "@/graphql/context"
 import type { RateDecision, RateLimiter } from "@/services/rate-limit"
+import { clientIpOf } from "../client-address"
 
 export const rateKeyAndLimit = (p: Principal, ip: string | undefined, limits: Config["rateLimits"]) => {
   switch (p.kind) {
@@ -27,7 +28,7 @@ export const httpRateLimit =
   (limiter: RateLimiter, limits: Config["rateLimits"], onLimited?: (p: Principal) => void) =>
   async (req: Request, res: Response, next: NextFunction) => {
     const principal = res.locals.principal as Principal
-    const { key, perMinute } = rateKeyAndLimit(principal, req.ip, limits)
+    const { key, perMinute } = rateKeyAndLimit(principal, clientIpOf(res), limits)
     const decision: RateDecision = await limiter.consume(key, perMinute)
     if (decision.allowed) {
       next()

@@ -43,7 +43,12 @@ const asError = (e: unknown, what: string): OAuth2ServerUnavailableError | OAuth
   return new OAuth2ServerError(`${what}: ${e instanceof Error ? e.message : String(e)}`)
 }
 
-export const HydraAdmin = (o: { adminUrl: string; timeoutMs?: number }) => {
+export const HydraAdmin = (o: {
+  adminUrl: string
+  timeoutMs?: number
+  /** JWT_AUDIENCE: each client may request it (`audience=` at the token endpoint); the API then requires it. */
+  audience?: string
+}) => {
   const api = new OAuth2Api(new Configuration({ basePath: o.adminUrl, baseOptions: { timeout: o.timeoutMs ?? 5000 } }))
 
   const createClient = async (s: HydraClientSpec): Promise<true | OAuth2ServerUnavailableError | OAuth2ServerError> => {
@@ -57,6 +62,7 @@ export const HydraAdmin = (o: { adminUrl: string; timeoutMs?: number }) => {
       token_endpoint_auth_method: s.authMethod,
       access_token_strategy: "jwt",
       client_credentials_grant_access_token_lifespan: `${s.accessTokenLifespanSeconds}s`,
+      ...(o.audience ? { audience: [o.audience] } : {}),
       owner: s.accountId,
       metadata: { managed_by: FLASH_CLIENT_MARKER, token_id: s.tokenId },
     }

@@ -16,6 +16,7 @@
 import { decodeJwt, decodeProtectedHeader, errors, JWTPayload, jwtVerify } from "jose"
 import { LRUCache } from "lru-cache"
 import { AuthRejection } from "@/domain/auth"
+import { KeyOutsideAllowedSetError, KeySetListUnavailableError } from "./access-token-key-ids"
 import type { RemoteKeySet } from "./remote-key-set"
 
 export type TrustedIssuer<K extends string> = {
@@ -28,6 +29,9 @@ export type TrustedIssuer<K extends string> = {
 export type VerifiedJwt<K extends string> = { kind: K; payload: JWTPayload; jti: string | undefined }
 
 const toRejection = (e: unknown): AuthRejection => {
+  // A key Hydra publishes, but not one of its access-token keys (e.g. the OpenID key).
+  if (e instanceof KeyOutsideAllowedSetError) return new AuthRejection("key_not_allowed")
+  if (e instanceof KeySetListUnavailableError) return new AuthRejection("jwks_unavailable")
   // jose reports a token past the maximum age as JWTExpired on the iat claim
   if (e instanceof errors.JWTExpired) return new AuthRejection(e.claim === "iat" ? "token_too_old" : "token_expired")
   if (e instanceof errors.JWTClaimValidationFailed) {
