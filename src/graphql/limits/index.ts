@@ -151,7 +151,12 @@ const maxRootFieldsRule =
 export const createQueryLimits = (schema: GraphQLSchema, limits: QueryLimitsConfig) => {
   // Documents that passed passes 1 and 2, by query text (refusals are not kept:
   // they are cheap to redo, and keeping large hostile texts would cost memory).
-  const admittedDocuments = new LRUCache<string, { document: DocumentNode; valid: boolean }>({ max: 500 })
+  // Bounded by count and by text size (one token may be a long string literal).
+  const admittedDocuments = new LRUCache<string, { document: DocumentNode; valid: boolean }>({
+    max: 500,
+    maxSize: 4 * 2 ** 20,
+    sizeCalculation: (_v, query) => Math.max(1, query.length),
+  })
 
   const staticRules = (refusals: Refusals): ValidationRule[] => {
     const reject = (limit: QueryLimitName, maximum: number) => [
