@@ -11,6 +11,7 @@ import { loadConfig } from "@/config"
 import { buildPublicSchema } from "@/graphql/public/schema"
 import type { RemoteKeySet } from "@/services/jwks/remote-key-set"
 import { createLogger } from "@/services/logger"
+import { metrics } from "@/services/metrics"
 import type { RevocationSet } from "@/services/revocation"
 import { createRateLimiter } from "@/services/rate-limit"
 import { ApiServer, createApiServer } from "@/servers/graphql-main-server"
@@ -149,6 +150,15 @@ describe("query limits on the API's transports", () => {
     const ws = await s.overWs("{ me { id } }")
     expect(ws.errors?.[0]?.extensions?.code).not.toBe("QUERY_TOO_COMPLEX")
     expect(s.calls.n).toBe(before + 2)
+  })
+
+  it("counts each refusal by its limit in flashapi_graphql_queries_refused_total", async () => {
+    const count = async (limit: string) =>
+      (await metrics.queriesRefused.get()).values.find((v) => v.labels.limit === limit)?.value ?? 0
+    const before = await count("listSize")
+    await s.post("{ me { defaultAccount { transactions(first: 1000) { edges { node { id } } } } } }")
+    await s.overWs("{ me { defaultAccount { transactions(last: 1000) { edges { node { id } } } } } }")
+    expect(await count("listSize")).toBe(before + 2)
   })
 
   it("refuses a GET request's query string the same way", async () => {
