@@ -68,8 +68,14 @@ const EnvShape = z.object({
   RATE_LIMIT_API_TOKEN_PER_MINUTE: positiveInt.default(300),
   RATE_LIMIT_SESSION_PER_MINUTE: positiveInt.default(1200),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: positiveInt.default(600),
-  /** An operation takes max(1, ceil(cost / this)) points from its caller's rate limit. */
-  RATE_LIMIT_COST_PER_POINT: positiveInt.default(100),
+  /**
+   * An operation takes max(1, ceil(cost / this)) points from its caller's rate
+   * limit. 500: the BTCPay plugin's Boltcard poll (every second: its wallets,
+   * then 20 transactions, cost 327) stays at 2 points a second, as before the
+   * weighting; its largest read (100 transactions, 1607) takes 4; a query at
+   * GRAPHQL_MAX_COST takes 10.
+   */
+  RATE_LIMIT_COST_PER_POINT: positiveInt.default(500),
   // What one GraphQL operation may cost (src/graphql/limits): refused with
   // QUERY_TOO_COMPLEX before any resolver runs. The defaults let every document
   // of the BTCPay Flash plugin, the token page and the Postman collection through.
