@@ -181,6 +181,14 @@ describe("query limits: documents the limits cannot judge are left to GraphQL", 
 })
 
 describe("rate-limit points", () => {
+  it("keeps the plugin's 1 s Boltcard poll (wallets, then 20 transactions) within half the API-token default", () => {
+    const config = loadConfig({ TOKEN_HOOK_SECRET: "x".repeat(32), FLASH_DEV_MODE: "true" })
+    const wallets = btcpayPluginDocuments.find((d) => d.source === "Services/FlashGraphQLService.cs:222")!
+    const history20 = btcpayPluginDocuments.find((d) => d.source.endsWith("(limit 20)"))!
+    const perPoll = [wallets, history20].reduce((n, d) => n + rateLimitPoints(costOf(d.query), config.rateLimits.costPerPoint), 0)
+    expect(perPoll * 60).toBeLessThanOrEqual(config.rateLimits.apiTokenPerMinute / 2)
+  })
+
   it("weights an operation by its cost: max(1, ceil(cost / per point))", () => {
     expect(rateLimitPoints(0, 100)).toBe(1)
     expect(rateLimitPoints(100, 100)).toBe(1)
