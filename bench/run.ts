@@ -14,7 +14,7 @@
 // exposes every response's latency as a float in ms, which gives exact
 // percentiles where its own histogram rounds to whole milliseconds.
 //
-// Flags: --quick (a short run), --cpu-prof (a V8 CPU profile of the API
+// Flags: --quick (a short run), --only-refusal (only the query-limit refusal row), --cpu-prof (a V8 CPU profile of the API
 // process per row, for finding a hot path), --keep-data (keep the data dir and logs).
 // Exit code: non-zero only on a crash; a missed target prints MISSED.
 import { randomBytes } from "node:crypto"
@@ -35,16 +35,18 @@ import { freePort, freeStackPorts } from "@/stack/wait"
 import { connectInspector, liveHeapMb } from "./inspector"
 import { connectProfiler } from "./profiler"
 import { bucketDelta, histogramBuckets, histogramQuantile, median, percentile } from "./stats"
+import { httpRefusalTimes, wsRefusalTimes } from "./refusal"
 import { hashStaticKey, STATIC_KEY_COLLECTION, StaticKeyDoc } from "./verifiers"
 
 const argv = new Set(process.argv.slice(2))
 const QUICK = argv.has("--quick")
 const CPU_PROF = argv.has("--cpu-prof")
 const KEEP_DATA = argv.has("--keep-data")
+const ONLY_REFUSAL = argv.has("--only-refusal")
 
 const plan = QUICK
-  ? { warmupS: 1, rounds: 1, durationS: 2, latencyS: 1, connections: 32, issuanceConnections: 8, creates: 10, revocations: 5 }
-  : { warmupS: 3, rounds: 3, durationS: 5, latencyS: 3, connections: 32, issuanceConnections: 8, creates: 50, revocations: 20 }
+  ? { warmupS: 1, rounds: 1, durationS: 2, latencyS: 1, connections: 32, issuanceConnections: 8, creates: 10, revocations: 5, refusals: 50 }
+  : { warmupS: 3, rounds: 3, durationS: 5, latencyS: 3, connections: 32, issuanceConnections: 8, creates: 50, revocations: 20, refusals: 200 }
 
 const POSTGRES_ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379"
@@ -260,6 +262,22 @@ const rssOf = (pid: number) => {
   return { rssMb: kb("VmRSS") / 1024, hwmMb: kb("VmHWM") / 1024 }
 }
 
+/** Row 9: refusal of the attack's amplification query by the query limits, over HTTP and WebSocket. */
+const measureRefusal = async (stack: RunningStack, bearer: string) => {
+  log(`[bench] row 9: ${plan.refusals} refusals of the 200-alias amplification query, HTTP then WebSocket (1 connection)`)
+  const http = await httpRefusalTimes(stack.urls.graphql, bearer, plan.refusals)
+  const ws = await wsRefusalTimes(stack.urls.graphqlWs, bearer, plan.refusals)
+  const p99 = Math.max(percentile(http, 99), percentile(ws, 99))
+  return {
+    row: [
+      "9",
+      `query limits: refusal of 200 aliases of \`me → transactions(first: 100)\` (${plan.refusals} sequential, API-token JWT)`,
+      `HTTP p50 ${fmt(median(http), 2)} ms, p99 ${fmt(percentile(http, 99), 2)} ms; WebSocket p50 ${fmt(median(ws), 2)} ms, p99 ${fmt(percentile(ws, 99), 2)} ms`,
+    ],
+    target: ["query-limit refusal p99 < 50 ms (row 9, HTTP and WebSocket)", p99 < 50, `${fmt(p99, 1)} ms`] as [string, boolean, string],
+  }
+}
+
 const main = async () => {
   const run = randomBytes(4).toString("hex")
   const dataDir = mkdtempSync(join(tmpdir(), `flash-bench-${run}-`))
@@ -312,6 +330,19 @@ const main = async () => {
   const api1 = stack.processes.find((p) => p.name === "api")
   if (!api1) throw new Error("the stack has no API process")
   apiProcesses.push(api1)
+
+  if (ONLY_REFUSAL) {
+    const m = await devSession(stack.urls.api)
+    const t = await createApiToken(stack.urls.graphql, m.token, "bench-refusal")
+    const refusal = await measureRefusal(stack, await accessToken(stack.urls.tokenEndpoint, t.clientId, t.clientSecret))
+    const [what, ok, measured] = refusal.target
+    process.stdout.write(
+      `\n## npm run bench -- --only-refusal${QUICK ? " --quick" : ""} — ${new Date().toISOString()}\n\n` +
+        `| # | what | result |\n| --- | --- | --- |\n| ${refusal.row.join(" | ")} |\n\n` +
+        `| target | measured | verdict |\n| --- | ---: | --- |\n| ${what} | ${measured} | ${verdict(ok)} |\n\n`,
+    )
+    return
+  }
 
   log("[bench] starting the bench-only verifier processes (introspection, static key)")
   const benchEntry = join(repoRoot, "bench", "bench-api.ts")
@@ -417,6 +448,8 @@ const main = async () => {
       acc.bad += r.bad
     }
   }
+
+  const refusal = await measureRefusal(stack, jwt)
 
   // ---- row 6: issuance at Hydra with our token hook on
   log(`[bench] row 6: client credentials at Hydra, ${plan.issuanceConnections} connections`)
@@ -536,6 +569,7 @@ const main = async () => {
     `revocation: revoke on API 1 until API 2 answers 401 (${plan.revocations} tokens, from the revoke request)`,
     `p50 ${fmt(median(propagationMs))} ms, p99 ${fmt(percentile(propagationMs, 99))} ms (the revoke call itself: p50 ${fmt(median(revokeMs))} ms)`,
   ])
+  add(refusal.row)
   add([
     "8",
     "API process RSS after the run (settled: idle 15 s)",
@@ -550,6 +584,7 @@ const main = async () => {
     ["revocation propagation p99 ≤ 1 s", percentile(propagationMs, 99) <= 1000, `${fmt(percentile(propagationMs, 99), 0)} ms`],
     ["apiTokenCreate p50 ≤ 100 ms", median(createMs) <= 100, `${fmt(median(createMs), 0)} ms`],
     ["API RSS ≤ 250 MB (settled)", rss.rssMb <= 250, `${fmt(rss.rssMb, 0)} MB`],
+    refusal.target,
   ]
   const informational: Array<[string, boolean, string]> = [
     ["(auth alone) row 1b throughput ≥ 0.85 × row 1", rps("1b") >= 0.85 * rps("1"), `${fmt(rps("1b") / rps("1"), 2)}×`],

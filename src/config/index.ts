@@ -88,6 +88,25 @@ const EnvShape = z.object({
   RATE_LIMIT_SESSION_PER_MINUTE: positiveInt.default(1200),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: positiveInt.default(600),
   /**
+   * An operation takes max(1, ceil(cost / this)) points from its caller's rate
+   * limit. 500: the BTCPay plugin's Boltcard poll (every second: its wallets,
+   * then 20 transactions, cost 327) stays at 2 points a second, as before the
+   * weighting; its largest read (100 transactions, 1607) takes 4; a query at
+   * GRAPHQL_MAX_COST takes 10.
+   */
+  RATE_LIMIT_COST_PER_POINT: positiveInt.default(500),
+  // What one GraphQL operation may cost (src/graphql/limits): refused with
+  // QUERY_TOO_COMPLEX before any resolver runs. The defaults let every document
+  // of the BTCPay Flash plugin, the token page and the Postman collection through.
+  GRAPHQL_MAX_DEPTH: positiveInt.default(20),
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).default(15),
+  GRAPHQL_MAX_ROOT_FIELDS: positiveInt.default(10),
+  GRAPHQL_MAX_COST: positiveInt.default(5000),
+  GRAPHQL_MAX_TOKENS: positiveInt.default(1000),
+  GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(50),
+  /** Cap on list-size arguments (`first`, `last`) of fields without a documented maximum of their own. */
+  GRAPHQL_MAX_LIST_SIZE: positiveInt.default(100),
+  /**
    * Chaos tests only: apiTokenCreate of a token whose name starts with this
    * prefix pauses for a minute after its Hydra client exists and before its
    * record turns ACTIVE, so a test can kill the process in between. Refused
@@ -198,6 +217,16 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
       apiTokenPerMinute: e.RATE_LIMIT_API_TOKEN_PER_MINUTE,
       sessionPerMinute: e.RATE_LIMIT_SESSION_PER_MINUTE,
       anonymousPerMinute: e.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+      costPerPoint: e.RATE_LIMIT_COST_PER_POINT,
+    },
+    queryLimits: {
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxRootFields: e.GRAPHQL_MAX_ROOT_FIELDS,
+      maxCost: e.GRAPHQL_MAX_COST,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      maxListSize: e.GRAPHQL_MAX_LIST_SIZE,
     },
   }
 }

@@ -12,6 +12,7 @@ import type { Config } from "@/config"
 import type { PrincipalResolver } from "@/app/auth/resolve-principal"
 import { AuthRejection } from "@/domain/auth"
 import { contextFor, GraphQLContext, Principal } from "@/graphql/context"
+import { createQueryLimits } from "@/graphql/limits"
 import type { RemoteKeySet } from "@/services/jwks/remote-key-set"
 import type { Logger } from "@/services/logger"
 import type { RevocationSet } from "@/services/revocation"
@@ -21,6 +22,7 @@ import { clientAddressResolver, clientIpOf } from "./client-address"
 import { createMetricsServer } from "./metrics-server"
 import { healthRoutes, httpCheck, mongoCheck, ReadinessCheck } from "./health"
 import { AuthObserver, httpAuthentication, requestIdOf } from "./middlewares/authenticate"
+import { admitOperation, httpQueryLimits } from "./middlewares/query-limits"
 import { httpRateLimit, rateKeyAndLimit, tooManyRequests } from "./middlewares/rate-limit"
 
 /**
@@ -95,11 +97,14 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
     introspection: config.graphql.introspection,
     // Stack traces show server paths: never in an answer, whatever NODE_ENV says.
     includeStacktraceInErrorResponses: false,
+    // Hash-only requests would skip the query limits (they read the text).
+    persistedQueries: false,
     // main.ts owns shutdown (HTTP, WebSocket, flushes, Mongo) in order; Apollo's
     // own SIGTERM handler raced it and left the process hanging.
     stopOnTerminationSignals: false,
   })
   await apollo.start()
+  const queryLimits = createQueryLimits(schema, config.queryLimits)
   // /graphql first: every other route is a router of its own, and an API
   // request walking all of them first showed in the profile (npm run bench).
   app.use(
@@ -107,6 +112,9 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
     httpAuthentication(deps.principals, logger, deps.authObserver),
     httpRateLimit(deps.rateLimiter, config.rateLimits, (p) => metrics.rateLimited.inc({ kind: p.kind })),
     express.json({ limit: "100kb" }),
+    httpQueryLimits(queryLimits, config.rateLimits.costPerPoint, deps.rateLimiter.consume, (p) =>
+      metrics.rateLimited.inc({ kind: p.kind }),
+    ),
     expressMiddleware(apollo, {
       context: async ({ res }) => contextFor(res.locals.principal as Principal, clientIpOf(res), logger),
     }),
@@ -155,7 +163,7 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
         watchSocket(ctx.extra.socket, result.principal, result.expiresAt)
         return true
       },
-      onSubscribe: async (ctx) => {
+      onSubscribe: async (ctx, _id, payload) => {
         const { key, perMinute } = rateKeyAndLimit(
           ctx.extra.principal ?? { kind: "anonymous" },
           ctx.extra.clientIp,
@@ -166,7 +174,11 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
           metrics.rateLimited.inc({ kind: ctx.extra.principal?.kind ?? "anonymous" })
           return [tooManyRequests(decision.retryAfterSeconds)]
         }
-        return undefined
+        const refusal = await admitOperation(queryLimits, payload, config.rateLimits.costPerPoint, (points) =>
+          deps.rateLimiter.consume(key, perMinute, points),
+        )
+        if (refusal?.status === 429) metrics.rateLimited.inc({ kind: ctx.extra.principal?.kind ?? "anonymous" })
+        return refusal ? [refusal.error] : undefined
       },
       context: (ctx) =>
         contextFor(ctx.extra.principal ?? { kind: "anonymous" }, ctx.extra.clientIp, logger),

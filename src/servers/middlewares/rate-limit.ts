@@ -19,6 +19,8 @@ export const rateKeyAndLimit = (p: Principal, ip: string | undefined, limits: Co
   }
 }
 
+export type RateKey = { key: string; perMinute: number }
+
 export const tooManyRequests = (retryAfterSeconds: number) =>
   new GraphQLError("Too many requests, retry later", {
     extensions: { code: "TOO_MANY_REQUESTS", retryAfterSeconds },
@@ -29,6 +31,9 @@ export const httpRateLimit =
   async (req: Request, res: Response, next: NextFunction) => {
     const principal = res.locals.principal as Principal
     const { key, perMinute } = rateKeyAndLimit(principal, clientIpOf(res), limits)
+    // The operation's cost is known once the body is read: httpQueryLimits
+    // charges the rest of its points to this same key.
+    res.locals.rateKey = { key, perMinute } satisfies RateKey
     const decision: RateDecision = await limiter.consume(key, perMinute)
     if (decision.allowed) {
       next()

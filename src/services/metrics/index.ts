@@ -37,6 +37,12 @@ export const metrics = {
     labelNames: ["source"] as const,
     registers: [registry],
   }),
+  queriesRefused: new Counter({
+    name: "flashapi_graphql_queries_refused_total",
+    help: "GraphQL operations refused as too complex (QUERY_TOO_COMPLEX), by the limit they exceeded",
+    labelNames: ["limit"] as const,
+    registers: [registry],
+  }),
   rateLimited: new Counter({
     name: "flashapi_rate_limited_total",
     help: "Requests refused by the rate limit, by principal kind",

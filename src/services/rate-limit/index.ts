@@ -32,9 +32,10 @@ export const createRateLimiter = async (redis?: { url: string; keyPrefix: string
     return l
   }
   return {
-    consume: async (key: string, perMinute: number): Promise<RateDecision> => {
+    /** Takes `points` (default 1) from `key`'s budget of `perMinute` points per minute. */
+    consume: async (key: string, perMinute: number, points = 1): Promise<RateDecision> => {
       try {
-        await limiterFor(perMinute).consume(key)
+        await limiterFor(perMinute).consume(key, points)
         return { allowed: true }
       } catch (e) {
         if (e instanceof RateLimiterRes) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(e.msBeforeNext / 1000)) }
