@@ -4,7 +4,7 @@
 // the sending account. Against the stack's FerretDB, concurrency included.
 import { randomUUID } from "node:crypto"
 import { LedgerEntryModel } from "@/services/mongoose/ledger-schema"
-import { ApiTokenSpendModel } from "@/services/mongoose/api-token-spends"
+import { ApiTokenSpendModel, ApiTokenSpendsRepository } from "@/services/mongoose/api-token-spends"
 import { IdempotencyKeyModel } from "@/services/mongoose/idempotency-keys"
 import { InvoiceSettlementModel } from "@/services/mongoose/ledger-schema"
 import { idempotencyScopeId, requestFingerprint } from "@/domain/payments/idempotency"
@@ -280,6 +280,35 @@ describe("a replay after the first attempt died half-way", () => {
     expect(await LedgerEntryModel.countDocuments({ entryKey: `debit:${transferId}` })).toBe(1)
     expect(await balanceOf(sender.principal, sender.btc.id)).toBe(700)
     expect(await balanceOf(recipient.principal, recipient.btc.id)).toBe(300)
+  })
+
+  it("a replay whose reservation the recovery job already gave back reserves again: the daily send limit still counts it", async () => {
+    const sender = await newAccount()
+    const recipient = await newAccount()
+    await fund(sender, 5000)
+    const token = { ...apiTokenPrincipal(sender, undefined), apiTokenId: `limit-${randomUUID()}`, dailySendLimit: 1000 }
+    const idempotencyKey = key()
+    const staleTransferId = await diedAfterBinding(sender.account.id, idempotencyKey, {
+      operation: "intraLedgerPaymentSend",
+      senderWalletId: sender.btc.id,
+      recipient: recipient.btc.id,
+      amount: 800,
+      memo: undefined,
+    })
+    // The first attempt reserved, died before its debit, and the recovery job released the reservation.
+    const spends = ApiTokenSpendsRepository()
+    const reservation = { tokenId: token.apiTokenId, walletId: sender.btc.id, transferId: staleTransferId, amount: 800 }
+    expect(await spends.reserve(reservation, 1000)).toBe(true)
+    expect(await spends.release(reservation)).toBe(true)
+
+    const input = { walletId: sender.btc.id, recipientWalletId: recipient.btc.id, amount: 800, idempotencyKey }
+    expect(await payIntraLedger(token, input)).toEqual({ status: "SUCCESS", errors: [] })
+    expect(await payIntraLedger(token, input)).toEqual({ status: "SUCCESS", errors: [] })
+    expect(await LedgerEntryModel.countDocuments({ entryKey: `debit:${staleTransferId}` })).toBe(0)
+    expect(await spends.sentInWindow(token.apiTokenId, sender.btc.id)).toBe(800)
+    const more = await payIntraLedger(token, { walletId: sender.btc.id, recipientWalletId: recipient.btc.id, amount: 300 })
+    expect(more.errors[0]?.code).toBe("DAILY_SEND_LIMIT_EXCEEDED")
+    expect(await balanceOf(sender.principal, sender.btc.id)).toBe(4200)
   })
 
   it("lnInvoicePaymentSend: the replay resumes the invoice claim its first attempt holds, and pays once", async () => {

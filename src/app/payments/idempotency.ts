@@ -8,45 +8,52 @@ import {
   idempotencyScopeId,
   requestFingerprint,
 } from "@/domain/payments/idempotency"
+import { PaymentInProgressError } from "@/domain/wallets"
+import { ApiTokenSpendsRepository } from "@/services/mongoose/api-token-spends"
 import { IdempotencyKeysRepository } from "@/services/mongoose/idempotency-keys"
 import { LedgerRepository } from "@/services/mongoose/ledger"
 
 export type PaymentBinding = {
   transferId: string
-  /** The key was already bound to this very request: resume or answer it, never start another payment. */
-  replay: boolean
+  /** A replay whose first attempt's debit exists: answer its first result, move nothing. */
+  debited: boolean
   /** Frees the key after a refusal that provably moved nothing (only the request that bound it does). */
   release: () => Promise<void>
 }
+
+const reused = () =>
+  new IdempotencyKeyReusedError(
+    "this idempotencyKey was already used for a different payment (another wallet, recipient, amount or memo); nothing was sent. Use a new key for a new payment",
+  )
 
 export const bindPayment = async (args: {
   accountId: string
   key: string | undefined
   request: IdempotentRequest
 }): Promise<PaymentBinding | IdempotencyKeyReusedError | Error> => {
-  if (args.key === undefined) return { transferId: randomUUID(), replay: false, release: async () => {} }
+  if (args.key === undefined) return { transferId: randomUUID(), debited: false, release: async () => {} }
   const id = idempotencyScopeId(args.accountId, args.key)
   const fingerprint = requestFingerprint(args.request)
   const repo = IdempotencyKeysRepository()
-  const claimed = await repo.claim({ id, accountId: args.accountId, fingerprint, transferId: `idem-${randomUUID()}` })
-  if (claimed instanceof Error) return claimed
-  const { record } = claimed
-  if (record.fingerprint !== fingerprint) {
-    return new IdempotencyKeyReusedError(
-      "this idempotencyKey was already used for a different payment (another wallet, recipient, amount or memo); nothing was sent. Use a new key for a new payment",
-    )
-  }
-  return {
-    transferId: record.transferId,
-    replay: !claimed.created,
-    release: claimed.created
-      ? async () => {
-          await repo.release(id, record.transferId)
-        }
-      : async () => {},
-  }
-}
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const claimed = await repo.claim({ id, accountId: args.accountId, fingerprint, transferId: `idem-${randomUUID()}` })
+    if (claimed instanceof Error) return claimed
+    const { record } = claimed
+    if (record.fingerprint !== fingerprint) return reused()
+    if (claimed.created) return { transferId: record.transferId, debited: false, release: async () => void (await repo.release(id, record.transferId)) }
 
-/** A replay whose debit exists answers the first result: the payment happened. */
-export const debitOfReplay = async (binding: PaymentBinding) =>
-  binding.replay ? LedgerRepository().findByEntryKey(`debit:${binding.transferId}`) : undefined
+    // A replay of this very request: answered if its debit exists, resumed otherwise...
+    const debit = await LedgerRepository().findByEntryKey(`debit:${record.transferId}`)
+    if (debit instanceof Error) return debit
+    if (debit) return { transferId: record.transferId, debited: true, release: async () => {} }
+    // ... unless its daily-limit reservation was given back already (the recovery
+    // job releases one whose debit never came): resuming would find that old
+    // reservation and pay outside the limit. Bind the key again, with a new transfer id.
+    const released = await ApiTokenSpendsRepository().isReleased(record.transferId)
+    if (released instanceof Error) return released
+    if (!released) return { transferId: record.transferId, debited: false, release: async () => {} }
+    const freed = await repo.release(id, record.transferId)
+    if (freed instanceof Error) return freed
+  }
+  return new PaymentInProgressError("a payment with this idempotencyKey is being retried concurrently; try again")
+}

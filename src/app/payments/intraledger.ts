@@ -14,7 +14,7 @@ import {
 } from "@/domain/wallets"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { DailySendLimitExceededError } from "@/domain/api-tokens"
-import { bindPayment, debitOfReplay } from "./idempotency"
+import { bindPayment } from "./idempotency"
 import type { PaymentSendResult } from "./pay-invoice"
 import { announceIntraLedger, executeTransfer, ApiTokenPayer } from "./transfer"
 
@@ -50,9 +50,7 @@ export const payIntraLedger = async (args: {
     request: { operation: "intraLedgerPaymentSend", senderWalletId: args.wallet.id, recipient: recipient.id, amount: sats, memo },
   })
   if (binding instanceof Error) return binding
-  const replayed = await debitOfReplay(binding)
-  if (replayed instanceof Error) return replayed
-  if (replayed) return "SUCCESS"
+  if (binding.debited) return "SUCCESS"
   const done = await executeTransfer({
     transferId: binding.transferId,
     kind: "intraledger",

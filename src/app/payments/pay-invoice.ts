@@ -23,7 +23,7 @@ import { AccountsRepository } from "@/services/mongoose/accounts"
 import { InvoicesRepository, WalletInvoice } from "@/services/mongoose/invoices"
 import { DailySendLimitExceededError } from "@/domain/api-tokens"
 import { walletServices } from "../wallet-services"
-import { bindPayment, debitOfReplay } from "./idempotency"
+import { bindPayment } from "./idempotency"
 import { announceIntraLedger, announceInvoicePaid, executeTransfer, ApiTokenPayer } from "./transfer"
 
 export type PaymentSendResult = "SUCCESS" | "ALREADY_PAID" | "PENDING" | "FAILURE"
@@ -93,9 +93,7 @@ export const payInvoice = async (args: PayInvoiceArgs): Promise<PaymentSendResul
     },
   })
   if (binding instanceof Error) return binding
-  const replayed = await debitOfReplay(binding)
-  if (replayed instanceof Error) return replayed
-  if (replayed) return "SUCCESS"
+  if (binding.debited) return "SUCCESS"
   const refused = async <T>(outcome: T): Promise<T> => {
     await binding.release()
     return outcome

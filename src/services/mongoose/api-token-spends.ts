@@ -147,6 +147,14 @@ export const ApiTokenSpendsRepository = () => {
     unreleasedReservations,
     /** Reserves `amount` under `limit`, atomically with respect to every other reservation of this token and wallet. */
     reserve: (r: SpendReservation, limit: number) => appendEntry({ ...r, entryKey: `reserve:${r.transferId}`, limit }),
+    /** Whether the reservation of this transfer was given back (by the payment or the recovery job). */
+    isReleased: async (transferId: string): Promise<boolean | UnknownRepositoryError> => {
+      try {
+        return (await ApiTokenSpendModel.exists({ entryKey: `release:${transferId}` })) !== null
+      } catch (e) {
+        return unknown(e)
+      }
+    },
     /** Gives a reservation back (its debit was refused or never happened). */
     release: async (r: SpendReservation): Promise<true | UnknownRepositoryError> => {
       const done = await appendEntry({ ...r, amount: -r.amount, entryKey: `release:${r.transferId}`, limit: undefined })
