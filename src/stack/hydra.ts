@@ -63,7 +63,20 @@ export const startHydra = async (o: HydraOptions): Promise<ManagedProcess> => {
     abortIf: () => (proc.isRunning() ? undefined : `exited early, see ${proc.logFile}`),
   })
   await ensureAccessTokenKeySet(adminUrl)
+  await warmPublicJwks(`http://${o.publicHost}:${o.publicPort}`)
   return proc
+}
+
+/**
+ * Hydra creates its OpenID key set (RSA-4096) on the first request for the
+ * public JWKS. On a busy machine that takes longer than the API's 2 s readiness
+ * probe, and a probe that gives up cancels the request (Hydra logs 499), so the
+ * API could stay unready for minutes. Asked once here, with patience.
+ */
+const warmPublicJwks = async (publicUrl: string) => {
+  const res = await fetch(`${publicUrl}/.well-known/jwks.json`, { signal: AbortSignal.timeout(180_000) })
+  if (!res.ok) throw new Error(`Hydra's public JWKS answered HTTP ${res.status}`)
+  await res.arrayBuffer()
 }
 
 /** Creates the ES256 signing key set once; an existing set (any algorithm) is kept. */

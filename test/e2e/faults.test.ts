@@ -218,7 +218,9 @@ describe("faults, each on this file's own stack", () => {
     const res = await fetch(`${stack.urls.hydraAdmin}/admin/keys/hydra.jwt.access-token`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ alg: "RS256", use: "sig", kid }),
+      // The same algorithm as the first key: HYDRA_ALGORITHMS accepts ES256 only by default. The new
+      // kid is unknown to the API until it refetches both the JWKS and the access-token set's kids.
+      body: JSON.stringify({ alg: "ES256", use: "sig", kid }),
     })
     expect(res.status).toBe(201)
     const after = await exchange(t)
