@@ -15,12 +15,16 @@ export const startApiReplica = async (o: {
   primaryApiUrl: string
   dataDir: string
   name?: string
+  /** The address and port it listens on (API_HOST, API_PORT); default 127.0.0.1 and a free port. */
+  host?: string
+  port?: number
   entry?: string
   extraEnv?: NodeJS.ProcessEnv
   nodeArgs?: string[]
 }): Promise<ApiReplica> => {
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}`
+  const port = o.port ?? (await freePort())
+  const host = o.host ?? "127.0.0.1"
+  const url = `http://${host}:${port}`
   const proc = startProcess({
     name: o.name ?? `api-replica-${port}`,
     command: process.execPath,
@@ -28,6 +32,7 @@ export const startApiReplica = async (o: {
     cwd: repoRoot,
     env: {
       ...o.apiEnv,
+      ...(o.host ? { API_HOST: o.host } : {}),
       API_PORT: String(port),
       API_PUBLIC_URL: url,
       // Trust the primary API's dev session issuer, as replicas trust one gateway.

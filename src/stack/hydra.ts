@@ -23,6 +23,8 @@ export type HydraOptions = {
   accessTokenLifespanSeconds: number
   logDir: string
   echo?: (line: string) => void
+  /** More environment for Hydra, e.g. SSL_CERT_FILE when its token hook is reached over TLS. */
+  extraEnv?: NodeJS.ProcessEnv
 }
 
 export const hydraEnv = (o: HydraOptions): NodeJS.ProcessEnv => ({
@@ -39,6 +41,7 @@ export const hydraEnv = (o: HydraOptions): NodeJS.ProcessEnv => ({
   OAUTH2_TOKEN_HOOK_AUTH_CONFIG_VALUE: o.tokenHookSecret,
   TTL_ACCESS_TOKEN: `${o.accessTokenLifespanSeconds}s`,
   SQA_OPT_OUT: "true",
+  ...o.extraEnv,
 })
 
 export const startHydra = async (o: HydraOptions): Promise<ManagedProcess> => {
@@ -47,7 +50,8 @@ export const startHydra = async (o: HydraOptions): Promise<ManagedProcess> => {
   const migrate = await runToCompletion(bin, ["migrate", "sql", "up", "-e", "--yes"], env)
   if (migrate.code !== 0) throw new Error(`hydra migrate failed (exit ${migrate.code}):\n${migrate.output.slice(-3000)}`)
 
-  // --dev lets Hydra accept an http:// issuer; only for loopback addresses.
+  // --dev lets Hydra accept an http:// issuer; only for loopback addresses. An
+  // https:// issuer runs without it (the production profile: TLS terminated in front).
   const dev = o.issuer.startsWith("http://") ? ["--dev"] : []
   const proc = startProcess({
     name: "hydra",
