@@ -67,7 +67,21 @@ export const startHydra = async (o: HydraOptions): Promise<ManagedProcess> => {
     abortIf: () => (proc.isRunning() ? undefined : `exited early, see ${proc.logFile}`),
   })
   await ensureAccessTokenKeySet(adminUrl)
+  await warmJwks(`http://${o.publicHost}:${o.publicPort}`)
   return proc
+}
+
+/**
+ * Hydra creates its OpenID key set (RSA-4096: seconds of CPU on a busy 2-core
+ * machine) on the first JWKS request — once per request that finds it missing,
+ * with no lock. API processes polling the JWKS with a 2 s timeout then start
+ * one key generation per poll, which starved the machine until no replica got
+ * ready (seen in the production-profile suite). One request, alone and
+ * patient, creates it before anything else asks.
+ */
+export const warmJwks = async (publicUrl: string) => {
+  const res = await fetch(`${publicUrl}/.well-known/jwks.json`, { signal: AbortSignal.timeout(120_000) })
+  if (!res.ok) throw new Error(`Hydra's JWKS answered HTTP ${res.status}`)
 }
 
 /** Creates the ES256 signing key set once; an existing set (any algorithm) is kept. */

@@ -9,7 +9,8 @@
 // The replicas cache token records for 300 s and resync revocations every
 // 120 s, and JWTs live 300 s: a test that waits (up to 20 s) for a token to be
 // refused can only pass through the invalidation fan-out, never through a
-// cache expiring or a periodic resync.
+// cache expiring or a periodic resync. Anonymous callers get 20 requests a
+// minute, so the test of the anonymous rate-limit key is short.
 import { randomUUID } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { exportJWK, generateKeyPair, JWK, KeyLike, SignJWT, decodeJwt, decodeProtectedHeader } from "jose"
@@ -34,7 +35,7 @@ let run: ProductionRun
 let s: RunningProductionStack
 
 beforeAll(async () => {
-  run = await startProductionRun({ API_TOKEN_CACHE_TTL_SECONDS: "300", REVOCATION_RESYNC_SECONDS: "120" })
+  run = await startProductionRun({ API_TOKEN_CACHE_TTL_SECONDS: "300", REVOCATION_RESYNC_SECONDS: "120", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "20" })
   s = run.stack
 }, 300_000)
 afterAll(async () => run?.stop(), 120_000)
@@ -285,6 +286,19 @@ describe("production profile: issue 15's attack table (needs the edge, limits, i
       expect((await ws.closed).code).toBe(4403)
     })
 
+    it("keys the anonymous rate limit by the caller's address: a new X-Forwarded-For per request does not reset it", async () => {
+      // RATE_LIMIT_ANONYMOUS_PER_MINUTE is 20 on this stack; this caller's address is used by no other test.
+      const from = CALLER.anonymous
+      let answered = 0
+      for (let n = 0; n <= 20; n++) {
+        const r = await gql(undefined, "{ globals { network } }", undefined, { from, headers: { "x-forwarded-for": `198.51.100.${n + 1}` } })
+        if (r.status === 429) break
+        expect(r.status).toBe(200)
+        answered++
+      }
+      expect(answered).toBe(20)
+    })
+
     it("honours the allowlist over WebSocket through nginx: the caller's address, not nginx's", async () => {
       const { user, jwt } = await merchant(["read"], { ipAllowlist: [CALLER.allowed] })
       const allowed = wsClient(s, jwt, { from: CALLER.allowed })
@@ -360,6 +374,23 @@ describe("production profile: issue 15's attack table (needs the edge, limits, i
       let nested = "name"
       for (let i = 0; i < 38; i++) nested = `ofType { ${nested} }`
       expectTooComplex(await gql(jwt, `{ __schema { types { fields { type { ${nested} } } } } }`))
+    })
+
+    it("weighs rate-limit points by cost: a token of 10 per minute gets 10 cheap queries but at most 5 of 100 transactions each", async () => {
+      const cheap = await merchant(["read"], { rateLimitPerMinute: 10 })
+      const costly = await merchant(["read"], { rateLimitPerMinute: 10 })
+      const answeredBefore429 = async (jwt: string, query: string) => {
+        for (let n = 0; n <= 10; n++) {
+          const r = await gql(jwt, query)
+          if (r.status === 429) return { n, code: r.errors?.[0]?.extensions?.code }
+          expect(r.status).toBe(200)
+        }
+        return { n: Infinity, code: undefined }
+      }
+      expect(await answeredBefore429(cheap.jwt, ME)).toEqual({ n: 10, code: "TOO_MANY_REQUESTS" })
+      const heavy = await answeredBefore429(costly.jwt, "{ me { defaultAccount { transactions(first: 100) { edges { node { id settlementAmount } } } } } }")
+      expect(heavy.code).toBe("TOO_MANY_REQUESTS")
+      expect(heavy.n).toBeLessThanOrEqual(5)
     })
 
     it("caps list arguments: transactions(first: 1000) is refused with limit listSize", async () => {

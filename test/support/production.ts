@@ -19,13 +19,12 @@ import { connectMongo } from "@/services/mongoose/connection"
 import { LedgerRepository } from "@/services/mongoose/ledger"
 import { RunningProductionStack, startProductionStack } from "@/stack/production-stack"
 import { createScratchPostgres, deleteRedisKeys, dropScratchPostgres } from "@/stack/scratch-services"
-import { testStack } from "../harness/stack-state"
 
 const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
 
 /** Loopback addresses callers connect from (none is nginx's PROXY_ADDRESS, 127.0.0.3). */
-export const CALLER = { allowed: "127.0.0.5", other: "127.0.0.6", plain: "127.0.0.1" } as const
+export const CALLER = { allowed: "127.0.0.5", other: "127.0.0.6", anonymous: "127.0.0.7", plain: "127.0.0.1" } as const
 
 export type ProductionRun = {
   stack: RunningProductionStack
@@ -33,47 +32,46 @@ export type ProductionRun = {
 }
 
 /**
- * Starts the production stack for one test file, on a fresh PostgreSQL
- * database, a Redis key prefix and a Mongo database of its own (on the test
- * stack's FerretDB), and removes all of them afterwards.
+ * Starts the production stack for one test file, with its own FerretDB (in its
+ * data dir), a fresh PostgreSQL database for Hydra and a Redis key prefix, and
+ * removes all of them afterwards.
  */
 export const startProductionRun = async (apiEnv: NodeJS.ProcessEnv = {}): Promise<ProductionRun> => {
   const run = randomBytes(4).toString("hex")
   const dataDir = mkdtempSync(join(tmpdir(), `flash-production-${run}-`))
   const postgresDatabase = `flash_production_hydra_${run}`
   const redisKeyPrefix = `flash-production-${run}:`
-  const mongo = new URL(testStack().urls.mongodb)
-  mongo.pathname = `/flash_production_${run}`
   const hydraDsn = await createScratchPostgres(POSTGRES_ADMIN_URL, postgresDatabase)
   if (!hydraDsn) throw new Error("the production profile needs PostgreSQL at 127.0.0.1:5432 (Hydra's database)")
   const cleanUp = async () => {
-    await mongoose.connection.dropDatabase().catch(() => undefined)
     await mongoose.disconnect().catch(() => undefined)
     await dropScratchPostgres(POSTGRES_ADMIN_URL, postgresDatabase).catch(() => undefined)
     await deleteRedisKeys(REDIS_URL, redisKeyPrefix).catch(() => undefined)
     if (!process.env.FLASH_TEST_KEEP_DATA) rmSync(dataDir, { recursive: true, force: true })
   }
-  let stack: RunningProductionStack
+  let stack: RunningProductionStack | undefined
   try {
-    // The test process writes accounts and deposits where the replicas read them.
-    await connectMongo(mongo.toString())
     stack = await startProductionStack({
       dataDir,
       hydraDsn,
-      mongodbUri: mongo.toString(),
       redisUrl: REDIS_URL,
       redisKeyPrefix,
       apiEnv: { LOG_LEVEL: "info", ...apiEnv },
       log: (line) => process.stderr.write(`${line}\n`),
     })
+    // The test process writes accounts and deposits where the replicas read them.
+    await connectMongo(stack.urls.mongodb)
   } catch (e) {
+    await stack?.stop()
     await cleanUp()
     throw e
   }
+  const started = stack
   return {
-    stack,
+    stack: started,
     stop: async () => {
-      await stack.stop()
+      await mongoose.disconnect().catch(() => undefined)
+      await started.stop()
       await cleanUp()
     },
   }
