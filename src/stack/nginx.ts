@@ -58,7 +58,12 @@ http {
   fastcgi_temp_path ${join(o.dir, "tmp", "fastcgi")};
   uwsgi_temp_path ${join(o.dir, "tmp", "uwsgi")};
   scgi_temp_path ${join(o.dir, "tmp", "scgi")};
+  # Bodies and answers stay in memory: nothing is written to temp files, which
+  # the unprivileged workers could not open inside a private data dir (a body
+  # over the default 16k buffer answered 500).
   client_max_body_size 1m;
+  client_body_buffer_size 1m;
+  proxy_max_temp_file_size 0;
 
   # WebSocket: pass the upgrade on, and close plain requests' upstream connections normally.
   map $http_upgrade $connection_upgrade {
