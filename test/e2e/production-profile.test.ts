@@ -235,6 +235,15 @@ describe("production profile: the stack as it ships, through nginx", () => {
     }
     expect(replies[0]!.status).toBe(400)
     expect(replies[4]!.status).toBe(401)
+
+    const ws = wsClient(s, jwt)
+    try {
+      const r = await ws.once("{ me { noSuchField } }")
+      expect(r.errors?.length).toBeGreaterThan(0)
+      expect(JSON.stringify(r)).not.toMatch(/stacktrace|\.ts:\d+|\/work\/|node_modules/)
+    } finally {
+      await ws.dispose()
+    }
   })
 
   it("revokes through the proxy: the JWT gets 401 on both replicas and its open socket is closed with 4441", async () => {
