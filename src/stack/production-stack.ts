@@ -28,6 +28,12 @@ export const PROXY_ADDRESS = "127.0.0.3"
 export const REPLICA_HOST = "127.0.0.2"
 const PUBLIC_HOST = "127.0.0.1"
 
+const distinctFreePorts = async (n: number) => {
+  const ports = new Set<number>()
+  while (ports.size < n) ports.add(await freePort())
+  return [...ports]
+}
+
 export type ProductionStackOptions = {
   dataDir: string
   /** Hydra's database: PostgreSQL in production. */
@@ -92,7 +98,12 @@ export const startProductionStack = async (o: ProductionStackOptions): Promise<R
 
   try {
     const tls = await createLoopbackTls(join(dataDir, "tls"))
-    const [apiTlsPort, hydraTlsPort, hydraPort, hydraAdminPort] = [await freePort(), await freePort(), await freePort(), await freePort()]
+    const replicaCount = o.replicas ?? 2
+    // Every listener's port, all distinct (two asks of the OS may answer the same free port).
+    const ports = await distinctFreePorts(5 + 2 * replicaCount)
+    const [apiTlsPort, hydraTlsPort, hydraPort, hydraAdminPort, mongoPort] = ports as [number, number, number, number, number]
+    const replicaPorts = ports.slice(5, 5 + replicaCount)
+    const metricsPorts = ports.slice(5 + replicaCount)
     const apiUrl = `https://${PUBLIC_HOST}:${apiTlsPort}`
     const hydraPublicUrl = `https://${PUBLIC_HOST}:${hydraTlsPort}`
     const hydraAdminUrl = `http://${PUBLIC_HOST}:${hydraAdminPort}`
@@ -100,7 +111,6 @@ export const startProductionStack = async (o: ProductionStackOptions): Promise<R
 
     let mongodbUri = o.mongodbUri
     if (!mongodbUri) {
-      const mongoPort = await freePort()
       log(`[production] starting FerretDB on ${PUBLIC_HOST}:${mongoPort}`)
       track(await startFerretdb({ host: PUBLIC_HOST, port: mongoPort, dataDir, logDir }))
       mongodbUri = `mongodb://${PUBLIC_HOST}:${mongoPort}/flash`
@@ -128,9 +138,6 @@ export const startProductionStack = async (o: ProductionStackOptions): Promise<R
       }),
     )
 
-    const replicaCount = o.replicas ?? 2
-    const replicaPorts = await Promise.all(Array.from({ length: replicaCount }, () => freePort()))
-    const metricsPorts = await Promise.all(Array.from({ length: replicaCount }, () => freePort()))
     log(`[production] starting nginx on ${apiUrl} (API) and ${hydraPublicUrl} (Hydra)`)
     track(
       await startNginx({
@@ -168,25 +175,31 @@ export const startProductionStack = async (o: ProductionStackOptions): Promise<R
       ...(Object.fromEntries(Object.entries(o.apiEnv ?? {}).filter((e): e is [string, string] => e[1] !== undefined)) as Record<string, string>),
     }
     log(`[production] starting ${replicaCount} API replicas on ${REPLICA_HOST}`)
-    // Both at once (each compiles with tsx on start); every one that started is tracked before a failure is thrown.
-    const started = await Promise.allSettled(
-      replicaPorts.map((port, i) =>
-        startApiReplica({
-          apiEnv,
-          primaryApiUrl: apiUrl,
-          dataDir,
-          host: REPLICA_HOST,
-          port,
-          name: `api-${i + 1}`,
-          extraEnv: {
-            API_PUBLIC_URL: apiUrl,
-            SESSION_ISSUER: sessions.issuer,
-            SESSION_JWKS_URL: sessions.jwksUrl,
-            METRICS_PORT: String(metricsPorts[i]),
-          },
-        }),
-      ),
-    )
+    const startReplica = (i: number) =>
+      startApiReplica({
+        apiEnv,
+        primaryApiUrl: apiUrl,
+        dataDir,
+        host: REPLICA_HOST,
+        port: replicaPorts[i],
+        name: `api-${i + 1}`,
+        extraEnv: {
+          API_PUBLIC_URL: apiUrl,
+          SESSION_ISSUER: sessions.issuer,
+          SESSION_JWKS_URL: sessions.jwksUrl,
+          METRICS_HOST: REPLICA_HOST,
+          METRICS_PORT: String(metricsPorts[i]),
+        },
+      })
+    // The first replica alone: it creates the collections and indexes of an
+    // empty database (two processes doing that at once on FerretDB can fail,
+    // as a rolling start never does). Then the others at once; every one that
+    // started is tracked before a failure is thrown.
+    const started: Array<PromiseSettledResult<Awaited<ReturnType<typeof startApiReplica>>>> = []
+    started.push(...(await Promise.allSettled([startReplica(0)])))
+    if (started[0]!.status === "fulfilled") {
+      started.push(...(await Promise.allSettled(replicaPorts.slice(1).map((_, i) => startReplica(i + 1)))))
+    }
     const replicas: ProductionReplica[] = []
     started.forEach((r, i) => {
       if (r.status !== "fulfilled") return
