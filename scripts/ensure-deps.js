@@ -1,7 +1,8 @@
 // Runs before `npm start` and `npm test`: installs the npm dependencies when
 // node_modules is missing or was installed from another package-lock.json, and
 // Debian's chromium (the browser the web-page test drives with playwright-core;
-// `npx playwright install` cannot download here) when it is missing, so the
+// `npx playwright install` cannot download here) and nginx (the production-profile
+// suite's reverse proxy) when they are missing, so the
 // README's two commands work on a fresh clone. (The Go-built Hydra and FerretDB
 // binaries are built by the stack launcher itself, see src/stack.)
 "use strict"
@@ -14,18 +15,28 @@ const root = join(__dirname, "..")
 const lockHash = createHash("sha256").update(readFileSync(join(root, "package-lock.json"))).digest("hex")
 const stamp = join(root, "node_modules", ".flash-lock-sha256")
 
-const CHROMIUM = "/usr/bin/chromium"
+// Debian packages the tests need, each with the binary that shows it is installed.
+// chromium: the browser the web-page test drives with playwright-core.
+// nginx: the reverse proxy of the production-profile suite (test/production),
+// which runs it as its own child process (`nginx -c <conf> -g "daemon off;"`),
+// never as the system service.
+const DEBIAN_PACKAGES = [
+  { binary: "/usr/bin/chromium", pkg: "chromium", why: "the web-page test" },
+  { binary: "/usr/sbin/nginx", pkg: "nginx", why: "the production-profile suite" },
+]
 
-const ensureChromium = () => {
-  if (existsSync(CHROMIUM)) return
+const ensureDebianPackages = () => {
+  const missing = DEBIAN_PACKAGES.filter((p) => !existsSync(p.binary))
+  if (missing.length === 0) return
+  const names = missing.map((p) => p.pkg)
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0
   if (!isRoot || !existsSync("/etc/debian_version")) {
-    console.error(`[setup] ${CHROMIUM} is missing; install Debian's chromium package (apt-get install chromium) to run the web-page test`)
+    for (const p of missing) console.error(`[setup] ${p.binary} is missing; install Debian's ${p.pkg} package (apt-get install ${p.pkg}) to run ${p.why}`)
     return
   }
   const aptInstall = () => {
-    console.error("[setup] installing Debian's chromium for the web-page test: apt-get install -y --no-install-recommends chromium")
-    return spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], {
+    console.error(`[setup] installing Debian's ${names.join(", ")} for ${missing.map((p) => p.why).join(" and ")}: apt-get install -y --no-install-recommends ${names.join(" ")}`)
+    return spawnSync("apt-get", ["install", "-y", "--no-install-recommends", ...names], {
       stdio: "inherit",
       env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
     }).status
@@ -34,7 +45,7 @@ const ensureChromium = () => {
   // Only refresh the package lists when the install failed without it.
   console.error("[setup] apt-get install failed; running apt-get update and trying again")
   spawnSync("apt-get", ["update"], { stdio: "inherit" })
-  if (aptInstall() !== 0) console.error("[setup] could not install chromium; the web-page test will fail until it is installed")
+  if (aptInstall() !== 0) console.error(`[setup] could not install ${names.join(", ")}; ${missing.map((p) => p.why).join(" and ")} will fail until installed`)
 }
 
 if (!existsSync(stamp) || readFileSync(stamp, "utf8") !== lockHash) {
@@ -46,4 +57,4 @@ if (!existsSync(stamp) || readFileSync(stamp, "utf8") !== lockHash) {
   }
   writeFileSync(stamp, lockHash)
 }
-ensureChromium()
+ensureDebianPackages()

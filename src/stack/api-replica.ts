@@ -22,19 +22,24 @@ export const startApiReplica = async (o: {
   primaryApiUrl: string
   dataDir: string
   name?: string
+  /** The address and port it listens on (API_HOST, API_PORT); default 127.0.0.1 and a free port. */
+  host?: string
+  port?: number
   entry?: string
   extraEnv?: NodeJS.ProcessEnv
   nodeArgs?: string[]
 }): Promise<ApiReplica> => {
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}`
+  const port = o.port ?? (await freePort())
+  const host = o.host ?? "127.0.0.1"
+  const url = `http://${host}:${port}`
   // Its own metrics listener: the primary's port is taken.
   const metricsPort = await freePort()
   const env: NodeJS.ProcessEnv = {
     ...o.apiEnv,
+    ...(o.host ? { API_HOST: o.host } : {}),
     API_PORT: String(port),
     API_PUBLIC_URL: url,
-    METRICS_HOST: "127.0.0.1",
+    METRICS_HOST: host,
     METRICS_PORT: String(metricsPort),
     // Trust the primary API's dev session issuer, as replicas trust one gateway.
     SESSION_ISSUER: `${o.primaryApiUrl}/dev`,

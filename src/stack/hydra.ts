@@ -23,6 +23,8 @@ export type HydraOptions = {
   accessTokenLifespanSeconds: number
   logDir: string
   echo?: (line: string) => void
+  /** More environment for Hydra, e.g. SSL_CERT_FILE when its token hook is reached over TLS. */
+  extraEnv?: NodeJS.ProcessEnv
 }
 
 export const hydraEnv = (o: HydraOptions): NodeJS.ProcessEnv => ({
@@ -39,6 +41,7 @@ export const hydraEnv = (o: HydraOptions): NodeJS.ProcessEnv => ({
   OAUTH2_TOKEN_HOOK_AUTH_CONFIG_VALUE: o.tokenHookSecret,
   TTL_ACCESS_TOKEN: `${o.accessTokenLifespanSeconds}s`,
   SQA_OPT_OUT: "true",
+  ...o.extraEnv,
 })
 
 export const startHydra = async (o: HydraOptions): Promise<ManagedProcess> => {
@@ -47,7 +50,8 @@ export const startHydra = async (o: HydraOptions): Promise<ManagedProcess> => {
   const migrate = await runToCompletion(bin, ["migrate", "sql", "up", "-e", "--yes"], env)
   if (migrate.code !== 0) throw new Error(`hydra migrate failed (exit ${migrate.code}):\n${migrate.output.slice(-3000)}`)
 
-  // --dev lets Hydra accept an http:// issuer; only for loopback addresses.
+  // --dev lets Hydra accept an http:// issuer; only for loopback addresses. An
+  // https:// issuer runs without it (the production profile: TLS terminated in front).
   const dev = o.issuer.startsWith("http://") ? ["--dev"] : []
   const proc = startProcess({
     name: "hydra",
@@ -63,19 +67,21 @@ export const startHydra = async (o: HydraOptions): Promise<ManagedProcess> => {
     abortIf: () => (proc.isRunning() ? undefined : `exited early, see ${proc.logFile}`),
   })
   await ensureAccessTokenKeySet(adminUrl)
-  await warmPublicJwks(`http://${o.publicHost}:${o.publicPort}`)
+  await warmJwks(`http://${o.publicHost}:${o.publicPort}`)
   return proc
 }
 
 /**
- * Hydra creates its OpenID key set (RSA-4096) on the first request for the
- * public JWKS. On a busy machine that takes longer than the API's 2 s readiness
- * probe, and a probe that gives up cancels the request (Hydra logs 499), so the
- * API could stay unready for minutes. Asked once here, with patience.
+ * Hydra creates its OpenID key set (RSA-4096: seconds of CPU on a busy 2-core
+ * machine) on the first JWKS request — once per request that finds it missing,
+ * with no lock. API processes polling the JWKS with a 2 s timeout then start
+ * one key generation per poll, and a probe that gives up cancels its request
+ * (Hydra logs 499), which starved the machine until no replica got ready. One
+ * request, alone and patient, creates it before anything else asks.
  */
-const warmPublicJwks = async (publicUrl: string) => {
+export const warmJwks = async (publicUrl: string) => {
   const res = await fetch(`${publicUrl}/.well-known/jwks.json`, { signal: AbortSignal.timeout(180_000) })
-  if (!res.ok) throw new Error(`Hydra's public JWKS answered HTTP ${res.status}`)
+  if (!res.ok) throw new Error(`Hydra's JWKS answered HTTP ${res.status}`)
   await res.arrayBuffer()
 }
 
