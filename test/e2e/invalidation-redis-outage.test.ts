@@ -1,9 +1,9 @@
 // Invalidation when Redis goes away for a moment and comes back, on a stack of
 // this file's own (FerretDB, Hydra, the API, a private redis-server) and a
 // second API process on it, so stopping Redis never disturbs the shared stack.
-// The second process has a resync period far longer than the test: what it
-// learns of a change made while Redis was down, it learns from the resync that
-// its Redis reconnect triggers (Mongo is the source of truth).
+// The second process has a resync period and a cache TTL far longer than the
+// test: what it learns of a change made while Redis was down, it learns from
+// the resync that its Redis reconnect triggers (Mongo is the source of truth).
 import { ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -47,9 +47,10 @@ beforeAll(async () => {
     apiEnv: stack.apiEnv,
     primaryApiUrl: stack.urls.api,
     dataDir,
-    extraEnv: { REVOCATION_RESYNC_SECONDS: "3600" },
+    // Neither the periodic resync nor the cache TTL can help within this test: only the bus can.
+    extraEnv: { REVOCATION_RESYNC_SECONDS: "3600", API_TOKEN_CACHE_TTL_SECONDS: "3600" },
   })
-}, 180_000)
+}, 300_000)
 
 afterAll(async () => {
   for (const s of sockets) await s.dispose()
