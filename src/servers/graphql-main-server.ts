@@ -162,7 +162,9 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
   const openSockets = new Set<{ socket: WebSocket; extra: WsExtra }>()
 
   const closeSocket = (socket: WebSocket, close: (typeof WS_CLOSE)[keyof typeof WS_CLOSE]) => {
-    if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(close.code, close.reason)
+    if (socket.readyState !== socket.OPEN && socket.readyState !== socket.CONNECTING) return
+    metrics.websocketsClosed.inc({ code: String(close.code) })
+    socket.close(close.code, close.reason)
   }
 
   /**

@@ -51,6 +51,7 @@ const main = async () => {
   const invalidations = await createInvalidationBus(config.redis)
   setInvalidationBus(invalidations)
   invalidations.onRevoked(() => metrics.revocationsSeen.inc({ source: "any" }))
+  invalidations.onInvalidated((e) => metrics.invalidationsSeen.inc({ kind: "tokenId" in e ? "token" : "account" }))
   // Mongo is the source of truth: a periodic resync catches changes whose Redis
   // message this process missed (Redis away, a CLI without Redis, a write made
   // straight to Mongo), and runs at once when the Redis subscriber is back.
