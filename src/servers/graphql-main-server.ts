@@ -199,6 +199,8 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
   const schedule = (socket: WebSocket, extra: WsExtra, result: Exclude<AuthResult, AuthRejection>) => {
     const auth = extra.auth!
     clearTimeout(auth.timer)
+    // A re-check that finished after the socket closed sets no timer (its close handler already ran).
+    if (socket.readyState !== socket.OPEN) return
     const at = result.refuseAt ?? result.expiresAt
     const delay = Math.max(0, Math.min(at.getTime() - Date.now(), 2 ** 31 - 1))
     auth.timer = setTimeout(() => {
