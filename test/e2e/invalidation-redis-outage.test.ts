@@ -5,10 +5,12 @@
 // test: what it learns of a change made while Redis was down, it learns from
 // the resync that its Redis reconnect triggers (Mongo is the source of truth).
 import { ChildProcess, spawn } from "node:child_process"
+import { randomBytes } from "node:crypto"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { ApiReplica, startApiReplica } from "@/stack/api-replica"
+import { createScratchPostgres, dropScratchPostgres } from "@/stack/scratch-services"
 import { RunningStack, startStack } from "@/stack/stack"
 import { freePort, freeStackPorts, tcpOpen, waitFor } from "@/stack/wait"
 import { eventually, openSocket, post, ROTATE } from "../support/invalidation"
@@ -18,6 +20,12 @@ let replica: ApiReplica | undefined
 let dataDir: string
 let redis: ChildProcess | undefined
 let redisPort: number
+// Hydra on a PostgreSQL database of this file's own when PostgreSQL answers (as
+// the shared stack): on a loaded machine Hydra's SQLite answered its JWKS too
+// slowly for the API to become ready.
+const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
+const postgresDatabase = `flash_invalidation_hydra_${randomBytes(4).toString("hex")}`
+let hydraDsn: string | undefined
 const sockets: Array<{ dispose: () => unknown }> = []
 
 const startRedis = async () => {
@@ -35,9 +43,11 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "flash-invalidation-"))
   redisPort = await freePort()
   await startRedis()
+  hydraDsn = await createScratchPostgres(POSTGRES_ADMIN_URL, postgresDatabase)
   stack = await startStack({
     dataDir,
     ...(await freeStackPorts()),
+    hydraDsn,
     redisUrl: `redis://127.0.0.1:${redisPort}`,
     redisKeyPrefix: "flash-invalidation:",
     apiEnv: { LOG_LEVEL: "warn", NODE_ENV: "test" },
@@ -57,6 +67,7 @@ afterAll(async () => {
   await replica?.process.stop()
   await stack?.stop()
   await stopRedis()
+  if (hydraDsn) await dropScratchPostgres(POSTGRES_ADMIN_URL, postgresDatabase).catch(() => undefined)
   if (!process.env.FLASH_TEST_KEEP_DATA) rmSync(dataDir, { recursive: true, force: true })
 }, 120_000)
 
