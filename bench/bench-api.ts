@@ -17,7 +17,7 @@ import { createLogger } from "@/services/logger"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
 import { createRateLimiter } from "@/services/rate-limit"
-import { createRevocationSet, setRevocationSet } from "@/services/revocation"
+import { createInvalidationBus, setInvalidationBus } from "@/services/invalidation"
 import { anyBearerToken, introspectionVerifier, staticKeyVerifier } from "./verifiers"
 
 const main = async () => {
@@ -30,15 +30,15 @@ const main = async () => {
   const logger = createLogger(config.logLevel)
   await connectMongo(config.mongodbUri)
   const wallet = await startWalletServices(config, logger)
-  const revocations = await createRevocationSet(config.redis)
-  setRevocationSet(revocations)
+  const invalidations = await createInvalidationBus(config.redis)
+  setInvalidationBus(invalidations)
   const accounts = AccountsRepository()
   const principals = createPrincipalResolver({
     verify: kind === "introspection" ? introspectionVerifier(config.hydra.adminUrl) : staticKeyVerifier(),
     extractToken: anyBearerToken,
     lookupApiToken: resolveApiTokenByClientId,
     lookupUserAccount: async (userId) => accounts.findAccountByUserId(userId as never),
-    revocations,
+    invalidations,
     cacheTtlMs: config.apiTokens.cacheTtlSeconds * 1000,
   })
   const rateLimiter = await createRateLimiter(config.redis)
@@ -48,10 +48,10 @@ const main = async () => {
     schema: withPermissions(buildPublicSchema()),
     hydraKeys: remoteKeySet(config.hydra.jwksUrl),
     principals,
-    revocations,
+    invalidations,
     rateLimiter,
     onStop: async () => {
-      await revocations.close()
+      await invalidations.close()
       await rateLimiter.close()
     },
   })

@@ -175,6 +175,8 @@ const fundMerchant = async (urls: { api: string; graphql: string }, session: str
 const CREATE = `mutation Create($input: ApiTokenCreateInput!) {
   apiTokenCreate(input: $input) { errors { code message } apiToken { id clientId clientSecret } }
 }`
+const ROTATE = `mutation Rotate($input: ApiTokenRotateInput!) { apiTokenRotate(input: $input) { errors { code } apiToken { clientId } } }`
+const UPDATE = `mutation Update($input: ApiTokenUpdateInput!) { apiTokenUpdate(input: $input) { errors { code } apiToken { id } } }`
 const REVOKE = `mutation Revoke($input: ApiTokenRevokeInput!) {
   apiTokenRevoke(input: $input) { errors { code } apiToken { id status } }
 }`
@@ -481,31 +483,48 @@ const main = async () => {
   // ---- row 7b: revocation across two API processes
   log(`[bench] row 7: revocation propagation to a second API process, ${plan.revocations} tokens`)
   const api2 = await startApiProcess(stack, "api-replica", join(repoRoot, "src", "servers", "main.ts"), {}, [])
-  const revokeMs: number[] = []
-  const propagationMs: number[] = []
+  // From the management call on API 1 until API 2 answers 401 to the token's
+  // JWT (its record cached there first): the invalidation bus, three causes.
   const PROPAGATION_TIMEOUT_MS = 5000
-  for (let i = 0; i < plan.revocations; i++) {
-    if (i % 10 === 0) session = (await devSession(stack.urls.api)).token
-    const t = await createApiToken(stack.urls.graphql, session, `bench-revoke-${i}`)
-    const tJwt = await accessToken(stack.urls.tokenEndpoint, t.clientId, t.clientSecret)
-    const before = await gql(api2.graphql, tJwt, GLOBALS) // also fills API 2's token cache
-    if (before.status !== 200) throw new Error(`API 2 refused a fresh token: ${before.status}`)
-    const t0 = performance.now()
-    const revoked = await gql(stack.urls.graphql, session, REVOKE, { input: { id: t.id } })
-    revokeMs.push(performance.now() - t0)
-    if ((revoked.body.data?.apiTokenRevoke as { apiToken?: { status?: string } } | undefined)?.apiToken?.status !== "REVOKED") {
-      throw new Error(`apiTokenRevoke failed: ${JSON.stringify(revoked.body)}`)
-    }
-    let seen = NaN
-    while (performance.now() - t0 < PROPAGATION_TIMEOUT_MS) {
-      if ((await gql(api2.graphql, tJwt, GLOBALS)).status === 401) {
-        seen = performance.now() - t0
-        break
+  const propagation = async (what: string, change: (session: string, tokenId: string) => Promise<boolean>) => {
+    const callMs: number[] = []
+    const seenMs: number[] = []
+    for (let i = 0; i < plan.revocations; i++) {
+      if (i % 10 === 0) session = (await devSession(stack.urls.api)).token
+      const t = await createApiToken(stack.urls.graphql, session, `bench-${what}-${i}`)
+      const tJwt = await accessToken(stack.urls.tokenEndpoint, t.clientId, t.clientSecret)
+      const before = await gql(api2.graphql, tJwt, GLOBALS) // also fills API 2's token cache
+      if (before.status !== 200) throw new Error(`API 2 refused a fresh token: ${before.status}`)
+      const t0 = performance.now()
+      if (!(await change(session, t.id))) throw new Error(`${what} failed`)
+      callMs.push(performance.now() - t0)
+      let seen = NaN
+      while (performance.now() - t0 < PROPAGATION_TIMEOUT_MS) {
+        if ((await gql(api2.graphql, tJwt, GLOBALS)).status === 401) {
+          seen = performance.now() - t0
+          break
+        }
+        await sleep(2)
       }
-      await sleep(2)
+      seenMs.push(Number.isNaN(seen) ? Infinity : seen)
     }
-    propagationMs.push(Number.isNaN(seen) ? Infinity : seen)
+    return { callMs, seenMs }
   }
+  const revocation = await propagation("revoke", async (s, id) => {
+    const r = await gql(stack.urls.graphql, s, REVOKE, { input: { id } })
+    return (r.body.data?.apiTokenRevoke as { apiToken?: { status?: string } } | undefined)?.apiToken?.status === "REVOKED"
+  })
+  const revokeMs = revocation.callMs
+  const propagationMs = revocation.seenMs
+  log(`[bench] row 7: rotation (grace 0) and a change of limits (ipAllowlist) to a second API process, ${plan.revocations} tokens each`)
+  const rotation = await propagation("rotate", async (s, id) => {
+    const r = await gql(stack.urls.graphql, s, ROTATE, { input: { id, gracePeriodSeconds: 0 } })
+    return (r.body.data?.apiTokenRotate as { errors?: unknown[] } | undefined)?.errors?.length === 0
+  })
+  const limits = await propagation("update", async (s, id) => {
+    const r = await gql(stack.urls.graphql, s, UPDATE, { input: { id, ipAllowlist: ["203.0.113.7"] } })
+    return (r.body.data?.apiTokenUpdate as { errors?: unknown[] } | undefined)?.errors?.length === 0
+  })
 
   // ---- row 8: memory of the API process after everything above
   // At once, and once the process has been idle for 15 s: V8 keeps the heap it
@@ -571,6 +590,16 @@ const main = async () => {
   ])
   add(refusal.row)
   add([
+    "7",
+    `rotation (grace 0): rotate on API 1 until API 2 answers 401 to the old JWT (${plan.revocations} tokens)`,
+    `p50 ${fmt(median(rotation.seenMs))} ms, p99 ${fmt(percentile(rotation.seenMs, 99))} ms (the rotate call itself: p50 ${fmt(median(rotation.callMs))} ms)`,
+  ])
+  add([
+    "7",
+    `change of limits: \`apiTokenUpdate\` narrows ipAllowlist on API 1 until API 2 answers 401 (${plan.revocations} tokens)`,
+    `p50 ${fmt(median(limits.seenMs))} ms, p99 ${fmt(percentile(limits.seenMs, 99))} ms (the update call itself: p50 ${fmt(median(limits.callMs))} ms)`,
+  ])
+  add([
     "8",
     "API process RSS after the run (settled: idle 15 s)",
     `${fmt(rss.rssMb, 0)} MB (${fmt(rssAtEnd.rssMb, 0)} MB right after the last row; live heap after a full collection ${fmt(liveHeap, 1)} MB; peak ${fmt(rss.hwmMb, 0)} MB; ${fmt(rssAtStart.rssMb, 0)} MB before the load rows; V8 heap used ${fmt(gaugeMb("nodejs_heap_size_used_bytes"), 0)} of ${fmt(gaugeMb("nodejs_heap_size_total_bytes"), 0)} MB, external ${fmt(gaugeMb("nodejs_external_memory_bytes"), 0)} MB)`,
@@ -582,6 +611,8 @@ const main = async () => {
     ["row 3 ≥ 5 × row 4 (introspection)", rps("3") >= 5 * rps("4"), `${fmt(rps("3") / rps("4"), 2)}×`],
     ["row 3 ≥ 2 × row 5 (static key in Mongo)", rps("3") >= 2 * rps("5"), `${fmt(rps("3") / rps("5"), 2)}×`],
     ["revocation propagation p99 ≤ 1 s", percentile(propagationMs, 99) <= 1000, `${fmt(percentile(propagationMs, 99), 0)} ms`],
+    ["rotation (grace 0) propagation p99 ≤ 1 s", percentile(rotation.seenMs, 99) <= 1000, `${fmt(percentile(rotation.seenMs, 99), 0)} ms`],
+    ["change of limits propagation p99 ≤ 1 s", percentile(limits.seenMs, 99) <= 1000, `${fmt(percentile(limits.seenMs, 99), 0)} ms`],
     ["apiTokenCreate p50 ≤ 100 ms", median(createMs) <= 100, `${fmt(median(createMs), 0)} ms`],
     ["API RSS ≤ 250 MB (settled)", rss.rssMb <= 250, `${fmt(rss.rssMb, 0)} MB`],
     refusal.target,

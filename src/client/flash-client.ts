@@ -134,6 +134,7 @@ export class FlashClient {
       webSocketImpl: WebSocket,
       lazy: true,
       // Called on every (re)connect, so a reconnect after 4440 carries a fresh token.
+      // 4442 (access narrowed) reconnects too: the server decides what the token may still do.
       connectionParams: async () => ({ Authorization: `Bearer ${await this.accessToken()}` }),
       retryAttempts: 5,
       shouldRetry: (event) => {

@@ -6,6 +6,9 @@
 //                       repair Mongo ↔ Hydra drift (unfinished creations older than the grace, default 300 s; orphan clients)
 //   cleanup             delete Hydra clients of expired tokens and of ended rotation grace periods
 //   audit <accountId>   the account's API-token audit trail and hourly usage, newest first (no secrets exist to show)
+//   lock <accountId>    lock the account: its API tokens and sessions are refused on every replica within a second,
+//                       its WebSockets closed (4442), and Hydra issues no new JWT for its tokens
+//   unlock <accountId>  unlock it again
 // Output is JSON on stdout; exit code 0 on success, 1 on failure, 2 on usage errors.
 import {
   apiTokenStatus,
@@ -16,17 +19,21 @@ import { listAuditEventsOfAccount } from "@/app/audit"
 import { ConfigError, loadConfig } from "@/config"
 import { createLogger } from "@/services/logger"
 import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
-import { createRevocationSet, revocationSet, setRevocationSet } from "@/services/revocation"
+import { createInvalidationBus, invalidationBus, setInvalidationBus } from "@/services/invalidation"
+import { AccountsRepository } from "@/services/mongoose/accounts"
+import { recordAuditEvent } from "@/app/audit/record-audit-event"
 import { configureApiTokens } from "./api-tokens"
 
-const USAGE = "usage: npm run admin -- list <accountId> | revoke <tokenId> | reconcile [pendingGraceSeconds] | cleanup | audit <accountId> [first]"
+const USAGE =
+  "usage: npm run admin -- list <accountId> | revoke <tokenId> | reconcile [pendingGraceSeconds] | cleanup | audit <accountId> [first] | lock <accountId> | unlock <accountId>"
+const NEEDS_ARG = ["list", "revoke", "audit", "lock", "unlock"]
 
 const run = async (argv: string[]): Promise<number> => {
   const [command, arg, extra] = argv
   if (
     !command ||
-    !["list", "revoke", "reconcile", "cleanup", "audit"].includes(command) ||
-    ((command === "list" || command === "revoke" || command === "audit") && !arg)
+    ![...NEEDS_ARG, "reconcile", "cleanup"].includes(command) ||
+    (NEEDS_ARG.includes(command) && !arg)
   ) {
     console.error(USAGE)
     return 2
@@ -43,8 +50,9 @@ const run = async (argv: string[]): Promise<number> => {
   }
   const logger = createLogger(process.env.LOG_LEVEL ?? "warn")
   await connectMongo(config.mongodbUri)
-  // With Redis, a revocation reaches every API replica within a second.
-  if (config.redis) setRevocationSet(await createRevocationSet({ url: config.redis.url, keyPrefix: config.redis.keyPrefix }))
+  // With Redis, a revocation or a lock reaches every API replica within a second
+  // (without it, their periodic resync from Mongo picks it up).
+  if (config.redis) setInvalidationBus(await createInvalidationBus({ url: config.redis.url, keyPrefix: config.redis.keyPrefix }))
   const deps = configureApiTokens(config, logger)
   try {
     let result: unknown
@@ -75,6 +83,20 @@ const run = async (argv: string[]): Promise<number> => {
         return 2
       }
       result = await listAuditEventsOfAccount(accountId, { first: extra ? Number(extra) : 200 })
+    } else if (command === "lock" || command === "unlock") {
+      const accountId = checkedToAccountId(arg)
+      if (accountId instanceof Error) {
+        console.error(`[admin] ${accountId.message}`)
+        return 2
+      }
+      const status = command === "lock" ? "LOCKED" : "ACTIVE"
+      // Mongo first (the token hook and the resync read it), then every replica.
+      const r = await AccountsRepository().setAccountStatus(accountId, status)
+      if (!(r instanceof Error)) {
+        await invalidationBus().publish({ accountId })
+        await recordAuditEvent({ type: command === "lock" ? "ACCOUNT_LOCKED" : "ACCOUNT_UNLOCKED", accountId, actor: "operator" }, logger)
+      }
+      result = r instanceof Error ? r : { accountId, status }
     } else if (command === "revoke") {
       const r = await revokeApiTokenById(arg!, deps)
       result = r instanceof Error ? r : { id: r.id, status: apiTokenStatus(r), revokedAt: r.revokedAt }
@@ -95,7 +117,7 @@ const run = async (argv: string[]): Promise<number> => {
     console.log(JSON.stringify(result, null, 2))
     return 0
   } finally {
-    await revocationSet().close()
+    await invalidationBus().close()
     await disconnectMongo()
   }
 }

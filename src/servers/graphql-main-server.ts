@@ -5,17 +5,17 @@ import { createServer, Server } from "node:http"
 import { ApolloServer } from "@apollo/server"
 import { expressMiddleware } from "@as-integrations/express5"
 import express from "express"
-import { GraphQLSchema, NoSchemaIntrospectionCustomRule, specifiedRules, validate, ValidationRule } from "graphql"
+import { GraphQLError, GraphQLSchema, NoSchemaIntrospectionCustomRule, specifiedRules, validate, ValidationRule } from "graphql"
 import { useServer } from "graphql-ws/use/ws"
 import { WebSocket, WebSocketServer } from "ws"
 import type { Config } from "@/config"
-import type { PrincipalResolver } from "@/app/auth/resolve-principal"
-import { AuthRejection } from "@/domain/auth"
+import type { AuthResult, PrincipalResolver } from "@/app/auth/resolve-principal"
+import { AuthRejection, AuthRejectionReason } from "@/domain/auth"
 import { contextFor, GraphQLContext, Principal } from "@/graphql/context"
 import { createQueryLimits } from "@/graphql/limits"
 import type { RemoteKeySet } from "@/services/jwks/remote-key-set"
 import type { Logger } from "@/services/logger"
-import type { RevocationSet } from "@/services/revocation"
+import type { InvalidationBus, InvalidationEvent } from "@/services/invalidation"
 import { metrics } from "@/services/metrics"
 import type { RateLimiter } from "@/services/rate-limit"
 import { clientAddressResolver, clientIpOf } from "./client-address"
@@ -31,8 +31,41 @@ import { httpRateLimit, rateKeyAndLimit, tooManyRequests } from "./middlewares/r
  */
 export const WS_CLOSE = {
   tokenExpired: { code: 4440, reason: "Token expired: reconnect with a fresh token" },
-  tokenRevoked: { code: 4441, reason: "Token revoked" },
+  tokenRevoked: { code: 4441, reason: "Token revoked or rotated out" },
+  accessChanged: { code: 4442, reason: "Token access changed: reconnect to continue with what it may still do" },
 } as const
+
+/**
+ * The close code for a socket whose credentials no longer authenticate; none
+ * for a passing failure of a dependency (the socket stays, its operations are
+ * refused until the store answers again).
+ */
+export const closeFor = (reason: AuthRejectionReason): (typeof WS_CLOSE)[keyof typeof WS_CLOSE] | undefined => {
+  switch (reason) {
+    case "token_expired":
+    case "api_token_expired":
+    case "token_too_old":
+      return WS_CLOSE.tokenExpired
+    case "token_revoked":
+    case "unknown_api_token":
+    case "unknown_user":
+      return WS_CLOSE.tokenRevoked
+    case "store_unavailable":
+    case "jwks_unavailable":
+      return undefined
+    default:
+      return WS_CLOSE.accessChanged
+  }
+}
+
+/** True when `next` may do less than `before`: a scope or a wallet it had is gone. */
+export const accessNarrowed = (before: Principal, next: Principal): boolean => {
+  if (before.kind !== "apiToken" || next.kind !== "apiToken") return before.kind !== next.kind
+  if (before.apiTokenScopes.some((s) => !next.apiTokenScopes.includes(s))) return true
+  if (!next.apiTokenWalletIds) return false
+  if (!before.apiTokenWalletIds) return true
+  return before.apiTokenWalletIds.some((w) => !next.apiTokenWalletIds!.includes(w))
+}
 
 /** Node's parser answers 431 above this; between 8 KB and this, we answer 401 (header_too_large). */
 const MAX_HEADER_BYTES = 64 * 1024
@@ -43,7 +76,7 @@ export type ApiServerDeps = {
   schema: GraphQLSchema
   hydraKeys: RemoteKeySet
   principals: PrincipalResolver
-  revocations: RevocationSet
+  invalidations: InvalidationBus
   rateLimiter: RateLimiter
   authObserver?: AuthObserver
   extraRoutes?: express.Router[]
@@ -55,7 +88,13 @@ export type ApiServerDeps = {
 
 export type ApiServer = { httpServer: Server; listen: () => Promise<void>; stop: () => Promise<void> }
 
-type WsExtra = { principal?: Principal; clientIp?: string }
+/**
+ * What a socket authenticated with, kept so that it can be checked again (on
+ * every operation, on every invalidation event of its token or account, and
+ * when its JWT, token or rotation grace ends).
+ */
+type SocketAuth = { authorization: unknown; ip: string | undefined; timer?: NodeJS.Timeout }
+type WsExtra = { principal?: Principal; clientIp?: string; auth?: SocketAuth }
 
 export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> => {
   const { config, logger, schema } = deps
@@ -138,6 +177,66 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
     ...specifiedRules,
     ...(config.graphql.introspection ? [] : [NoSchemaIntrospectionCustomRule]),
   ]
+
+  // Every authenticated socket, to re-check on an invalidation event.
+  const openSockets = new Set<{ socket: WebSocket; extra: WsExtra }>()
+
+  const closeSocket = (socket: WebSocket, close: (typeof WS_CLOSE)[keyof typeof WS_CLOSE]) => {
+    if (socket.readyState !== socket.OPEN && socket.readyState !== socket.CONNECTING) return
+    metrics.websocketsClosed.inc({ code: String(close.code) })
+    socket.close(close.code, close.reason)
+  }
+
+  /**
+   * Resolves the socket's credentials again through the cached resolver. Refused
+   * → closed with its code (and the operation refused); accepted with less
+   * access → closed 4442; accepted → its principal is replaced for its next
+   * operations, and its end-of-life timer set again.
+   */
+  const recheck = async (socket: WebSocket, extra: WsExtra): Promise<AuthResult> => {
+    const auth = extra.auth!
+    const result = await deps.principals.resolve(auth.authorization, auth.ip)
+    if (result instanceof AuthRejection) {
+      const close = closeFor(result.reason)
+      if (close) {
+        logger.info({ reason: result.reason, ip: auth.ip, transport: "ws", code: close.code }, "websocket closed: credentials no longer qualify")
+        closeSocket(socket, close)
+      }
+      return result
+    }
+    if (extra.principal && accessNarrowed(extra.principal, result.principal)) {
+      logger.info({ ip: auth.ip, transport: "ws", code: WS_CLOSE.accessChanged.code }, "websocket closed: token access narrowed")
+      closeSocket(socket, WS_CLOSE.accessChanged)
+      return new AuthRejection("claim_invalid", "access narrowed")
+    }
+    extra.principal = result.principal
+    schedule(socket, extra, result)
+    return result
+  }
+
+  // At the JWT's expiry the socket is closed 4440; at the end of the token or of
+  // a rotation grace period (earlier), it is checked again.
+  const schedule = (socket: WebSocket, extra: WsExtra, result: Exclude<AuthResult, AuthRejection>) => {
+    const auth = extra.auth!
+    clearTimeout(auth.timer)
+    // A re-check that finished after the socket closed sets no timer (its close handler already ran).
+    if (socket.readyState !== socket.OPEN) return
+    const at = result.refuseAt ?? result.expiresAt
+    const delay = Math.max(0, Math.min(at.getTime() - Date.now(), 2 ** 31 - 1))
+    auth.timer = setTimeout(() => {
+      if (!result.refuseAt || result.expiresAt.getTime() <= Date.now()) closeSocket(socket, WS_CLOSE.tokenExpired)
+      else void recheck(socket, extra)
+    }, delay)
+  }
+
+  const matches = (p: Principal | undefined, e: InvalidationEvent) =>
+    p !== undefined &&
+    p.kind !== "anonymous" &&
+    ("tokenId" in e ? p.kind === "apiToken" && p.apiTokenId === e.tokenId : p.domainAccount.id === e.accountId)
+  const stopWatching = deps.invalidations.onInvalidated((e) => {
+    for (const { socket, extra } of openSockets) if (matches(extra.principal, e)) void recheck(socket, extra)
+  })
+
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: 64 * 1024 })
   const wsCleanup = useServer<Record<string, unknown> | undefined, WsExtra>(
     {
@@ -159,11 +258,30 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
           return false
         }
         deps.authObserver?.accepted?.(result.principal, ip, "ws")
-        ctx.extra.principal = result.principal
-        watchSocket(ctx.extra.socket, result.principal, result.expiresAt)
+        const socket = ctx.extra.socket
+        const extra = ctx.extra
+        extra.principal = result.principal
+        extra.auth = { authorization, ip }
+        const entry = { socket, extra }
+        openSockets.add(entry)
+        socket.once("close", () => {
+          clearTimeout(extra.auth?.timer)
+          openSockets.delete(entry)
+        })
+        schedule(socket, extra, result)
         return true
       },
       onSubscribe: async (ctx, _id, payload) => {
+        // Every operation is authorised with the record as it is now (the same
+        // cached resolver as HTTP), so an old socket never acts on what a
+        // rotation, revocation or edit took away, even if its close races.
+        if (ctx.extra.auth) {
+          const result = await recheck(ctx.extra.socket, ctx.extra)
+          if (result instanceof AuthRejection) {
+            deps.authObserver?.rejected?.(result.reason, "ws")
+            return [new GraphQLError("Not authenticated", { extensions: { code: "UNAUTHENTICATED" } })]
+          }
+        }
         const { key, perMinute } = rateKeyAndLimit(
           ctx.extra.principal ?? { kind: "anonymous" },
           ctx.extra.clientIp,
@@ -185,25 +303,6 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
     },
     wsServer,
   )
-
-  // Close a socket when its JWT expires or its API token is revoked, so the
-  // client reconnects with a fresh token (or learns it was revoked).
-  const watchSocket = (socket: WebSocket, principal: Principal, expiresAt: Date) => {
-    const expiry = setTimeout(
-      () => socket.close(WS_CLOSE.tokenExpired.code, WS_CLOSE.tokenExpired.reason),
-      Math.max(0, Math.min(expiresAt.getTime() - Date.now(), 2 ** 31 - 1)),
-    )
-    const unsubscribe =
-      principal.kind === "apiToken"
-        ? deps.revocations.onRevoked((tokenId) => {
-            if (tokenId === principal.apiTokenId) socket.close(WS_CLOSE.tokenRevoked.code, WS_CLOSE.tokenRevoked.reason)
-          })
-        : () => undefined
-    socket.once("close", () => {
-      clearTimeout(expiry)
-      unsubscribe()
-    })
-  }
 
   // Anything a route did not answer: a stable code, never a stack trace or HTML.
   app.use((_req: express.Request, res: express.Response) => {
@@ -240,6 +339,7 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()))
       httpServer.closeIdleConnections()
       const force = setTimeout(() => httpServer.closeAllConnections(), 5_000)
+      stopWatching()
       await wsCleanup.dispose()
       await closed
       clearTimeout(force)

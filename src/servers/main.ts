@@ -1,5 +1,6 @@
 // Entry point of the API process (`npm run api`; the launcher runs it too).
 import { resolveApiTokenByClientId } from "@/app/api-tokens/resolve-by-client-id"
+import { createInvalidationResync } from "@/app/auth/invalidation-resync"
 import { createPrincipalResolver, IssuerKind } from "@/app/auth/resolve-principal"
 import { createUsageRecorder } from "@/app/auth/usage-recorder"
 import { createUsageAggregator, setAuditLogger, setUsageAggregator } from "@/app/audit"
@@ -18,7 +19,7 @@ import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
 import { LedgerRepository, LegacyLedgerError } from "@/services/mongoose/ledger"
 import { metrics } from "@/services/metrics"
 import { createRateLimiter } from "@/services/rate-limit"
-import { createRevocationSet, setRevocationSet } from "@/services/revocation"
+import { createInvalidationBus, setInvalidationBus } from "@/services/invalidation"
 import { startApiTokens } from "./api-tokens"
 import { devRoutes } from "./dev/routes"
 import { devLightningRoutes } from "./dev/lightning-routes"
@@ -48,27 +49,26 @@ const main = async () => {
   if (ledgerFormat instanceof Error) throw ledgerFormat
   const wallet = await startWalletServices(config, logger)
 
-  const revocations = await createRevocationSet(config.redis)
-  setRevocationSet(revocations)
-  revocations.onRevoked(() => metrics.revocationsSeen.inc({ source: "any" }))
-  // Mongo is the source of truth: a periodic resync catches revocations whose
-  // Redis message this process missed (or that a CLI made without Redis). Only
-  // recent ones matter: older tokens' JWTs have expired and their clients are gone.
-  // One resync at a time: while the store is slow, ticks are skipped rather than piled up.
-  let resyncing = false
-  const resyncRevocations = async () => {
-    if (resyncing) return
-    resyncing = true
-    try {
-      const ids = await ApiTokensRepository().listRevokedSince(new Date(Date.now() - config.jwt.maxAgeSeconds * 1000))
-      if (ids instanceof Error) logger.warn({ err: ids.message }, "revocation resync failed")
-      else revocations.resync(ids)
-    } finally {
-      resyncing = false
-    }
-  }
-  await resyncRevocations()
-  const resyncTimer = setInterval(() => void resyncRevocations(), config.revocationResyncSeconds * 1000)
+  const invalidations = await createInvalidationBus(config.redis)
+  setInvalidationBus(invalidations)
+  invalidations.onRevoked(() => metrics.revocationsSeen.inc({ source: "any" }))
+  invalidations.onInvalidated((e) => metrics.invalidationsSeen.inc({ kind: "tokenId" in e ? "token" : "account" }))
+  // Mongo is the source of truth: a periodic resync catches changes whose Redis
+  // message this process missed (Redis away, a CLI without Redis, a write made
+  // straight to Mongo), and runs at once when the Redis subscriber is back.
+  const accountStore = AccountsRepository()
+  const tokenStore = ApiTokensRepository()
+  const resync = createInvalidationResync({
+    bus: invalidations,
+    listRevokedSince: (since) => tokenStore.listRevokedSince(since),
+    listTokensChangedSince: (since) => tokenStore.listChangedSince(since),
+    listAccountsChangedSince: (since) => accountStore.listChangedSince(since),
+    revokedLookbackMs: config.jwt.maxAgeSeconds * 1000,
+    logger,
+  })
+  await resync.run()
+  invalidations.onReconnected(() => void resync.run())
+  const resyncTimer = setInterval(() => void resync.run(), config.revocationResyncSeconds * 1000)
   resyncTimer.unref()
 
   // flashapi_api_tokens_active counts ACTIVE tokens in Mongo: every 30 s (other
@@ -133,7 +133,7 @@ const main = async () => {
     verify,
     lookupApiToken: resolveApiTokenByClientId,
     lookupUserAccount: async (userId) => accounts.findAccountByUserId(userId as never),
-    revocations,
+    invalidations,
     cacheTtlMs: config.apiTokens.cacheTtlSeconds * 1000,
   })
   const usage = createUsageRecorder(async (entries) => {
@@ -160,7 +160,7 @@ const main = async () => {
     schema: withPermissions(buildPublicSchema()),
     hydraKeys,
     principals,
-    revocations,
+    invalidations,
     rateLimiter,
     authObserver: {
       accepted: (p, ip, transport) => {
@@ -181,12 +181,12 @@ const main = async () => {
       await usageHours.stop()
       clearInterval(gaugeTimer)
       clearInterval(resyncTimer)
-      await revocations.close()
+      await invalidations.close()
       await rateLimiter.close()
     },
   })
   await server.listen()
-  logger.info({ url: `${config.api.publicUrl}/graphql`, revocation: revocations.mode() }, "API listening")
+  logger.info({ url: `${config.api.publicUrl}/graphql`, invalidation: invalidations.mode() }, "API listening")
 
   let stopping = false
   const shutdown = async (signal: string) => {

@@ -190,17 +190,17 @@ describe("faults, each on this file's own stack", () => {
       expect(await client.get(`flash-faults:ledger-head:${wallet.id}`)).toBe("1:300")
 
       // A revocation made on this API is published on Redis for the other replicas...
-      const channel = "flash-faults:api-token-revoked"
+      const channel = "flash-faults:api-token-invalidated"
       await listener.subscribe(channel)
-      const heard = new Promise<string>((resolve) => listener.once("message", (_ch: string, id: string) => resolve(id)))
+      const heard = new Promise<string>((resolve) => listener.once("message", (_ch: string, message: string) => resolve(message)))
       expect((await revoke(s, t.id)).body.data.apiTokenRevoke.errors).toEqual([])
-      expect(await Promise.race([heard, sleep(5_000).then(() => "nothing within 5 s")])).toBe(t.id)
+      expect(await Promise.race([heard, sleep(5_000).then(() => "nothing within 5 s")])).toBe(JSON.stringify({ tokenId: t.id, revoked: true }))
 
       // ... and one published by another replica reaches this API (its subscriber subscribed again).
       const other = (await create(s, "redis-back-other-replica"))!.apiToken!
       const otherJwt = await exchange(other)
       expect((await gql(otherJwt, ME)).status).toBe(200)
-      await client.publish(channel, other.id)
+      await client.publish(channel, JSON.stringify({ tokenId: other.id, revoked: true }))
       expect(await eventually(async () => (await gql(otherJwt, ME)).status === 401, 5_000)).toBe(true)
     } finally {
       listener.disconnect()

@@ -28,36 +28,41 @@ describe("token refresh", () => {
         complete: () => undefined,
       })
 
+      // Work until the client has fetched a third token: the first one (which
+      // the socket connected with) has expired by then, so the server closed
+      // that socket (4440) and the client reconnected with a fresh token. The
+      // event itself ends the loop, not a wall-clock budget.
       const errors: unknown[] = []
-      const until = Date.now() + 75_000
-      let requests = 0
-      while (Date.now() < until) {
+      const deadline = Date.now() + 240_000
+      while (client.tokensFetched < 3 && Date.now() < deadline) {
         const r = await client.query("{ me { defaultAccount { id } } }").catch((e: unknown) => ({ errors: [String(e)] }))
-        requests += 1
         if (r.errors) errors.push(r.errors)
         await new Promise((resolve) => setTimeout(resolve, 1000))
       }
       expect(errors).toEqual([])
-      expect(requests).toBeGreaterThan(60)
-      expect(client.tokensFetched).toBeGreaterThanOrEqual(2)
+      expect(client.tokensFetched).toBeGreaterThanOrEqual(3)
 
-      // The subscription outlived its first token: an event still arrives.
-      const invoice = await gql(
-        merchant.token,
-        `mutation { lnInvoiceCreate(input: { walletId: ${JSON.stringify(walletId)}, amount: 10 }) { invoice { paymentRequest } } }`,
-      )
-      await fetch(`${stack.urls.api}/dev/lightning/pay`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ paymentRequest: invoice.body.data.lnInvoiceCreate.invoice.paymentRequest }),
-      })
-      const deadline = Date.now() + 5000
-      while (updates.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+      // The subscription outlived its first token: an event still arrives. A
+      // payment made while the socket was reconnecting would be missed (events
+      // are notifications, not a queue), so pay again until one arrives.
+      for (let attempt = 0; attempt < 5 && updates.length === 0; attempt++) {
+        const invoice = await gql(
+          merchant.token,
+          `mutation { lnInvoiceCreate(input: { walletId: ${JSON.stringify(walletId)}, amount: 10 }) { invoice { paymentRequest } } }`,
+        )
+        await fetch(`${stack.urls.api}/dev/lightning/pay`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ paymentRequest: invoice.body.data.lnInvoiceCreate.invoice.paymentRequest }),
+        })
+        const wait = Date.now() + 15_000
+        while (updates.length === 0 && Date.now() < wait) await new Promise((r) => setTimeout(r, 100))
+      }
       expect(subscriptionErrors).toEqual([])
       expect(updates.length).toBeGreaterThan(0)
       stop()
       await client.close()
     },
-    120_000,
+    360_000,
   )
 })

@@ -24,6 +24,7 @@ export const SCOPE_POLICY = {
     apiTokenCreate: "session-only",
     apiTokenRevoke: "session-only",
     apiTokenRotate: "session-only",
+    apiTokenUpdate: "session-only",
     // receiving
     lnInvoiceCreate: "receive",
     lnUsdInvoiceCreate: "receive",

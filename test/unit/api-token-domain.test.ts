@@ -130,6 +130,7 @@ describe("scope map", () => {
       apiTokenCreate: "session-only",
       apiTokenRevoke: "session-only",
       apiTokenRotate: "session-only",
+      apiTokenUpdate: "session-only",
     })
   })
 })

@@ -12,7 +12,7 @@ import { buildPublicSchema } from "@/graphql/public/schema"
 import type { RemoteKeySet } from "@/services/jwks/remote-key-set"
 import { createLogger } from "@/services/logger"
 import { metrics } from "@/services/metrics"
-import type { RevocationSet } from "@/services/revocation"
+import { createLocalInvalidationBus } from "@/services/invalidation"
 import { createRateLimiter } from "@/services/rate-limit"
 import { ApiServer, createApiServer } from "@/servers/graphql-main-server"
 import { aliased, anonymousDefaultWallet, deepIntrospection, fragmentSpreads, transactionsWithBalances } from "../support/query-documents"
@@ -53,7 +53,7 @@ const startServer = async (env: Record<string, string> = {}) => {
     // Anonymous callers only: nothing here resolves a token.
     principals: { resolve: () => Promise.reject(new Error("no tokens in this test")) } as unknown as PrincipalResolver,
     hydraKeys: { ensureLoaded: () => Promise.resolve(true) } as unknown as RemoteKeySet,
-    revocations: { onRevoked: () => () => undefined } as unknown as RevocationSet,
+    invalidations: createLocalInvalidationBus(),
     rateLimiter: await createRateLimiter(),
   })
   await new Promise<void>((resolve) => server.httpServer.listen(0, "127.0.0.1", resolve))

@@ -33,7 +33,7 @@ const resolverWith = (claims: Record<string, unknown>, record: Partial<ResolvedA
       ...record,
     }),
     lookupUserAccount: async () => account,
-    revocations: { isRevoked: () => false, onRevoked: () => () => undefined },
+    invalidations: { isRevoked: () => false, onInvalidated: () => () => undefined },
     cacheTtlMs: 0,
   })
 

@@ -5,6 +5,7 @@ import type { Account, AccountId, UserId, WalletId } from "@/domain/accounts"
 import { ApiToken, ApiTokenClientId, ApiTokenId, ApiTokenNotFoundError } from "@/domain/api-tokens"
 import { AuthRejection } from "@/domain/auth"
 import { CouldNotFindError } from "@/domain/shared/errors"
+import type { InvalidationEvent } from "@/services/invalidation"
 
 const account: Account = {
   id: "acc-1" as AccountId,
@@ -40,7 +41,7 @@ const setup = (
   } = {},
 ) => {
   const revoked = new Set<string>()
-  const listeners: Array<(id: string) => void> = []
+  const listeners: Array<(e: InvalidationEvent) => void> = []
   let lookups = 0
   const record = (): ResolvedApiToken => ({
     token: opts.token ?? token(),
@@ -67,9 +68,9 @@ const setup = (
       return clientId === "client-1" ? record() : new ApiTokenNotFoundError()
     },
     lookupUserAccount: async (userId) => (userId === "user-1" ? (opts.account ?? account) : new CouldNotFindError()),
-    revocations: {
+    invalidations: {
       isRevoked: (id) => revoked.has(id),
-      onRevoked: (l) => {
+      onInvalidated: (l) => {
         listeners.push(l)
         return () => undefined
       },
@@ -79,7 +80,7 @@ const setup = (
   })
   const revoke = (id: string) => {
     revoked.add(id)
-    for (const l of listeners) l(id)
+    for (const l of listeners) l({ tokenId: id, revoked: true })
   }
   return { resolver, revoke, lookups: () => lookups }
 }

@@ -6,7 +6,7 @@ import type { HydraAdminPort } from "@/services/hydra"
 import type { Logger } from "@/services/logger"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { ApiTokensRepository, ApiTokensRepositoryType } from "@/services/mongoose/api-tokens"
-import { revocationSet, RevocationSet } from "@/services/revocation"
+import { invalidationBus, InvalidationBus } from "@/services/invalidation"
 
 export type ApiTokensPolicy = {
   /** Hydra's public token endpoint, shown to the merchant. */
@@ -23,7 +23,8 @@ export type ApiTokensDeps = {
   accounts: Pick<ReturnType<typeof AccountsRepository>, "findAccountById" | "listWallets">
   hydra: HydraAdminPort
   policy: ApiTokensPolicy
-  revocation: () => RevocationSet
+  /** Told after every change that narrows a token or an account (after the Mongo write). */
+  invalidation: () => InvalidationBus
   logger?: Logger
   /**
    * Told (without waiting) after a token became ACTIVE or REVOKED here, so the
@@ -36,11 +37,11 @@ export type ApiTokensDeps = {
 
 let current: ApiTokensDeps | undefined
 
-export const setApiTokensDeps = (d: Omit<ApiTokensDeps, "repo" | "accounts" | "revocation"> & Partial<ApiTokensDeps>) => {
+export const setApiTokensDeps = (d: Omit<ApiTokensDeps, "repo" | "accounts" | "invalidation"> & Partial<ApiTokensDeps>) => {
   current = {
     repo: ApiTokensRepository(),
     accounts: AccountsRepository(),
-    revocation: revocationSet,
+    invalidation: invalidationBus,
     ...d,
   }
   return current
@@ -53,7 +54,7 @@ export const apiTokensDeps = (): ApiTokensDeps => {
 
 /**
  * Who is calling a management operation. Only a user session may create, list,
- * revoke or rotate tokens; the GraphQL shield says the same (defence in depth).
+ * revoke, rotate or update tokens; the GraphQL shield says the same (defence in depth).
  */
 export type ManagementCaller =
   | { kind: "anonymous" }

@@ -71,7 +71,7 @@ export const reconcileApiTokens = async (
       continue
     }
     deps.onActiveCountChanged?.()
-    await deps.revocation().publish(t.id)
+    await deps.invalidation().publish({ tokenId: t.id, revoked: true })
     for (const c of clients) await deps.repo.markClientRemoved(c.clientId, now)
     deps.logger?.warn({ tokenId: t.id }, "reconcile: active token had no Hydra client, revoked")
     report.recordsWithoutClientRevoked++

@@ -9,7 +9,7 @@ import type { ApiTokensDeps, ManagementCaller } from "./deps"
 export const refuseForeignToken = async (
   token: ApiToken,
   callerAccountId: AccountId,
-  operation: "revoke" | "rotate",
+  operation: "revoke" | "rotate" | "update",
   caller: ManagementCaller | undefined,
   deps: ApiTokensDeps,
 ): Promise<ApiTokenNotFoundError> => {

@@ -1,6 +1,6 @@
 // apiTokenRevoke: Mongo REVOKED first (the source of truth: the token hook and
-// the auth middleware refuse from then on), publish to the revocation set (every
-// replica drops it within a second), then delete the Hydra clients and their
+// the auth middleware refuse from then on), publish on the invalidation bus (every
+// replica refuses it and closes its sockets within a second), then delete the Hydra clients and their
 // tokens. Idempotent. If Hydra is down the revocation still stands; the next
 // reconciliation deletes the clients.
 import type { AccountId } from "@/domain/accounts"
@@ -37,7 +37,7 @@ export const revokeApiTokenById = async (
   const revoked = await deps.repo.markRevoked(id, new Date())
   if (revoked instanceof Error) return revoked
   deps.onActiveCountChanged?.()
-  await deps.revocation().publish(id)
+  await deps.invalidation().publish({ tokenId: id, revoked: true })
 
   const clients = await deps.repo.listClients(id)
   if (clients instanceof Error) return clients

@@ -3,6 +3,10 @@
 // bound to the same record: with a grace period the old clients get `notAfter`
 // (the token hook refuses them from then on; cleanup deletes them); without one
 // they are deleted at once. The token itself stays ACTIVE (never revoked here).
+// Either way the change is stamped on the token record and published on the
+// invalidation bus: every replica drops its cached client records, so the
+// request path refuses the old client at once (grace 0) or from `notAfter` on,
+// and its sockets are closed then (4441).
 import {
   apiTokenStatus,
   ApiTokenNotActiveError,
@@ -39,15 +43,27 @@ export const rotateApiToken = async (
   if (creds instanceof Error) return creds
 
   const now = new Date()
+  const toDelete: typeof before = []
   for (const c of before) {
     if (c.removedAt) continue
     if (grace > 0) {
       const notAfter = new Date(now.getTime() + grace * 1000)
       // A client already on a shorter grace keeps it.
-      if (!c.notAfter || c.notAfter > notAfter) await deps.repo.setClientNotAfter(c.clientId, notAfter)
+      if (!c.notAfter || c.notAfter > notAfter) {
+        const set = await deps.repo.setClientNotAfter(c.clientId, notAfter)
+        if (set instanceof Error) return set
+      }
       continue
     }
-    await deps.repo.setClientNotAfter(c.clientId, now)
+    const set = await deps.repo.setClientNotAfter(c.clientId, now)
+    if (set instanceof Error) return set
+    toDelete.push(c)
+  }
+  // Mongo holds the change; now every replica learns it (before Hydra is asked anything).
+  const stamped = await deps.repo.markChanged(id, now)
+  if (stamped instanceof Error) return stamped
+  await deps.invalidation().publish({ tokenId: id })
+  for (const c of toDelete) {
     const r = await deps.hydra.deleteClient(c.clientId)
     if (r instanceof Error) {
       deps.logger?.warn({ tokenId: id, clientId: c.clientId, err: r.message }, "old client refused by the hook, deletion left to cleanup")

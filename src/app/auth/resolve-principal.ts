@@ -3,7 +3,9 @@
 // Hydra maps `client_id` to the token record and its account, then applies the
 // token's rules: status, expiry, revocation set, rotation grace, account lock,
 // IP allowlist. Lookups go through a bounded in-process cache with a short TTL,
-// so the hot path makes no database round trip; a revocation evicts at once.
+// so the hot path makes no database round trip; every event of the invalidation
+// bus (revocation, rotation, an edit, an account lock) evicts the records of
+// its token or account at once, so the next request reads the fresh record.
 import { LRUCache } from "lru-cache"
 import type { Account } from "@/domain/accounts"
 import { apiTokenStatus, ApiToken, ApiTokenClient, ApiTokenScope, impliedScopes } from "@/domain/api-tokens"
@@ -12,7 +14,7 @@ import { ipAllowed } from "@/domain/auth/ip-allowlist"
 import { CouldNotFindError } from "@/domain/shared/errors"
 import type { Principal } from "@/graphql/context"
 import type { VerifiedJwt } from "@/services/jwks/verify-jwt"
-import type { RevocationSet } from "@/services/revocation"
+import type { InvalidationBus, InvalidationEvent } from "@/services/invalidation"
 
 export type IssuerKind = "hydra" | "session"
 export type ResolvedApiToken = { token: ApiToken; client: ApiTokenClient; account: Account }
@@ -21,7 +23,7 @@ export type PrincipalResolverDeps = {
   verify: (jwt: string) => Promise<VerifiedJwt<IssuerKind> | AuthRejection>
   lookupApiToken: (clientId: string) => Promise<ResolvedApiToken | Error>
   lookupUserAccount: (userId: string) => Promise<Account | Error>
-  revocations: Pick<RevocationSet, "isRevoked" | "onRevoked">
+  invalidations: Pick<InvalidationBus, "isRevoked" | "onInvalidated">
   cacheTtlMs: number
   cacheMax?: number
   now?: () => Date
@@ -34,7 +36,12 @@ export type PrincipalResolverDeps = {
 }
 
 export type AuthenticatedPrincipal = Exclude<Principal, { kind: "anonymous" }>
-export type AuthResult = { principal: AuthenticatedPrincipal; expiresAt: Date } | AuthRejection
+/**
+ * `expiresAt`: the JWT's `exp`. `refuseAt`: the first moment the token record
+ * itself stops qualifying without any further event (the token's expiry, the end
+ * of a rotated-out client's grace period), if earlier; a WebSocket re-checks then.
+ */
+export type AuthResult = { principal: AuthenticatedPrincipal; expiresAt: Date; refuseAt?: Date } | AuthRejection
 
 /**
  * The scopes a JWT grants with a token: those of its `scp` claim the token
@@ -66,19 +73,32 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
   const tokens = new LRUCache<string, ResolvedApiToken>({ max: deps.cacheMax ?? 10_000, ttl: deps.cacheTtlMs })
   const users = new LRUCache<string, Account>({ max: deps.cacheMax ?? 10_000, ttl: deps.cacheTtlMs })
   const clientIdsByToken = new Map<string, Set<string>>()
+  // Bumped by every invalidation: a lookup that started before one may have read
+  // the record before the change, so its result answers that request but is not cached.
+  let generation = 0
 
-  deps.revocations.onRevoked((tokenId) => {
-    for (const clientId of clientIdsByToken.get(tokenId) ?? []) tokens.delete(clientId)
-    clientIdsByToken.delete(tokenId)
-  })
+  const evict = (e: InvalidationEvent) => {
+    generation += 1
+    if ("tokenId" in e) {
+      for (const clientId of clientIdsByToken.get(e.tokenId) ?? []) tokens.delete(clientId)
+      clientIdsByToken.delete(e.tokenId)
+      return
+    }
+    // Account events are rare (lock, unlock): a walk of the cache is fine.
+    for (const [clientId, r] of tokens.entries()) if (r.account.id === e.accountId) tokens.delete(clientId)
+    for (const [userId, a] of users.entries()) if (a.id === e.accountId) users.delete(userId)
+  }
+  deps.invalidations.onInvalidated(evict)
 
   const cachedApiToken = async (clientId: string): Promise<ResolvedApiToken | AuthRejection> => {
     const hit = tokens.get(clientId)
     if (hit) return hit
+    const startedAt = generation
     const found = await deps.lookupApiToken(clientId)
     if (found instanceof Error) {
       return isNotFound(found) ? new AuthRejection("unknown_api_token") : new AuthRejection("store_unavailable")
     }
+    if (startedAt !== generation) return found
     tokens.set(clientId, found)
     const set = clientIdsByToken.get(found.token.id) ?? new Set<string>()
     set.add(clientId)
@@ -89,10 +109,12 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
   const cachedUserAccount = async (userId: string): Promise<Account | AuthRejection> => {
     const hit = users.get(userId)
     if (hit) return hit
+    const startedAt = generation
     const found = await deps.lookupUserAccount(userId)
     if (found instanceof Error) {
       return isNotFound(found) ? new AuthRejection("unknown_user") : new AuthRejection("store_unavailable")
     }
+    if (startedAt !== generation) return found
     users.set(userId, found)
     return found
   }
@@ -116,7 +138,7 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
     if (resolved instanceof AuthRejection) return resolved
     const { token, client, account } = resolved
     const at = now()
-    if (deps.revocations.isRevoked(token.id)) return new AuthRejection("token_revoked")
+    if (deps.invalidations.isRevoked(token.id)) return new AuthRejection("token_revoked")
     const status = apiTokenStatus(token, at)
     if (status === "REVOKED") return new AuthRejection("token_revoked")
     if (status === "EXPIRED") return new AuthRejection("api_token_expired")
@@ -128,6 +150,10 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
     if (!ipAllowed(ip, token.ipAllowlist)) return new AuthRejection("ip_not_allowed")
 
     const scopes = scopesOf(payload.scp, token)
+    let refuseAt: Date | undefined
+    for (const end of [client.notAfter, token.expiresAt]) {
+      if (end && end.getTime() < expiresAt.getTime() && (!refuseAt || end < refuseAt)) refuseAt = end
+    }
     return {
       principal: {
         kind: "apiToken",
@@ -142,6 +168,7 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
         expiresAt,
       },
       expiresAt,
+      refuseAt,
     }
   }
 
@@ -152,8 +179,9 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
       if (jwt instanceof AuthRejection) return jwt
       return resolveJwt(jwt, ip)
     },
-    /** Drops cached records, e.g. after an account was locked. */
+    /** Drops every cached record. */
     clear: () => {
+      generation += 1
       tokens.clear()
       users.clear()
     },

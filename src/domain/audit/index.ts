@@ -5,6 +5,8 @@
 export const AUDIT_EVENT_TYPES = [
   "API_TOKEN_CREATED",
   "API_TOKEN_ROTATED",
+  /** apiTokenUpdate changed scopes, wallets, IP allowlist or limits. */
+  "API_TOKEN_UPDATED",
   "API_TOKEN_REVOKED",
   "API_TOKEN_EXPIRED",
   /** An API token called a session-only field, or a session named a token of another account. */
@@ -13,6 +15,9 @@ export const AUDIT_EVENT_TYPES = [
   "TOKEN_ISSUANCE_REFUSED",
   /** One hour of use of a token (aggregated, see ApiTokenUsageHour). */
   "USAGE_HOUR",
+  /** An operator locked or unlocked an account (admin CLI). */
+  "ACCOUNT_LOCKED",
+  "ACCOUNT_UNLOCKED",
 ] as const
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number]
 

@@ -25,6 +25,7 @@ export const scopeMap = {
     apiTokenCreate: "session-only",
     apiTokenRevoke: "session-only",
     apiTokenRotate: "session-only",
+    apiTokenUpdate: "session-only",
     lnInvoiceCreate: "receive",
     lnUsdInvoiceCreate: "receive",
     lnNoAmountInvoiceCreate: "receive",

@@ -89,6 +89,19 @@ export const HydraAdmin = (o: {
     return true
   }
 
+  /** The scopes Hydra may grant the client from now on (an edit of the token). */
+  const setClientScopes = async (
+    clientId: string,
+    scopes: readonly ApiTokenScope[],
+  ): Promise<true | OAuth2ServerUnavailableError | OAuth2ServerError> => {
+    try {
+      await api.patchOAuth2Client({ id: clientId, jsonPatch: [{ op: "replace", path: "/scope", value: scopes.join(" ") }] })
+      return true
+    } catch (e) {
+      return asError(e, "client update")
+    }
+  }
+
   const clientExists = async (clientId: string): Promise<boolean | OAuth2ServerUnavailableError | OAuth2ServerError> => {
     try {
       await api.getOAuth2Client({ id: clientId })
@@ -123,7 +136,7 @@ export const HydraAdmin = (o: {
     }
   }
 
-  return { createClient, deleteClient, clientExists, listOurClients }
+  return { createClient, deleteClient, setClientScopes, clientExists, listOurClients }
 }
 
 export type HydraAdminPort = ReturnType<typeof HydraAdmin>

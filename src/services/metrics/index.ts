@@ -43,6 +43,18 @@ export const metrics = {
     labelNames: ["limit"] as const,
     registers: [registry],
   }),
+  invalidationsSeen: new Counter({
+    name: "flashapi_invalidations_seen_total",
+    help: "Invalidation events this process applied (from this process, Redis or the resync), by kind: token or account",
+    labelNames: ["kind"] as const,
+    registers: [registry],
+  }),
+  websocketsClosed: new Counter({
+    name: "flashapi_websockets_closed_total",
+    help: "WebSockets the server closed because their credentials no longer qualify, by close code (4440, 4441, 4442)",
+    labelNames: ["code"] as const,
+    registers: [registry],
+  }),
   rateLimited: new Counter({
     name: "flashapi_rate_limited_total",
     help: "Requests refused by the rate limit, by principal kind",

@@ -95,8 +95,18 @@ export const AccountsRepository = () => {
 
   const setAccountStatus = async (id: AccountId, status: Account["status"]) => {
     try {
-      const r = await AccountModel.updateOne({ _id: id }, { $set: { status } })
+      const r = await AccountModel.updateOne({ _id: id }, { $set: { status, changedAt: new Date() } })
       return r.matchedCount === 1 ? true : new CouldNotFindError(`account ${id}`)
+    } catch (e) {
+      return unknown(e)
+    }
+  }
+
+  /** Accounts whose status changed at or after `since` (the invalidation resync). */
+  const listChangedSince = async (since: Date): Promise<Array<{ id: AccountId; changedAt: Date }> | UnknownRepositoryError> => {
+    try {
+      const docs = await AccountModel.find({ changedAt: { $gte: since } }, { _id: 1, changedAt: 1 }).lean<Doc[]>()
+      return docs.map((d) => ({ id: d._id as AccountId, changedAt: d.changedAt as Date }))
     } catch (e) {
       return unknown(e)
     }
@@ -175,5 +185,15 @@ export const AccountsRepository = () => {
     }
   }
 
-  return { claimUsername, findAccountByUsername, findAccountById, findAccountByUserId, listWallets, findWalletById, setAccountStatus, findOrCreateByPhone }
+  return {
+    claimUsername,
+    findAccountByUsername,
+    findAccountById,
+    findAccountByUserId,
+    listWallets,
+    findWalletById,
+    setAccountStatus,
+    listChangedSince,
+    findOrCreateByPhone,
+  }
 }

@@ -25,6 +25,11 @@ const ApiTokenSchema = new Schema(
     lastUsedAt: { type: Date },
     /** Set when an expired token's Hydra clients were deleted and its name and slot released. */
     cleanedAt: { type: Date },
+    /**
+     * Stamped by every change that narrows what the token's credentials may do
+     * (revocation, rotation, an edit): the invalidation resync reads it.
+     */
+    changedAt: { type: Date, index: true },
     walletIds: { type: [String], default: undefined },
     ipAllowlist: { type: [String], default: undefined },
     rateLimitPerMinute: { type: Number },

@@ -171,7 +171,7 @@ export const ApiTokensRepository = () => {
       if (d.storedStatus !== "REVOKED") {
         await ApiTokenModel.updateOne(
           { _id: id },
-          { $set: { storedStatus: "REVOKED", revokedAt: at, activeNameKey: id } },
+          { $set: { storedStatus: "REVOKED", revokedAt: at, activeNameKey: id, changedAt: at } },
         )
       }
       await ApiTokenSlotModel.deleteMany({ tokenId: id })
@@ -264,13 +264,48 @@ export const ApiTokensRepository = () => {
   const findByIds = (ids: string[]) =>
     guard(async () => (await ApiTokenModel.find({ _id: { $in: ids } }).lean<Doc[]>()).map(toToken))
 
-  /** For the revocation set's periodic resync. */
+  /** For the invalidation resync: revoked ids (final, remembered). */
   const listRevokedSince = (since: Date): Promise<ApiTokenId[] | RepositoryError> =>
     guard(async () =>
       (
         await ApiTokenModel.find({ storedStatus: "REVOKED", revokedAt: { $gte: since } }, { _id: 1 }).lean<Doc[]>()
       ).map((d) => d._id as ApiTokenId),
     )
+
+  /** For the invalidation resync: every token whose record changed at or after `since`. */
+  const listChangedSince = (since: Date) =>
+    guard(async () =>
+      (
+        await ApiTokenModel.find({ changedAt: { $gte: since } }, { _id: 1, changedAt: 1, storedStatus: 1 }).lean<Doc[]>()
+      ).map((d) => ({ id: d._id as ApiTokenId, changedAt: d.changedAt as Date, revoked: d.storedStatus === "REVOKED" })),
+    )
+
+  /** Stamps a change made elsewhere (a rotation's clients) on the token record. */
+  const markChanged = (id: ApiTokenId, at: Date) =>
+    guard(async () => (await ApiTokenModel.updateOne({ _id: id }, { $set: { changedAt: at } }), true as const))
+
+  /**
+   * An edit of what the token may do. `null` removes a limit; an absent field
+   * stays as it is. Returns the record after the write.
+   */
+  const updateAccess = (
+    id: ApiTokenId,
+    changes: Partial<Record<"scopes" | "walletIds" | "ipAllowlist" | "rateLimitPerMinute" | "dailySendLimit", unknown>>,
+    at: Date,
+  ) =>
+    guard(async () => {
+      const set: Doc = { changedAt: at }
+      const unset: Doc = {}
+      for (const [k, v] of Object.entries(changes)) {
+        if (v === undefined) continue
+        if (v === null) unset[k] = ""
+        else set[k] = v
+      }
+      const r = await ApiTokenModel.updateOne({ _id: id }, Object.keys(unset).length ? { $set: set, $unset: unset } : { $set: set })
+      if (r.matchedCount !== 1) return new ApiTokenNotFoundError()
+      const d = await ApiTokenModel.findById(id).lean<Doc>()
+      return d ? toToken(d) : new ApiTokenNotFoundError()
+    })
 
   /**
    * Batched last-use stamps. Last write wins per token within a batch (we keep the
@@ -334,6 +369,9 @@ export const ApiTokensRepository = () => {
     markCleaned,
     listPendingOlderThan,
     listRevokedSince,
+    listChangedSince,
+    markChanged,
+    updateAccess,
     recordLastUsed,
   }
 }

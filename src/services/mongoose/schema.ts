@@ -16,6 +16,8 @@ const AccountSchema = new Schema(
     userId: { type: String, required: true, unique: true },
     defaultWalletId: { type: String, required: true },
     status: { type: String, enum: ["ACTIVE", "LOCKED"], required: true, default: "ACTIVE" },
+    /** Stamped by every change that narrows what the account's credentials may do (lock): the invalidation resync reads it. */
+    changedAt: { type: Date, index: true },
     createdAt: { type: Date, required: true, default: () => new Date() },
   },
   { versionKey: false },

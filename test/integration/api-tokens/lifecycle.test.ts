@@ -102,7 +102,7 @@ describe("revoking", () => {
     expect((await hydraClient(created.clientId)).status).toBe(404)
     const list = unwrap(await listApiTokens(m.caller))
     expect(list.find((t) => t.id === created.token.id)).toMatchObject({ storedStatus: "REVOKED", clientId: created.clientId })
-    expect(deps.revocation().isRevoked(created.token.id)).toBe(true)
+    expect(deps.invalidation().isRevoked(created.token.id)).toBe(true)
   })
 
   it("is idempotent, and frees the name for a new token", async () => {

@@ -12,6 +12,7 @@ import { lnUsdInvoiceCreateMutation } from "./ln-usd-invoice-create"
 import { apiTokenCreateMutation } from "./api-token-create"
 import { apiTokenRevokeMutation } from "./api-token-revoke"
 import { apiTokenRotateMutation } from "./api-token-rotate"
+import { apiTokenUpdateMutation } from "./api-token-update"
 
 type Field = GraphQLFieldConfig<unknown, GraphQLContext>
 const field = <A>(f: GraphQLFieldConfig<unknown, GraphQLContext, A>) => f as unknown as Field
@@ -28,4 +29,5 @@ export const mutationFields: GraphQLFieldConfigMap<unknown, GraphQLContext> = {
   apiTokenCreate: field(apiTokenCreateMutation),
   apiTokenRevoke: field(apiTokenRevokeMutation),
   apiTokenRotate: field(apiTokenRotateMutation),
+  apiTokenUpdate: field(apiTokenUpdateMutation),
 }

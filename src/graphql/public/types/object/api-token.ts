@@ -109,6 +109,25 @@ export const ApiTokenRotateInput = new GraphQLInputObjectType({
   }),
 })
 
+export const ApiTokenUpdateInput = new GraphQLInputObjectType({
+  name: "ApiTokenUpdateInput",
+  description:
+    "What the token may do from now on. An omitted field stays as it is; null removes a limit. A narrowing applies on every API replica within a second, and sockets that no longer qualify are closed (4442).",
+  fields: () => ({
+    id: { type: nn(GraphQLID) },
+    scopes: { type: list(ApiTokenScopeScalar), description: "Replaces the scopes (cannot be null)" },
+    walletIds: { type: list(WalletIdScalar), description: "Limit the token to these wallets of the account; null: every wallet" },
+    ipAllowlist: { type: list(GraphQLString), description: "IP addresses or CIDR blocks; null: any address" },
+    rateLimitPerMinute: { type: GraphQLInt, description: "null: the default limit" },
+    dailySendLimit: { type: GraphQLInt, description: "write tokens only: amount per rolling 24 h, in the wallet's unit; null: no limit" },
+  }),
+})
+
+export const ApiTokenPayload = new GraphQLObjectType({
+  name: "ApiTokenPayload",
+  fields: () => ({ errors: ErrorsField, apiToken: { type: ApiTokenObject } }),
+})
+
 export const ApiTokenCreatePayload = new GraphQLObjectType({
   name: "ApiTokenCreatePayload",
   fields: () => ({ errors: ErrorsField, apiToken: { type: ApiTokenCreatedObject } }),

@@ -1,0 +1,108 @@
+// apiTokenUpdate: change what a token may do — scopes, wallets, IP allowlist,
+// rate limit, daily send limit — without new credentials. Validated with the
+// same domain rules as apiTokenCreate. Mongo first (the source of truth, with a
+// `changedAt` stamp), then the invalidation bus (every replica drops its cached
+// record and re-checks the token's sockets: narrowed → closed 4442), then the
+// Hydra clients' scopes (so new JWTs carry the new scopes). A JWT issued before
+// keeps its `scp` claim, but the request path grants only the scopes the record
+// still holds, so a narrowing is effective at once whatever Hydra does.
+import type { WalletId } from "@/domain/accounts"
+import {
+  ApiToken,
+  apiTokenStatus,
+  ApiTokenNotActiveError,
+  ApiTokenNotFoundError,
+  ApiTokenWalletNotInAccountError,
+  checkedToApiTokenId,
+  checkedToApiTokenScopes,
+  checkedToDailySendLimit,
+  checkedToIpAllowlist,
+  checkedToRateLimitPerMinute,
+} from "@/domain/api-tokens"
+import { recordAuditEvent } from "../audit/record-audit-event"
+import { apiTokensDeps, ApiTokensDeps, ManagementCaller } from "./deps"
+import { refuseForeignToken } from "./refuse-foreign-token"
+import { requireUserSession } from "./require-user-session"
+
+/** Absent (undefined): unchanged. `null`: the limit is removed (not allowed for scopes). */
+export type UpdateApiTokenArgs = {
+  caller: ManagementCaller
+  id: string
+  scopes?: readonly unknown[] | null
+  walletIds?: readonly string[] | null
+  ipAllowlist?: readonly string[] | null
+  rateLimitPerMinute?: number | null
+  dailySendLimit?: number | null
+}
+
+export const updateApiToken = async (
+  args: UpdateApiTokenArgs,
+  deps: ApiTokensDeps = apiTokensDeps(),
+): Promise<(ApiToken & { clientId: string }) | Error> => {
+  const account = requireUserSession(args.caller)
+  if (account instanceof Error) return account
+  const id = checkedToApiTokenId(args.id)
+  if (id instanceof Error) return new ApiTokenNotFoundError()
+
+  const token = await deps.repo.findById(id)
+  if (token instanceof Error) return token
+  if (token.accountId !== account.id) return refuseForeignToken(token, account.id, "update", args.caller, deps)
+  if (token.storedStatus === "PENDING") return new ApiTokenNotFoundError()
+  if (apiTokenStatus(token) !== "ACTIVE") return new ApiTokenNotActiveError("only an active token can be updated")
+
+  const scopes = args.scopes != null ? checkedToApiTokenScopes(args.scopes) : undefined
+  if (scopes instanceof Error) return scopes
+  const finalScopes = scopes ?? token.scopes
+  const ipAllowlist = args.ipAllowlist ? checkedToIpAllowlist(args.ipAllowlist) : args.ipAllowlist
+  if (ipAllowlist instanceof Error) return ipAllowlist
+  const rateLimitPerMinute = args.rateLimitPerMinute != null ? checkedToRateLimitPerMinute(args.rateLimitPerMinute) : args.rateLimitPerMinute
+  if (rateLimitPerMinute instanceof Error) return rateLimitPerMinute
+  const dailySendLimit = args.dailySendLimit != null ? checkedToDailySendLimit(args.dailySendLimit, finalScopes) : args.dailySendLimit
+  if (dailySendLimit instanceof Error) return dailySendLimit
+
+  let walletIds: WalletId[] | null | undefined = args.walletIds === null ? null : undefined
+  if (args.walletIds) {
+    const wallets = await deps.accounts.listWallets(account.id)
+    if (wallets instanceof Error) return wallets
+    const own = new Set<string>(wallets.map((w) => w.id))
+    const foreign = args.walletIds.find((w) => !own.has(w))
+    if (foreign !== undefined) return new ApiTokenWalletNotInAccountError("a wallet id is not a wallet of this account")
+    walletIds = [...new Set(args.walletIds)] as WalletId[]
+  }
+
+  const changes = { scopes, walletIds, ipAllowlist, rateLimitPerMinute, dailySendLimit }
+  const updated = await deps.repo.updateAccess(id, changes, new Date())
+  if (updated instanceof Error) return updated
+  await deps.invalidation().publish({ tokenId: id })
+
+  const clients = await deps.repo.listClients(id)
+  if (clients instanceof Error) return clients
+  const live = clients.filter((c) => !c.removedAt)
+  if (scopes && scopes.join(" ") !== token.scopes.join(" ")) {
+    for (const c of live) {
+      // A rotated-out client past its grace is refused anyway; cleanup deletes it.
+      if (c.notAfter && c.notAfter.getTime() <= Date.now()) continue
+      const r = await deps.hydra.setClientScopes(c.clientId, scopes)
+      if (r instanceof Error) {
+        // The record already narrows what old and new JWTs may do; a retry sets Hydra's scopes.
+        deps.logger?.warn({ tokenId: id, clientId: c.clientId, err: r.message }, "api token updated, but the OAuth2 client's scopes are not yet")
+        return r
+      }
+    }
+  }
+
+  const changed = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined).map(([k, v]) => [k, v === null ? "removed" : (v as string | number | string[])]))
+  deps.logger?.info({ tokenId: id, accountId: account.id, changed: Object.keys(changed) }, "api token updated")
+  await recordAuditEvent(
+    {
+      type: "API_TOKEN_UPDATED",
+      accountId: account.id,
+      tokenId: id,
+      actor: "user",
+      ip: args.caller.kind === "user" ? args.caller.ip : undefined,
+      details: changed,
+    },
+    deps.logger,
+  )
+  return { ...updated, clientId: live[live.length - 1]?.clientId ?? clients[clients.length - 1]?.clientId ?? "" }
+}

@@ -1,0 +1,151 @@
+// The invalidation bus: the one way a change that narrows what a token may do
+// (revocation, rotation, an edit of its scopes, wallets, IP allowlist or limits,
+// an account lock) reaches every API process. Mongo is the source of truth: a
+// use case writes the record first (with its `changedAt` stamp), then publishes
+// here. Every process, on an event, drops its cached records of that token or
+// account and re-checks the WebSockets authenticated with them.
+//
+// With Redis, events go through one channel, so every replica sees them within
+// a second; a message missed while Redis was away is caught by the periodic
+// resync from Mongo (main.ts), and a reconnect triggers a resync at once.
+// Without Redis, the process that published knows at once.
+//
+// Revocation is final and remembered on top: a revoked id stays in the set
+// (JWTs are self-contained; the set refuses them until they expire).
+import Redis from "ioredis"
+
+export type InvalidationEvent = { tokenId: string; revoked?: true } | { accountId: string }
+
+export type InvalidationBus = {
+  publish: (event: InvalidationEvent) => Promise<void>
+  isRevoked: (tokenId: string) => boolean
+  /** Every event seen, local or from another replica, in arrival order. */
+  onInvalidated: (listener: (event: InvalidationEvent) => void) => () => void
+  /** Called for each token id the first time it is known revoked. */
+  onRevoked: (listener: (tokenId: string) => void) => () => void
+  /** Called when the Redis subscriber is back after a disconnect (messages may have been missed). */
+  onReconnected: (listener: () => void) => () => void
+  /** Applies events found by the periodic resync from Mongo. */
+  resync: (events: Iterable<InvalidationEvent>) => void
+  close: () => Promise<void>
+  mode: () => "redis" | "local"
+}
+
+export const INVALIDATION_CHANNEL = "api-token-invalidated"
+
+/** The wire format: JSON of the event. Anything else is ignored. */
+export const parseInvalidationMessage = (message: string): InvalidationEvent | undefined => {
+  try {
+    const m = JSON.parse(message) as Record<string, unknown>
+    if (typeof m.tokenId === "string" && m.tokenId.length > 0 && m.tokenId.length <= 100) {
+      return m.revoked === true ? { tokenId: m.tokenId, revoked: true } : { tokenId: m.tokenId }
+    }
+    if (typeof m.accountId === "string" && m.accountId.length > 0 && m.accountId.length <= 100) return { accountId: m.accountId }
+  } catch {
+    // not ours
+  }
+  return undefined
+}
+
+const createLocalCore = () => {
+  const revoked = new Set<string>()
+  const listeners = new Set<(e: InvalidationEvent) => void>()
+  const revokedListeners = new Set<(id: string) => void>()
+  const reconnectListeners = new Set<() => void>()
+  const apply = (e: InvalidationEvent) => {
+    if ("tokenId" in e && e.revoked && !revoked.has(e.tokenId)) {
+      revoked.add(e.tokenId)
+      for (const l of revokedListeners) l(e.tokenId)
+    }
+    for (const l of listeners) l(e)
+  }
+  const on =
+    <T>(set: Set<T>) =>
+    (l: T) => {
+      set.add(l)
+      return () => void set.delete(l)
+    }
+  return {
+    apply,
+    reconnected: () => {
+      for (const l of reconnectListeners) l()
+    },
+    isRevoked: (id: string) => revoked.has(id),
+    onInvalidated: on(listeners),
+    onRevoked: on(revokedListeners),
+    onReconnected: on(reconnectListeners),
+  }
+}
+
+export const createInvalidationBus = async (redis?: { url: string; keyPrefix: string }): Promise<InvalidationBus> => {
+  const core = createLocalCore()
+  let publisher: Redis | undefined
+  let subscriber: Redis | undefined
+  const channel = `${redis?.keyPrefix ?? ""}${INVALIDATION_CHANNEL}`
+  if (redis) {
+    publisher = new Redis(redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true })
+    subscriber = new Redis(redis.url, { lazyConnect: true })
+    publisher.on("error", () => undefined)
+    subscriber.on("error", () => undefined)
+    await Promise.all([publisher.connect(), subscriber.connect()])
+    await subscriber.subscribe(channel)
+    subscriber.on("message", (_ch: string, message: string) => {
+      const e = parseInvalidationMessage(message)
+      if (e) core.apply(e)
+    })
+    // ioredis re-subscribes on its own after a reconnect; what was published
+    // meanwhile is lost, so the listeners (main.ts: a resync) run at once.
+    let wasDown = false
+    subscriber.on("close", () => void (wasDown = true))
+    subscriber.on("ready", () => {
+      if (!wasDown) return
+      wasDown = false
+      core.reconnected()
+    })
+  }
+
+  return {
+    publish: async (event) => {
+      // Local first: this process refuses at once, whatever Redis does.
+      core.apply(event)
+      // Best effort: the other replicas also pick it up from Mongo on their next resync.
+      if (publisher) await publisher.publish(channel, JSON.stringify(event)).catch(() => undefined)
+    },
+    isRevoked: core.isRevoked,
+    onInvalidated: core.onInvalidated,
+    onRevoked: core.onRevoked,
+    onReconnected: core.onReconnected,
+    resync: (events) => {
+      for (const e of events) core.apply(e)
+    },
+    close: async () => {
+      subscriber?.disconnect()
+      publisher?.disconnect()
+    },
+    mode: () => (redis ? "redis" : "local"),
+  }
+}
+
+/** A bus with no Redis, created synchronously (CLI or tests without an initialised bus). */
+export const createLocalInvalidationBus = (): InvalidationBus => {
+  const core = createLocalCore()
+  return {
+    publish: async (e) => core.apply(e),
+    isRevoked: core.isRevoked,
+    onInvalidated: core.onInvalidated,
+    onRevoked: core.onRevoked,
+    onReconnected: core.onReconnected,
+    resync: (events) => {
+      for (const e of events) core.apply(e)
+    },
+    close: async () => undefined,
+    mode: () => "local",
+  }
+}
+
+let current: InvalidationBus | undefined
+/** The process-wide bus; use cases call `invalidationBus().publish(event)`. */
+export const invalidationBus = (): InvalidationBus => (current ??= createLocalInvalidationBus())
+export const setInvalidationBus = (bus: InvalidationBus) => {
+  current = bus
+}
