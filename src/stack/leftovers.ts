@@ -91,3 +91,26 @@ export const stopLeftovers = async (dataDir: string, graceMs = 10_000): Promise<
   forgetChildren(dataDir)
   return still
 }
+
+/**
+ * The children a launcher starts, in order: each one is recorded in the data
+ * dir as it is tracked (so a killed launcher's next run can stop it), and
+ * `stop` stops them in reverse order (the API first, so it stops taking
+ * requests before its dependencies go), then forgets the record.
+ */
+export const launchedChildren = <P extends { name: string; pid: number; stop: () => Promise<void> }>(dataDir: string) => {
+  const processes: P[] = []
+  return {
+    processes,
+    track: <T extends P>(p: T): T => {
+      processes.push(p)
+      recordChildren(dataDir, processes)
+      return p
+    },
+    stop: async () => {
+      for (const p of [...processes].reverse()) await p.stop()
+      forgetChildren(dataDir)
+    },
+  }
+}
+

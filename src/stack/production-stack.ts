@@ -18,7 +18,7 @@ import { ManagedProcess } from "./child-process"
 import { startFerretdb } from "./ferretdb"
 import { ensureBinaries } from "./go-build"
 import { startHydra } from "./hydra"
-import { forgetChildren, recordChildren, stopLeftovers } from "./leftovers"
+import { launchedChildren, stopLeftovers } from "./leftovers"
 import { startNginx } from "./nginx"
 import { SessionIssuer, startSessionIssuer } from "./session-issuer"
 import { createLoopbackTls, LoopbackTls } from "./tls"
@@ -85,16 +85,7 @@ export const startProductionStack = async (o: ProductionStackOptions): Promise<R
   await ensureBinaries(log, o.mongodbUri ? ["hydra"] : ["ferretdb", "hydra"])
   await stopLeftovers(dataDir)
 
-  const processes: ManagedProcess[] = []
-  const track = <T extends ManagedProcess>(p: T) => {
-    processes.push(p)
-    recordChildren(dataDir, processes)
-    return p
-  }
-  const stop = async () => {
-    for (const p of [...processes].reverse()) await p.stop()
-    forgetChildren(dataDir)
-  }
+  const { processes, track, stop } = launchedChildren<ManagedProcess>(dataDir)
 
   try {
     const tls = await createLoopbackTls(join(dataDir, "tls"))

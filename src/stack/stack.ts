@@ -7,7 +7,7 @@ import { ManagedProcess, startProcess } from "./child-process"
 import { startFerretdb } from "./ferretdb"
 import { startHydra } from "./hydra"
 import { repoRoot } from "./paths"
-import { forgetChildren, recordChildren, stopLeftovers } from "./leftovers"
+import { launchedChildren, stopLeftovers } from "./leftovers"
 import { loadOrCreateSecrets } from "./secrets"
 import { httpOk, waitFor } from "./wait"
 import { apiNodeFlags } from "./api-node-flags"
@@ -79,17 +79,7 @@ export const startStack = async (o: StackOptions): Promise<RunningStack> => {
   if (leftovers.length > 0) {
     log(`[stack] stopped what an earlier launcher left running in ${dataDir}: ${leftovers.map((l) => `${l.name} (pid ${l.pid})`).join(", ")}`)
   }
-  const processes: ManagedProcess[] = []
-  const track = (p: ManagedProcess) => {
-    processes.push(p)
-    recordChildren(dataDir, processes)
-    return p
-  }
-  const stop = async () => {
-    // Reverse order: the API first, so it stops taking requests before its dependencies go.
-    for (const p of [...processes].reverse()) await p.stop()
-    forgetChildren(dataDir)
-  }
+  const { processes, track, stop } = launchedChildren<ManagedProcess>(dataDir)
 
   try {
     const mongoPort = o.mongoPort ?? 27017

@@ -7,7 +7,6 @@
 //   FerretDB down   clear errors, nothing half-written; back without restarting the API
 //   Hydra down      apiTokenCreate fails with OAUTH2_SERVER_UNAVAILABLE and no token; issued JWTs keep working; /readyz 503 names hydra
 //   Hydra back      restarted on the same database: apiTokenCreate works again and earlier clients still exchange, no API restart
-import { ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -18,36 +17,28 @@ import { startFerretdb } from "@/stack/ferretdb"
 import { startHydra } from "@/stack/hydra"
 import { loadOrCreateSecrets } from "@/stack/secrets"
 import { RunningStack, startStack } from "@/stack/stack"
-import { freePort, freeStackPorts, tcpOpen, waitFor } from "@/stack/wait"
+import { freeStackPorts } from "@/stack/wait"
+import { PrivateRedis, privateRedis } from "../support/private-redis"
 
 let stack: RunningStack
 let dataDir: string
-let redis: ChildProcess | undefined
+let redis: PrivateRedis
 let restartedFerretdb: ManagedProcess | undefined
 let restartedHydra: ManagedProcess | undefined
-let redisPort: number
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-const startRedis = async () => {
-  redis = spawn("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" })
-  await waitFor("redis", tcpOpen("127.0.0.1", redisPort), { timeoutMs: 10_000 })
-}
-const stopRedis = async () => {
-  if (!redis || redis.exitCode !== null || redis.signalCode !== null) return
-  const exited = new Promise((r) => redis!.once("exit", r))
-  redis.kill("SIGKILL")
-  await exited
-}
+const startRedis = () => redis.start()
+const stopRedis = () => redis?.stop()
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "flash-faults-"))
-  redisPort = await freePort()
+  redis = await privateRedis()
   await startRedis()
   stack = await startStack({
     dataDir,
     ...(await freeStackPorts()),
-    redisUrl: `redis://127.0.0.1:${redisPort}`,
+    redisUrl: redis.url,
     redisKeyPrefix: "flash-faults:",
     apiEnv: { LOG_LEVEL: "warn", NODE_ENV: "test" },
     log: () => undefined,
@@ -169,7 +160,7 @@ describe("faults, each on this file's own stack", () => {
     expect((await readyz()).body.checks.redis).toMatch(/^degraded/)
     // Same port, empty (no persistence): every key found below was written after it came back.
     await startRedis()
-    const redisUrl = `redis://127.0.0.1:${redisPort}`
+    const redisUrl = redis.url
     const client = new Redis(redisUrl, { lazyConnect: true })
     const listener = new Redis(redisUrl, { lazyConnect: true })
     try {

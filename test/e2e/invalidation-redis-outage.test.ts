@@ -4,7 +4,6 @@
 // The second process has a resync period and a cache TTL far longer than the
 // test: what it learns of a change made while Redis was down, it learns from
 // the resync that its Redis reconnect triggers (Mongo is the source of truth).
-import { ChildProcess, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -12,14 +11,14 @@ import { join } from "node:path"
 import { ApiReplica, startApiReplica } from "@/stack/api-replica"
 import { createScratchPostgres, dropScratchPostgres } from "@/stack/scratch-services"
 import { RunningStack, startStack } from "@/stack/stack"
-import { freePort, freeStackPorts, tcpOpen, waitFor } from "@/stack/wait"
+import { freeStackPorts } from "@/stack/wait"
 import { eventually, openSocket, post, ROTATE } from "../support/invalidation"
+import { PrivateRedis, privateRedis } from "../support/private-redis"
 
 let stack: RunningStack
 let replica: ApiReplica | undefined
 let dataDir: string
-let redis: ChildProcess | undefined
-let redisPort: number
+let redis: PrivateRedis
 // Hydra on a PostgreSQL database of this file's own when PostgreSQL answers (as
 // the shared stack): on a loaded machine Hydra's SQLite answered its JWKS too
 // slowly for the API to become ready.
@@ -28,27 +27,19 @@ const postgresDatabase = `flash_invalidation_hydra_${randomBytes(4).toString("he
 let hydraDsn: string | undefined
 const sockets: Array<{ dispose: () => unknown }> = []
 
-const startRedis = async () => {
-  redis = spawn("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" })
-  await waitFor("redis", tcpOpen("127.0.0.1", redisPort), { timeoutMs: 10_000 })
-}
-const stopRedis = async () => {
-  if (!redis || redis.exitCode !== null || redis.signalCode !== null) return
-  const exited = new Promise((r) => redis!.once("exit", r))
-  redis.kill("SIGKILL")
-  await exited
-}
+const startRedis = () => redis.start()
+const stopRedis = () => redis?.stop()
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "flash-invalidation-"))
-  redisPort = await freePort()
+  redis = await privateRedis()
   await startRedis()
   hydraDsn = await createScratchPostgres(POSTGRES_ADMIN_URL, postgresDatabase)
   stack = await startStack({
     dataDir,
     ...(await freeStackPorts()),
     hydraDsn,
-    redisUrl: `redis://127.0.0.1:${redisPort}`,
+    redisUrl: redis.url,
     redisKeyPrefix: "flash-invalidation:",
     apiEnv: { LOG_LEVEL: "warn", NODE_ENV: "test" },
     log: () => undefined,

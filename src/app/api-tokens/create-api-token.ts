@@ -2,12 +2,10 @@
 // Hydra client → ACTIVE. Any failure undoes what was done at once; what a crash
 // leaves behind (a PENDING record) is repaired by reconcileApiTokens.
 import { randomUUID } from "node:crypto"
-import type { WalletId } from "@/domain/accounts"
 import {
   ApiToken,
   ApiTokenAuthMethod,
   ApiTokenId,
-  ApiTokenWalletNotInAccountError,
   checkedToApiTokenName,
   checkedToApiTokenScopes,
   checkedToDailySendLimit,
@@ -18,6 +16,7 @@ import {
 import { recordAuditEvent } from "../audit/record-audit-event"
 import { apiTokensDeps, ApiTokensDeps, ManagementCaller } from "./deps"
 import { ApiTokenCreated, issueCredentials, presentCreated } from "./issue-credentials"
+import { checkedToOwnWalletIds } from "./own-token"
 import { requireUserSession } from "./require-user-session"
 
 export type CreateApiTokenArgs = {
@@ -53,16 +52,8 @@ export const createApiToken = async (
   const dailySendLimit = args.dailySendLimit != null ? checkedToDailySendLimit(args.dailySendLimit, scopes) : undefined
   if (dailySendLimit instanceof Error) return dailySendLimit
 
-  let walletIds: WalletId[] | undefined
-  if (args.walletIds) {
-    const wallets = await deps.accounts.listWallets(account.id)
-    if (wallets instanceof Error) return wallets
-    const own = new Set<string>(wallets.map((w) => w.id))
-    // Someone else's wallet and a wallet that does not exist look the same.
-    const foreign = args.walletIds.find((w) => !own.has(w))
-    if (foreign !== undefined) return new ApiTokenWalletNotInAccountError("a wallet id is not a wallet of this account")
-    walletIds = [...new Set(args.walletIds)] as WalletId[]
-  }
+  const walletIds = args.walletIds ? await checkedToOwnWalletIds(args.walletIds, account, deps) : undefined
+  if (walletIds instanceof Error) return walletIds
 
   const now = new Date()
   const token: ApiToken = {

@@ -7,17 +7,11 @@
 // invalidation bus: every replica drops its cached client records, so the
 // request path refuses the old client at once (grace 0) or from `notAfter` on,
 // and its sockets are closed then (4441).
-import {
-  apiTokenStatus,
-  ApiTokenNotActiveError,
-  ApiTokenNotFoundError,
-  checkedToApiTokenId,
-  checkedToGracePeriodSeconds,
-} from "@/domain/api-tokens"
+import { checkedToGracePeriodSeconds } from "@/domain/api-tokens"
 import { recordAuditEvent } from "../audit/record-audit-event"
-import { refuseForeignToken } from "./refuse-foreign-token"
 import { apiTokensDeps, ApiTokensDeps, ManagementCaller } from "./deps"
 import { ApiTokenCreated, issueCredentials, presentCreated } from "./issue-credentials"
+import { findOwnActiveToken } from "./own-token"
 import { requireUserSession } from "./require-user-session"
 
 export const rotateApiToken = async (
@@ -28,14 +22,9 @@ export const rotateApiToken = async (
   if (account instanceof Error) return account
   const grace = checkedToGracePeriodSeconds(args.gracePeriodSeconds ?? 0)
   if (grace instanceof Error) return grace
-  const id = checkedToApiTokenId(args.id)
-  if (id instanceof Error) return new ApiTokenNotFoundError()
-
-  const token = await deps.repo.findById(id)
+  const token = await findOwnActiveToken(args.id, account, "rotate", args.caller, deps)
   if (token instanceof Error) return token
-  if (token.accountId !== account.id) return refuseForeignToken(token, account.id, "rotate", args.caller, deps)
-  if (token.storedStatus === "PENDING") return new ApiTokenNotFoundError()
-  if (apiTokenStatus(token) !== "ACTIVE") return new ApiTokenNotActiveError("only an active token can be rotated")
+  const id = token.id
 
   const before = await deps.repo.listClients(id)
   if (before instanceof Error) return before

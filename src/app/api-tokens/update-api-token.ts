@@ -6,14 +6,8 @@
 // Hydra clients' scopes (so new JWTs carry the new scopes). A JWT issued before
 // keeps its `scp` claim, but the request path grants only the scopes the record
 // still holds, so a narrowing is effective at once whatever Hydra does.
-import type { WalletId } from "@/domain/accounts"
 import {
   ApiToken,
-  apiTokenStatus,
-  ApiTokenNotActiveError,
-  ApiTokenNotFoundError,
-  ApiTokenWalletNotInAccountError,
-  checkedToApiTokenId,
   checkedToApiTokenScopes,
   checkedToDailySendLimit,
   checkedToIpAllowlist,
@@ -21,7 +15,7 @@ import {
 } from "@/domain/api-tokens"
 import { recordAuditEvent } from "../audit/record-audit-event"
 import { apiTokensDeps, ApiTokensDeps, ManagementCaller } from "./deps"
-import { refuseForeignToken } from "./refuse-foreign-token"
+import { checkedToOwnWalletIds, findOwnActiveToken } from "./own-token"
 import { requireUserSession } from "./require-user-session"
 
 /** Absent (undefined): unchanged. `null`: the limit is removed (not allowed for scopes). */
@@ -41,14 +35,9 @@ export const updateApiToken = async (
 ): Promise<(ApiToken & { clientId: string }) | Error> => {
   const account = requireUserSession(args.caller)
   if (account instanceof Error) return account
-  const id = checkedToApiTokenId(args.id)
-  if (id instanceof Error) return new ApiTokenNotFoundError()
-
-  const token = await deps.repo.findById(id)
+  const token = await findOwnActiveToken(args.id, account, "update", args.caller, deps)
   if (token instanceof Error) return token
-  if (token.accountId !== account.id) return refuseForeignToken(token, account.id, "update", args.caller, deps)
-  if (token.storedStatus === "PENDING") return new ApiTokenNotFoundError()
-  if (apiTokenStatus(token) !== "ACTIVE") return new ApiTokenNotActiveError("only an active token can be updated")
+  const id = token.id
 
   const scopes = args.scopes != null ? checkedToApiTokenScopes(args.scopes) : undefined
   if (scopes instanceof Error) return scopes
@@ -60,15 +49,8 @@ export const updateApiToken = async (
   const dailySendLimit = args.dailySendLimit != null ? checkedToDailySendLimit(args.dailySendLimit, finalScopes) : args.dailySendLimit
   if (dailySendLimit instanceof Error) return dailySendLimit
 
-  let walletIds: WalletId[] | null | undefined = args.walletIds === null ? null : undefined
-  if (args.walletIds) {
-    const wallets = await deps.accounts.listWallets(account.id)
-    if (wallets instanceof Error) return wallets
-    const own = new Set<string>(wallets.map((w) => w.id))
-    const foreign = args.walletIds.find((w) => !own.has(w))
-    if (foreign !== undefined) return new ApiTokenWalletNotInAccountError("a wallet id is not a wallet of this account")
-    walletIds = [...new Set(args.walletIds)] as WalletId[]
-  }
+  const walletIds = args.walletIds ? await checkedToOwnWalletIds(args.walletIds, account, deps) : args.walletIds
+  if (walletIds instanceof Error) return walletIds
 
   const changes = { scopes, walletIds, ipAllowlist, rateLimitPerMinute, dailySendLimit }
   const updated = await deps.repo.updateAccess(id, changes, new Date())

@@ -104,44 +104,42 @@ export const createInvalidationBus = async (redis?: { url: string; keyPrefix: st
     })
   }
 
-  return {
-    publish: async (event) => {
-      // Local first: this process refuses at once, whatever Redis does.
-      core.apply(event)
+  return busOf(
+    core,
+    publisher && {
       // Best effort: the other replicas also pick it up from Mongo on their next resync.
-      if (publisher) await publisher.publish(channel, JSON.stringify(event)).catch(() => undefined)
+      send: (event) => publisher.publish(channel, JSON.stringify(event)).then(() => undefined, () => undefined),
+      close: () => {
+        subscriber?.disconnect()
+        publisher.disconnect()
+      },
     },
-    isRevoked: core.isRevoked,
-    onInvalidated: core.onInvalidated,
-    onRevoked: core.onRevoked,
-    onReconnected: core.onReconnected,
-    resync: (events) => {
-      for (const e of events) core.apply(e)
-    },
-    close: async () => {
-      subscriber?.disconnect()
-      publisher?.disconnect()
-    },
-    mode: () => (redis ? "redis" : "local"),
-  }
+  )
 }
 
+/** The bus over a core; with a Redis transport, events also go to the other replicas. */
+const busOf = (
+  core: ReturnType<typeof createLocalCore>,
+  redis?: { send: (event: InvalidationEvent) => Promise<void>; close: () => void },
+): InvalidationBus => ({
+  publish: async (event) => {
+    // Local first: this process refuses at once, whatever Redis does.
+    core.apply(event)
+    await redis?.send(event)
+  },
+  isRevoked: core.isRevoked,
+  onInvalidated: core.onInvalidated,
+  onRevoked: core.onRevoked,
+  onReconnected: core.onReconnected,
+  resync: (events) => {
+    for (const e of events) core.apply(e)
+  },
+  close: async () => redis?.close(),
+  mode: () => (redis ? "redis" : "local"),
+})
+
 /** A bus with no Redis, created synchronously (CLI or tests without an initialised bus). */
-export const createLocalInvalidationBus = (): InvalidationBus => {
-  const core = createLocalCore()
-  return {
-    publish: async (e) => core.apply(e),
-    isRevoked: core.isRevoked,
-    onInvalidated: core.onInvalidated,
-    onRevoked: core.onRevoked,
-    onReconnected: core.onReconnected,
-    resync: (events) => {
-      for (const e of events) core.apply(e)
-    },
-    close: async () => undefined,
-    mode: () => "local",
-  }
-}
+export const createLocalInvalidationBus = (): InvalidationBus => busOf(createLocalCore())
 
 let current: InvalidationBus | undefined
 /** The process-wide bus; use cases call `invalidationBus().publish(event)`. */
