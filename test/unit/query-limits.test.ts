@@ -197,3 +197,29 @@ describe("rate-limit points", () => {
     expect(rateLimitPoints(5000, 1)).toBe(5000)
   })
 })
+
+describe("query limits: a document's cost is remembered only where it cannot differ", () => {
+  const twoOperations = `
+    query Small { globals { network } }
+    query Large($n: Int) { me { defaultAccount { transactions(first: $n) { edges { node { id } } } } } }`
+
+  it("prices each named operation of one document by itself, on every repeat", () => {
+    const admit = (operationName: string, variables?: Record<string, unknown>) => {
+      const r = limits.admit({ query: twoOperations, operationName, variables })
+      if (r instanceof QueryTooComplex) throw new Error(r.message)
+      return r.cost
+    }
+    const small = admit("Small")
+    const large = admit("Large", { n: 100 })
+    expect(large).toBeGreaterThan(small)
+    expect(admit("Small")).toBe(small)
+    expect(admit("Large", { n: 100 })).toBe(large)
+    // The variables still count on every request: a smaller page costs less.
+    expect(admit("Large", { n: 5 })).toBeLessThan(large)
+  })
+
+  it("still refuses an over-limit page on a repeat of a document it admitted before", () => {
+    expect(costOf("query P($n: Int) { me { defaultAccount { transactions(first: $n) { edges { node { id } } } } } }", { n: 10 })).toBeGreaterThan(0)
+    expect(refusal("query P($n: Int) { me { defaultAccount { transactions(first: $n) { edges { node { id } } } } } }", { n: 1000 }).limit).toBe("listSize")
+  })
+})

@@ -148,11 +148,19 @@ const maxRootFieldsRule =
     }
   }
 
+type AdmittedDocument = {
+  document: DocumentNode
+  valid: boolean
+  costWithoutVariables: Map<string, number | QueryTooComplex | undefined>
+}
+
 export const createQueryLimits = (schema: GraphQLSchema, limits: QueryLimitsConfig) => {
   // Documents that passed passes 1 and 2, by query text (refusals are not kept:
   // they are cheap to redo, and keeping large hostile texts would cost memory).
   // Bounded by count and by text size (one token may be a long string literal).
-  const admittedDocuments = new LRUCache<string, { document: DocumentNode; valid: boolean }>({
+  // A request without variables always costs the same: its cost is kept beside
+  // its document (by operation name), so the hot path does not walk it again.
+  const admittedDocuments = new LRUCache<string, AdmittedDocument>({
     max: 500,
     maxSize: 4 * 2 ** 20,
     sizeCalculation: (_v, query) => Math.max(1, query.length),
@@ -184,7 +192,7 @@ export const createQueryLimits = (schema: GraphQLSchema, limits: QueryLimitsConf
   }
 
   /** Passes 1 and 2: the document, or a refusal, or undefined when it does not parse (the transport says why). */
-  const checkStatic = (query: string): { document: DocumentNode; valid: boolean } | QueryTooComplex | undefined => {
+  const checkStatic = (query: string): AdmittedDocument | QueryTooComplex | undefined => {
     const cached = admittedDocuments.get(query)
     if (cached) return cached
     let tokensExceeded = false
@@ -205,7 +213,7 @@ export const createQueryLimits = (schema: GraphQLSchema, limits: QueryLimitsConf
     // Bounded now (tokens, aliases): graphql-js's rules, including the quadratic
     // overlapping-fields check, cannot be made to run long.
     const valid = validate(schema, document, specifiedRules).length === 0
-    const entry = { document, valid }
+    const entry: AdmittedDocument = { document, valid, costWithoutVariables: new Map() }
     admittedDocuments.set(query, entry)
     return entry
   }
@@ -265,7 +273,16 @@ export const createQueryLimits = (schema: GraphQLSchema, limits: QueryLimitsConf
         return { cost: 0 }
       }
       const operationName = typeof request.operationName === "string" ? request.operationName : undefined
-      const cost = costOf(checked.document, variables as Record<string, unknown> | undefined, operationName)
+      // Only names the document defines: a caller cannot grow the map with made-up ones.
+      const fixed =
+        (variables === undefined || Object.keys(variables).length === 0) &&
+        (operationName === undefined ||
+          checked.document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.name?.value === operationName))
+      let cost = fixed ? checked.costWithoutVariables.get(operationName ?? "") : undefined
+      if (cost === undefined) {
+        cost = costOf(checked.document, variables as Record<string, unknown> | undefined, operationName)
+        if (fixed) checked.costWithoutVariables.set(operationName ?? "", cost)
+      }
       if (cost instanceof QueryTooComplex) return cost
       return { cost: cost ?? 0 }
     },
