@@ -5,29 +5,16 @@
 // (test/e2e/invalidation.test.ts) runs it across two API processes and Redis.
 import { createInvalidationResync, RESYNC_LOOKBACK_MS } from "@/app/auth/invalidation-resync"
 import { createPrincipalResolver, ResolvedApiToken } from "@/app/auth/resolve-principal"
-import type { Account, AccountId, UserId, WalletId } from "@/domain/accounts"
-import type { ApiToken, ApiTokenClientId, ApiTokenId } from "@/domain/api-tokens"
+import type { Account, WalletId } from "@/domain/accounts"
+import type { ApiToken, ApiTokenClientId } from "@/domain/api-tokens"
 import { AuthRejection, AUTH_REJECTION_REASONS } from "@/domain/auth"
 import type { Principal } from "@/graphql/context"
 import { accessNarrowed, closeFor } from "@/servers/graphql-main-server"
 import { createLocalInvalidationBus, InvalidationEvent, parseInvalidationMessage } from "@/services/invalidation"
+import { anAccount, anApiToken } from "../support/domain-fixtures"
 
-const account: Account = { id: "acc-1" as AccountId, userId: "user-1" as UserId, defaultWalletId: "w-1" as WalletId, status: "ACTIVE", createdAt: new Date(0) }
-const baseToken: ApiToken = {
-  id: "tok-1" as ApiTokenId,
-  accountId: account.id,
-  name: "shop",
-  scopes: ["read", "write"],
-  storedStatus: "ACTIVE",
-  createdAt: new Date(0),
-  expiresAt: undefined,
-  revokedAt: undefined,
-  lastUsedAt: undefined,
-  walletIds: undefined,
-  ipAllowlist: undefined,
-  rateLimitPerMinute: undefined,
-  dailySendLimit: undefined,
-}
+const account: Account = anAccount()
+const baseToken: ApiToken = anApiToken({ scopes: ["read", "write"] })
 
 const setup = () => {
   const bus = createLocalInvalidationBus()

@@ -2,26 +2,13 @@
 // claim must name the token of the client's record, and the record's account
 // must be the account the lookup found (claim_invalid otherwise).
 import { createPrincipalResolver, ResolvedApiToken } from "@/app/auth/resolve-principal"
-import type { Account, AccountId, UserId, WalletId } from "@/domain/accounts"
-import { ApiToken, ApiTokenClientId, ApiTokenId } from "@/domain/api-tokens"
+import type { Account, AccountId, UserId } from "@/domain/accounts"
+import { ApiToken, ApiTokenClientId } from "@/domain/api-tokens"
 import { AuthRejection } from "@/domain/auth"
+import { anAccount, anApiToken } from "../support/domain-fixtures"
 
-const account: Account = { id: "acc-1" as AccountId, userId: "u-1" as UserId, defaultWalletId: "w-1" as WalletId, status: "ACTIVE", createdAt: new Date(0) }
-const token: ApiToken = {
-  id: "tok-1" as ApiTokenId,
-  accountId: account.id,
-  name: "shop",
-  scopes: ["read"],
-  storedStatus: "ACTIVE",
-  createdAt: new Date(0),
-  expiresAt: undefined,
-  revokedAt: undefined,
-  lastUsedAt: undefined,
-  walletIds: undefined,
-  ipAllowlist: undefined,
-  rateLimitPerMinute: undefined,
-  dailySendLimit: undefined,
-}
+const account: Account = anAccount({ userId: "u-1" as UserId })
+const token: ApiToken = anApiToken()
 
 const resolverWith = (claims: Record<string, unknown>, record: Partial<ResolvedApiToken> = {}) =>
   createPrincipalResolver({

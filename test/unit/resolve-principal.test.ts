@@ -1,35 +1,15 @@
 // The rules applied to a verified JWT, with the I/O ports replaced by in-memory
 // tables (the integration tests run the same code against the real services).
 import { createPrincipalResolver, ResolvedApiToken } from "@/app/auth/resolve-principal"
-import type { Account, AccountId, UserId, WalletId } from "@/domain/accounts"
+import type { Account } from "@/domain/accounts"
 import { ApiToken, ApiTokenClientId, ApiTokenId, ApiTokenNotFoundError } from "@/domain/api-tokens"
 import { AuthRejection } from "@/domain/auth"
 import { CouldNotFindError } from "@/domain/shared/errors"
 import type { InvalidationEvent } from "@/services/invalidation"
+import { anAccount, anApiToken } from "../support/domain-fixtures"
 
-const account: Account = {
-  id: "acc-1" as AccountId,
-  userId: "user-1" as UserId,
-  defaultWalletId: "w-1" as WalletId,
-  status: "ACTIVE",
-  createdAt: new Date(0),
-}
-const token = (over: Partial<ApiToken> = {}): ApiToken => ({
-  id: "tok-1" as ApiTokenId,
-  accountId: account.id,
-  name: "shop",
-  scopes: ["read", "receive"],
-  storedStatus: "ACTIVE",
-  createdAt: new Date(0),
-  expiresAt: undefined,
-  revokedAt: undefined,
-  lastUsedAt: undefined,
-  walletIds: undefined,
-  ipAllowlist: undefined,
-  rateLimitPerMinute: undefined,
-  dailySendLimit: undefined,
-  ...over,
-})
+const account: Account = anAccount()
+const token = (over: Partial<ApiToken> = {}): ApiToken => anApiToken({ scopes: ["read", "receive"], ...over })
 
 const setup = (
   opts: {
