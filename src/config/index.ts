@@ -2,6 +2,7 @@
 // validated with zod. An invalid or missing value stops the process with a
 // message that names the variable (see `ConfigError`).
 import { z } from "zod"
+import { DEFAULT_ROTATION_DUE_DAYS, MAX_ROTATION_DUE_DAYS } from "../domain/api-tokens/rotation"
 import { parseTrustedProxies } from "../domain/auth/ip-allowlist"
 
 const bool = z
@@ -13,6 +14,7 @@ const httpUrl = z
   .url({ protocol: /^https?$/ })
   .transform((u) => u.replace(/\/+$/, ""))
 const positiveInt = z.coerce.number().int().positive()
+const rotationDays = `must be a whole number of days from 1 to ${MAX_ROTATION_DUE_DAYS}`
 
 const EnvShape = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
@@ -79,6 +81,13 @@ const EnvShape = z.object({
   API_TOKEN_MAX_ACTIVE_PER_ACCOUNT: positiveInt.default(25),
   API_TOKEN_MAX_EXPIRES_IN_SECONDS: positiveInt.default(365 * 24 * 3600),
   API_TOKEN_CACHE_TTL_SECONDS: positiveInt.default(30),
+  /** A token whose secret is this many days old is flagged "rotation due" (list, page, audit). */
+  API_TOKEN_ROTATION_DUE_DAYS: z.coerce
+    .number({ error: rotationDays })
+    .int({ error: rotationDays })
+    .min(1, { error: rotationDays })
+    .max(MAX_ROTATION_DUE_DAYS, { error: rotationDays })
+    .default(DEFAULT_ROTATION_DUE_DAYS),
   REVOCATION_RESYNC_SECONDS: positiveInt.default(15),
   /** 0 turns the server's job off (then run `npm run admin -- cleanup|reconcile` from cron). */
   API_TOKEN_CLEANUP_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
@@ -206,6 +215,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
       maxActivePerAccount: e.API_TOKEN_MAX_ACTIVE_PER_ACCOUNT,
       maxExpiresInSeconds: e.API_TOKEN_MAX_EXPIRES_IN_SECONDS,
       cacheTtlSeconds: e.API_TOKEN_CACHE_TTL_SECONDS,
+      rotationDueDays: e.API_TOKEN_ROTATION_DUE_DAYS,
       cleanupIntervalSeconds: e.API_TOKEN_CLEANUP_INTERVAL_SECONDS,
       reconcileIntervalSeconds: e.API_TOKEN_RECONCILE_INTERVAL_SECONDS,
     },

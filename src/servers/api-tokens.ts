@@ -15,6 +15,7 @@ export const configureApiTokens = (config: Config, logger: Logger, opts: { onAct
       accessTokenLifespanSeconds: config.apiTokens.accessTokenLifespanSeconds,
       maxActivePerAccount: config.apiTokens.maxActivePerAccount,
       maxExpiresInSeconds: config.apiTokens.maxExpiresInSeconds,
+      rotationDueDays: config.apiTokens.rotationDueDays,
     },
     logger,
     onActiveCountChanged: opts.onActiveCountChanged,

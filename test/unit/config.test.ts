@@ -39,6 +39,18 @@ describe("config", () => {
     expect((errorOf({ ...base, LEDGER_HEAD_TTL_SECONDS: "5m" }) as Error).message).toMatch(/LEDGER_HEAD_TTL_SECONDS/)
   })
 
+  it("flags secrets for rotation after 90 days unless API_TOKEN_ROTATION_DUE_DAYS says otherwise", () => {
+    expect(loadConfig(base).apiTokens.rotationDueDays).toBe(90)
+    expect(loadConfig({ ...base, API_TOKEN_ROTATION_DUE_DAYS: "30" }).apiTokens.rotationDueDays).toBe(30)
+  })
+
+  it("refuses a rotation age that is not a whole number of days from 1 to 3650, naming the variable and the range", () => {
+    for (const bad of ["0", "-5", "1.5", "ninety", "3651"]) {
+      const message = (errorOf({ ...base, API_TOKEN_ROTATION_DUE_DAYS: bad }) as Error).message
+      expect(message).toContain("API_TOKEN_ROTATION_DUE_DAYS: must be a whole number of days from 1 to 3650")
+    }
+  })
+
   it("refuses the chaos-test creation pause outside NODE_ENV=test with dev mode", () => {
     const hook = { FLASH_TEST_PAUSE_CREATION_OF: "chaos-" }
     expect((errorOf({ ...base, ...hook }) as Error).message).toMatch(/FLASH_TEST_PAUSE_CREATION_OF/)

@@ -1,14 +1,21 @@
 // Cleanup job (server interval and `npm run admin -- cleanup`): deletes the Hydra
 // clients of expired tokens (and frees their name and slot), and the old clients
 // of rotations whose grace period ended. The token hook already refuses both;
-// this keeps Hydra small and the credentials truly dead.
+// this keeps Hydra small and the credentials truly dead. It also records the
+// rotation reminders of secrets that reached the rotation age (once per secret).
 import { recordAuditEvent } from "../audit/record-audit-event"
 import { apiTokensDeps, ApiTokensDeps } from "./deps"
+import { remindDueRotations } from "./rotation-reminders"
 
-export type CleanupReport = { expiredTokensCleaned: number; rotatedClientsDeleted: number; failures: number }
+export type CleanupReport = {
+  expiredTokensCleaned: number
+  rotatedClientsDeleted: number
+  rotationRemindersRecorded: number
+  failures: number
+}
 
 export const cleanupApiTokens = async (deps: ApiTokensDeps = apiTokensDeps(), now = new Date()): Promise<CleanupReport | Error> => {
-  const report: CleanupReport = { expiredTokensCleaned: 0, rotatedClientsDeleted: 0, failures: 0 }
+  const report: CleanupReport = { expiredTokensCleaned: 0, rotatedClientsDeleted: 0, rotationRemindersRecorded: 0, failures: 0 }
 
   const expired = await deps.repo.listExpiredUncleaned(now)
   if (expired instanceof Error) return expired
@@ -48,7 +55,11 @@ export const cleanupApiTokens = async (deps: ApiTokensDeps = apiTokensDeps(), no
     await deps.repo.markClientRemoved(c.clientId, new Date())
     report.rotatedClientsDeleted++
   }
-  if (report.expiredTokensCleaned + report.rotatedClientsDeleted + report.failures > 0)
+
+  const reminded = await remindDueRotations(deps, now)
+  if (reminded instanceof Error) return reminded
+  report.rotationRemindersRecorded = reminded
+  if (report.expiredTokensCleaned + report.rotatedClientsDeleted + report.rotationRemindersRecorded + report.failures > 0)
     deps.logger?.info(report, "api token cleanup")
   return report
 }

@@ -64,6 +64,7 @@ export const createApiToken = async (
     storedStatus: "PENDING",
     authMethod: args.authMethod ?? "client_secret_basic",
     createdAt: now,
+    secretCreatedAt: now,
     expiresAt: new Date(now.getTime() + expiresIn * 1000),
     revokedAt: undefined,
     lastUsedAt: undefined,

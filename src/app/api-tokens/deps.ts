@@ -16,6 +16,8 @@ export type ApiTokensPolicy = {
   accessTokenLifespanSeconds: number
   maxActivePerAccount: number
   maxExpiresInSeconds: number
+  /** A secret this many days old is "rotation due" (API_TOKEN_ROTATION_DUE_DAYS); absent: DEFAULT_ROTATION_DUE_DAYS. */
+  rotationDueDays?: number
 }
 
 export type ApiTokensDeps = {

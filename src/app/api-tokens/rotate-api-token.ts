@@ -48,8 +48,9 @@ export const rotateApiToken = async (
     if (set instanceof Error) return set
     toDelete.push(c)
   }
-  // Mongo holds the change; now every replica learns it (before Hydra is asked anything).
-  const stamped = await deps.repo.markChanged(id, now)
+  // Mongo holds the change (and the new secret's age: rotation due no more); now
+  // every replica learns it (before Hydra is asked anything).
+  const stamped = await deps.repo.markSecretRotated(id, now)
   if (stamped instanceof Error) return stamped
   await deps.invalidation().publish({ tokenId: id })
   for (const c of toDelete) {

@@ -15,3 +15,21 @@ export const recordAuditEvent = async (event: NewAuditEvent, logger: Logger | un
   const r = await AuditRepository().append(event)
   if (r instanceof Error) logger?.warn({ auditType: event.type, tokenId: event.tokenId, err: r.message }, "audit event not written")
 }
+
+/**
+ * Appends the event under `id` unless an event with that id is on record (see
+ * AuditRepository.appendOnce): "recorded" when this call wrote it, "present"
+ * when it was there, "failed" (logged) when the store refused — try again later.
+ */
+export const recordAuditEventOnce = async (
+  id: string,
+  event: NewAuditEvent,
+  logger: Logger | undefined = defaultLogger,
+): Promise<"recorded" | "present" | "failed"> => {
+  const r = await AuditRepository().appendOnce(id, event)
+  if (r instanceof Error) {
+    logger?.warn({ auditType: event.type, tokenId: event.tokenId, err: r.message }, "audit event not written")
+    return "failed"
+  }
+  return r.recorded ? "recorded" : "present"
+}

@@ -38,6 +38,13 @@ export type ApiToken = {
   dailySendLimit: number | undefined
   /** Optional so records and fakes written before it existed stay valid; absent means client_secret_basic. */
   authMethod?: ApiTokenAuthMethod
+  /**
+   * When the current secret was issued (creation, then every rotation). Absent on
+   * records written before it existed: read it through `secretCreatedAtOf` (→ createdAt).
+   */
+  secretCreatedAt?: Date
+  /** The `secretCreatedAt` of the secret whose API_TOKEN_ROTATION_DUE event is on record (saves re-asking the store). */
+  rotationRemindedFor?: Date
 }
 
 /** One Hydra client bound to a token; `notAfter` is set on the old client during a rotation's grace period. */
@@ -67,3 +74,4 @@ export * from "./errors"
 export * from "./validation"
 export * from "./credentials"
 export * from "./connection-string"
+export * from "./rotation"

@@ -9,6 +9,11 @@ export const AUDIT_EVENT_TYPES = [
   "API_TOKEN_UPDATED",
   "API_TOKEN_REVOKED",
   "API_TOKEN_EXPIRED",
+  /**
+   * The token's secret reached the rotation age (API_TOKEN_ROTATION_DUE_DAYS).
+   * Once per secret: its id is `rotationDueEventId` (token id + secret's issue time).
+   */
+  "API_TOKEN_ROTATION_DUE",
   /** An API token called a session-only field, or a session named a token of another account. */
   "MANAGEMENT_REFUSED",
   /** The token hook told Hydra not to issue an access token. */

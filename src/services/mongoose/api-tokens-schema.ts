@@ -20,6 +20,10 @@ const ApiTokenSchema = new Schema(
     storedStatus: { type: String, enum: ["PENDING", "ACTIVE", "REVOKED"], required: true, index: true },
     authMethod: { type: String, enum: ["client_secret_basic", "client_secret_post"], required: true },
     createdAt: { type: Date, required: true },
+    /** When the current secret was issued (creation, each rotation); absent on older records: createdAt. */
+    secretCreatedAt: { type: Date },
+    /** The secretCreatedAt whose API_TOKEN_ROTATION_DUE audit event is recorded (see cleanup's reminders). */
+    rotationRemindedFor: { type: Date },
     expiresAt: { type: Date },
     revokedAt: { type: Date },
     lastUsedAt: { type: Date },

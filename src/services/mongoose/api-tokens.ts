@@ -27,6 +27,8 @@ const toToken = (d: Doc): ApiToken => ({
   storedStatus: d.storedStatus as ApiToken["storedStatus"],
   authMethod: (d.authMethod as ApiToken["authMethod"]) ?? "client_secret_basic",
   createdAt: d.createdAt as Date,
+  secretCreatedAt: (d.secretCreatedAt as Date | null) ?? undefined,
+  rotationRemindedFor: (d.rotationRemindedFor as Date | null) ?? undefined,
   expiresAt: (d.expiresAt as Date | null) ?? undefined,
   revokedAt: (d.revokedAt as Date | null) ?? undefined,
   lastUsedAt: (d.lastUsedAt as Date | null) ?? undefined,
@@ -126,6 +128,7 @@ export const ApiTokensRepository = () => {
         storedStatus: "PENDING" as const,
         authMethod: token.authMethod ?? "client_secret_basic",
         createdAt: token.createdAt,
+        secretCreatedAt: token.secretCreatedAt ?? token.createdAt,
         expiresAt: token.expiresAt,
         walletIds: token.walletIds,
         ipAllowlist: token.ipAllowlist,
@@ -284,6 +287,32 @@ export const ApiTokensRepository = () => {
   const markChanged = (id: ApiTokenId, at: Date) =>
     guard(async () => (await ApiTokenModel.updateOne({ _id: id }, { $set: { changedAt: at } }), true as const))
 
+  /** A rotation issued new credentials at `at`: the rotation-age clock restarts (and the change is stamped). */
+  const markSecretRotated = (id: ApiTokenId, at: Date) =>
+    guard(async () => (await ApiTokenModel.updateOne({ _id: id }, { $set: { secretCreatedAt: at, changedAt: at } }), true as const))
+
+  /**
+   * ACTIVE tokens whose current secret was issued at or before `issuedBefore`
+   * (records without `secretCreatedAt` count from `createdAt`), expired ones included:
+   * the caller applies the rule (isRotationDue).
+   */
+  const listSecretsIssuedBefore = (issuedBefore: Date) =>
+    guard(async () =>
+      (
+        await ApiTokenModel.find({
+          storedStatus: "ACTIVE",
+          $or: [
+            { secretCreatedAt: { $lte: issuedBefore } },
+            { secretCreatedAt: { $exists: false }, createdAt: { $lte: issuedBefore } },
+          ],
+        }).lean<Doc[]>()
+      ).map(toToken),
+    )
+
+  /** Remembers that the reminder of the secret issued at `secretCreatedAt` is recorded. */
+  const markRotationReminded = (id: ApiTokenId, secretCreatedAt: Date) =>
+    guard(async () => (await ApiTokenModel.updateOne({ _id: id }, { $set: { rotationRemindedFor: secretCreatedAt } }), true as const))
+
   /**
    * An edit of what the token may do. `null` removes a limit; an absent field
    * stays as it is. Returns the record after the write.
@@ -371,6 +400,9 @@ export const ApiTokensRepository = () => {
     listRevokedSince,
     listChangedSince,
     markChanged,
+    markSecretRotated,
+    listSecretsIssuedBefore,
+    markRotationReminded,
     updateAccess,
     recordLastUsed,
   }

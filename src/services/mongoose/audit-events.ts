@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto"
 import mongoose, { Schema } from "mongoose"
 import { ApiTokenUsageHour, AuditEvent, AUDIT_EVENT_TYPES, mergeUsage, NewAuditEvent } from "@/domain/audit"
 import { UnknownRepositoryError } from "@/domain/shared/errors"
+import { isDuplicateKeyError } from "./connection"
 
 const AuditEventSchema = new Schema(
   {
@@ -73,6 +74,21 @@ export const AuditRepository = () => ({
       await AuditEventModel.create(doc)
       return toEvent(doc as unknown as Doc)
     } catch (err) {
+      return unknown(err)
+    }
+  },
+
+  /**
+   * Appends the event under an id the caller derived from what it describes, so
+   * that every replica and every run writing "the same" event writes one: the
+   * unique `_id` is atomic on FerretDB too. `recorded: false` when it was there.
+   */
+  appendOnce: async (id: string, e: NewAuditEvent): Promise<{ recorded: boolean } | UnknownRepositoryError> => {
+    try {
+      await AuditEventModel.create({ _id: id, ...e, at: e.at ?? new Date() })
+      return { recorded: true }
+    } catch (err) {
+      if (isDuplicateKeyError(err)) return { recorded: false }
       return unknown(err)
     }
   },

@@ -17,7 +17,7 @@ export const ApiTokenSentAmountObject = new GraphQLObjectType<{ currency: string
 export const ApiTokenAuditEventObject = new GraphQLObjectType<AuditEntry>({
   name: "ApiTokenAuditEvent",
   description:
-    "Something that happened to an API token: API_TOKEN_CREATED, API_TOKEN_ROTATED, API_TOKEN_UPDATED, API_TOKEN_REVOKED, API_TOKEN_EXPIRED, MANAGEMENT_REFUSED, TOKEN_ISSUANCE_REFUSED, USAGE_HOUR (one hour of use: requests, amounts sent, last IP), ACCOUNT_LOCKED or ACCOUNT_UNLOCKED",
+    "Something that happened to an API token: API_TOKEN_CREATED, API_TOKEN_ROTATED, API_TOKEN_UPDATED, API_TOKEN_REVOKED, API_TOKEN_EXPIRED, API_TOKEN_ROTATION_DUE (the secret reached the rotation age; once per secret), MANAGEMENT_REFUSED, TOKEN_ISSUANCE_REFUSED, USAGE_HOUR (one hour of use: requests, amounts sent, last IP), ACCOUNT_LOCKED or ACCOUNT_UNLOCKED",
   fields: {
     id: { type: new GraphQLNonNull(GraphQLID) },
     type: { type: new GraphQLNonNull(GraphQLString) },

@@ -2,6 +2,7 @@
 // material except `ApiTokenCreated.clientSecret` / `connectionString`, returned
 // once by apiTokenCreate and apiTokenRotate.
 import {
+  GraphQLBoolean,
   GraphQLEnumType,
   GraphQLInputObjectType,
   GraphQLInt,
@@ -14,6 +15,7 @@ import {
 } from "graphql"
 import { apiTokenStatus, ApiToken } from "@/domain/api-tokens"
 import type { ApiTokenCreated as ApiTokenCreatedSource } from "@/app/api-tokens"
+import { apiTokenRotation } from "@/app/api-tokens/rotation-reminders"
 import { ErrorsField } from "../error"
 import { ApiTokenScopeScalar } from "../scalar/api-token-scope"
 import { Timestamp as TimestampScalar, WalletId as WalletIdScalar } from "../scalars"
@@ -51,6 +53,22 @@ export const ApiTokenObject = new GraphQLObjectType<ApiTokenSource>({
     expiresAt: { type: TimestampScalar },
     revokedAt: { type: TimestampScalar },
     lastUsedAt: { type: TimestampScalar },
+    secretCreatedAt: {
+      type: nn(TimestampScalar),
+      description: "When the current secret was issued: at creation, then at every rotation",
+      resolve: (t) => apiTokenRotation(t).secretCreatedAt,
+    },
+    rotationDue: {
+      type: nn(GraphQLBoolean),
+      description:
+        "True when the current secret is as old as the server's rotation age (API_TOKEN_ROTATION_DUE_DAYS, default 90 days) and the token is active: rotate it. Never true for a revoked or expired token",
+      resolve: (t) => apiTokenRotation(t).due,
+    },
+    rotationDueAt: {
+      type: nn(TimestampScalar),
+      description: "When the current secret is (or was) due for rotation: secretCreatedAt plus the rotation age",
+      resolve: (t) => apiTokenRotation(t).dueAt,
+    },
     walletIds: { type: list(WalletIdScalar) },
     ipAllowlist: { type: list(GraphQLString) },
     rateLimitPerMinute: { type: GraphQLInt },
