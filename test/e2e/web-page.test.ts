@@ -6,10 +6,12 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { decodeJwt } from "jose"
+import mongoose from "mongoose"
 import { BrowserContext, chromium, Page } from "playwright-core"
 import { FlashClient } from "@/client/flash-client"
 import { parseApiTokenConnectionString } from "@/domain/api-tokens/connection-string"
 import { API_TOKENS_PAGE_CSP } from "@/servers/web/api-tokens-page"
+import { ApiTokenModel } from "@/services/mongoose/api-tokens-schema"
 import { testStack } from "../harness/stack-state"
 import { randomPhone } from "../support/tokens"
 
@@ -243,6 +245,56 @@ describe("the API-token page (/settings/api-tokens)", () => {
     expect(await chart.locator(".usage-bar").count()).toBe(7)
     expect(await chart.locator("[role=img]").getAttribute("aria-label")).toMatch(/: [1-9]/)
     await shot("last-used")
+    expect(consoleErrors).toEqual([])
+  })
+
+  it("flags a token whose secret reached the rotation age with a dated badge and a hint, says so in its activity, and a rotation clears it", async () => {
+    await page.getByLabel("Name").fill("Old secret")
+    await page.getByRole("button", { name: "Create token" }).click()
+    await page.getByRole("heading", { name: "Your new credentials" }).waitFor()
+    await page.getByRole("button", { name: /I have stored them/ }).click()
+    const card = page.locator("li.token", { has: page.getByRole("heading", { name: "Old secret" }) })
+    await card.waitFor()
+    await card.locator("[data-role=activity] li").first().waitFor()
+    await expect(card.locator("[data-role=rotation-due]").count()).resolves.toBe(0)
+    const tokenId = (await card.getAttribute("data-token-id"))!
+
+    // 91 days pass for the secret (the stack's API keeps the default age, 90 days).
+    const issuedAt = Math.floor((Date.now() - 91 * 24 * 3600 * 1000) / 1000) * 1000
+    await mongoose.connect(stack.urls.mongodb)
+    try {
+      await ApiTokenModel.updateOne({ _id: tokenId }, { $set: { secretCreatedAt: new Date(issuedAt) } })
+    } finally {
+      await mongoose.disconnect()
+    }
+    await page.reload()
+    const badge = card.locator("[data-role=rotation-due]")
+    await badge.waitFor()
+    const dueDay = new Date(issuedAt + 90 * 24 * 3600 * 1000).toISOString().slice(0, 10)
+    await expect(badge.textContent()).resolves.toBe(`⚠ Rotation due since ${dueDay}`)
+    await expect(badge.isVisible()).resolves.toBe(true)
+    const hint = card.locator("[data-role=rotation-hint]")
+    await expect(hint.textContent()).resolves.toMatch(/issued on \d{4}-\d{2}-\d{2} and is due for rotation\. Rotate the token/)
+    // The audit view says it in words, once, however often the list is read.
+    const dueEntry = card.locator('[data-role=activity] li[data-event-type="API_TOKEN_ROTATION_DUE"]')
+    await dueEntry.waitFor()
+    await expect(dueEntry.textContent()).resolves.toMatch(/Rotation due: the secret reached the rotation age\. Rotate the token\./)
+    await page.reload()
+    await card.locator("[data-role=activity] li").first().waitFor()
+    await expect(dueEntry.count()).resolves.toBe(1)
+    await shot("rotation-due")
+
+    // Rotating clears the flag: the new secret is young.
+    await card.getByRole("button", { name: "Rotate Old secret" }).click()
+    const dialog = page.getByRole("dialog", { name: /Rotate/ })
+    await dialog.getByLabel("Old credentials keep working for").selectOption("0")
+    await dialog.getByRole("button", { name: "Rotate token" }).click()
+    await page.getByRole("heading", { name: "Your new credentials" }).waitFor()
+    await page.getByRole("button", { name: /I have stored them/ }).click()
+    await card.locator('[data-role=activity] li[data-event-type="API_TOKEN_ROTATED"]').waitFor()
+    await expect(badge.count()).resolves.toBe(0)
+    await expect(hint.count()).resolves.toBe(0)
+    await shot("rotation-done")
     expect(consoleErrors).toEqual([])
   })
 })

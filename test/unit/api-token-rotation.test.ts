@@ -46,7 +46,7 @@ describe("rotation due", () => {
 
   it("is never due for a revoked, expired or pending token, however old its secret", () => {
     const now = at(365 * DAY)
-    expect(isRotationDue({ ...token, storedStatus: "REVOKED", revokedAt: at(DAY) }, now, 90)).toBe(false)
+    expect(isRotationDue(anApiToken({ ...token, storedStatus: "REVOKED", revokedAt: at(DAY) }), now, 90)).toBe(false)
     expect(isRotationDue({ ...token, storedStatus: "PENDING" }, now, 90)).toBe(false)
     expect(isRotationDue({ ...token, expiresAt: at(200 * DAY) }, now, 90)).toBe(false)
     // expired exactly now counts as expired, as apiTokenStatus says
@@ -61,7 +61,7 @@ describe("rotation due", () => {
   })
 
   it("gives one reminder id per secret: the same for the same secret, a new one after a rotation", () => {
-    expect(rotationDueEventId(token)).toBe(rotationDueEventId({ ...token, name: "renamed", lastUsedAt: at(DAY) }))
+    expect(rotationDueEventId(token)).toBe(rotationDueEventId(anApiToken({ ...token, name: "renamed", lastUsedAt: at(DAY) })))
     expect(rotationDueEventId(token)).not.toBe(rotationDueEventId({ ...token, secretCreatedAt: at(91 * DAY) }))
     expect(rotationDueEventId(token)).not.toBe(rotationDueEventId({ ...token, id: "tok-2" as never }))
   })

@@ -159,7 +159,7 @@ export const renderApiTokensPage = (opts: { devMode: boolean }): string => `<!do
 
 <section id="tokens" aria-labelledby="tokens-heading" hidden>
   <h2 id="tokens-heading">Your tokens</h2>
-  <p class="hint">Each token shows its requests per day over the last 7 days (from the audit log, updated every few seconds).</p>
+  <p class="hint">Each token shows its requests per day over the last 7 days and its recent activity (from the audit log, updated every few seconds). A token whose secret is older than the rotation age is marked “Rotation due”.</p>
   <p id="tokens-empty" hidden>No tokens yet.</p>
   <ul id="token-list" class="token-list"></ul>
 </section>

@@ -13,15 +13,18 @@ const ALL_SCOPES = ["read", "receive", "write"]
 /**
  * @typedef {{ id: string, name: string, clientId: string, scopes: string[], status: string,
  *   createdAt: number, expiresAt: number | null, lastUsedAt: number | null, walletIds: string[] | null,
- *   ipAllowlist: string[] | null, dailySendLimit: number | null }} ApiToken
+ *   ipAllowlist: string[] | null, dailySendLimit: number | null,
+ *   secretCreatedAt: number, rotationDue: boolean, rotationDueAt: number }} ApiToken
  */
+/** @typedef {{ type: string, at: number, requests: number | null }} AuditEntry */
 /**
  * @typedef {{ id: string, name: string, clientId: string, clientSecret: string, scopes: string[],
  *   expiresAt: number | null, tokenEndpoint: string, warning: string, connectionString: string }} ApiTokenCreated
  */
 /** @typedef {{ token: string, label: string }} Session */
 
-const TOKEN_FIELDS = "id name clientId scopes status createdAt expiresAt lastUsedAt walletIds ipAllowlist dailySendLimit"
+const TOKEN_FIELDS =
+  "id name clientId scopes status createdAt expiresAt lastUsedAt walletIds ipAllowlist dailySendLimit secretCreatedAt rotationDue rotationDueAt"
 const CREATED_FIELDS = "id name clientId clientSecret scopes expiresAt tokenEndpoint warning connectionString"
 
 const Q = {
@@ -156,7 +159,6 @@ const warningsOf = (t, now) => {
   /** @type {string[]} */
   const out = []
   if (t.status !== "ACTIVE") return out
-  if (now - dateOf(t.createdAt).getTime() > 90 * DAY_MS) out.push("Older than 90 days — consider rotating")
   if (t.expiresAt != null) {
     const left = dateOf(t.expiresAt).getTime() - now
     if (left <= 7 * DAY_MS) {
@@ -197,6 +199,28 @@ const row = (dl, term, value) => {
   dl.append(div)
 }
 
+// ---- rotation reminders (the server decides: API_TOKEN_ROTATION_DUE_DAYS) --
+
+/** "Rotation due since <day>". @param {ApiToken} t */
+const rotationDueBadge = (t) => {
+  const b = el("span", "badge rotation-due", "⚠ Rotation due since ")
+  b.dataset.role = "rotation-due"
+  b.append(timeEl(t.rotationDueAt, "—"))
+  return b
+}
+
+/** What to do about it, beside the Rotate button. @param {ApiToken} t */
+const rotationHint = (t) => {
+  const p = el("p", "rotation-hint", "This secret was issued on ")
+  p.dataset.role = "rotation-hint"
+  p.append(
+    timeEl(t.secretCreatedAt, "—"),
+    " and is due for rotation. Rotate the token to get a new secret, put it into the machine that uses it, " +
+      "and choose how long the old one keeps working so nothing stops in between.",
+  )
+  return p
+}
+
 /** @param {ApiToken} t @param {number} now */
 const tokenCard = (t, now) => {
   const li = el("li", `token token-${t.status.toLowerCase()}`)
@@ -211,6 +235,7 @@ const tokenCard = (t, now) => {
   const status = el("span", `badge status-${t.status.toLowerCase()}`, t.status.charAt(0) + t.status.slice(1).toLowerCase())
   status.dataset.role = "status"
   head.append(status)
+  if (t.rotationDue) head.append(rotationDueBadge(t))
   for (const w of warningsOf(t, now)) {
     const b = el("span", "badge warn", `⚠ ${w}`)
     b.dataset.role = "warning"
@@ -235,6 +260,7 @@ const tokenCard = (t, now) => {
   }
   if (t.dailySendLimit != null) row(dl, "Daily send limit", String(t.dailySendLimit))
   article.append(dl)
+  if (t.rotationDue) article.append(rotationHint(t))
 
   if (t.status === "ACTIVE") {
     const actions = el("div", "token-actions")
@@ -296,6 +322,39 @@ const usageChart = (days) => {
   return figure
 }
 
+// ---- activity: the token's audit trail in words -----------------------------
+
+const EVENT_WORDS = /** @type {Record<string, string>} */ ({
+  API_TOKEN_CREATED: "Created",
+  API_TOKEN_ROTATED: "Rotated: new credentials issued",
+  API_TOKEN_UPDATED: "Permissions or limits changed",
+  API_TOKEN_REVOKED: "Revoked",
+  API_TOKEN_EXPIRED: "Expired",
+  API_TOKEN_ROTATION_DUE: "Rotation due: the secret reached the rotation age. Rotate the token.",
+  MANAGEMENT_REFUSED: "A management request was refused",
+  TOKEN_ISSUANCE_REFUSED: "A request for an access token was refused",
+  ACCOUNT_LOCKED: "Account locked by an operator",
+  ACCOUNT_UNLOCKED: "Account unlocked by an operator",
+})
+const ACTIVITY_SHOWN = 5
+
+/** The latest events other than hourly usage, newest first. @param {AuditEntry[]} events */
+const activityList = (events) => {
+  const shown = events.filter((e) => e.type !== "USAGE_HOUR").slice(0, ACTIVITY_SHOWN)
+  const box = el("div", "activity")
+  box.dataset.role = "activity"
+  box.append(el("h4", undefined, "Recent activity"))
+  const list = el("ol")
+  for (const e of shown) {
+    const item = el("li")
+    item.dataset.eventType = e.type
+    item.append(timeEl(e.at, "—"), " ", EVENT_WORDS[e.type] ?? e.type)
+    list.append(item)
+  }
+  box.append(shown.length > 0 ? list : el("p", "hint", "Nothing yet."))
+  return box
+}
+
 /** Adds each token's 7-day usage chart once its audit rows arrive. @param {ApiToken[]} tokens */
 const loadUsage = async (tokens) => {
   const now = Date.now()
@@ -305,6 +364,8 @@ const loadUsage = async (tokens) => {
       const article = document.querySelector(`li[data-token-id="${t.id}"] article`)
       article?.querySelector("figure.usage")?.remove()
       article?.append(usageChart(dailyRequests(data.apiTokenAuditEvents, now)))
+      article?.querySelector(".activity")?.remove()
+      article?.append(activityList(data.apiTokenAuditEvents))
     }),
   )
 }
