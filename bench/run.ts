@@ -14,7 +14,7 @@
 // exposes every response's latency as a float in ms, which gives exact
 // percentiles where its own histogram rounds to whole milliseconds.
 //
-// Flags: --quick (a short run), --only-refusal (only the query-limit refusal row), --cpu-prof (a V8 CPU profile of the API
+// Flags: --growth (bench/growth.ts: cost as accounts, tokens and the ledger grow), --quick (a short run), --only-refusal (only the query-limit refusal row), --cpu-prof (a V8 CPU profile of the API
 // process per row, for finding a hot path), --keep-data (keep the data dir and logs).
 // Exit code: non-zero only on a crash; a missed target prints MISSED.
 import { randomBytes } from "node:crypto"
@@ -32,6 +32,7 @@ import { repoRoot } from "@/stack/paths"
 import { createScratchPostgres, deleteRedisKeys, dropScratchPostgres, redisAnswers } from "@/stack/scratch-services"
 import { RunningStack, startStack } from "@/stack/stack"
 import { freePort, freeStackPorts } from "@/stack/wait"
+import { growthMain } from "./growth"
 import { connectInspector, liveHeapMb } from "./inspector"
 import { connectProfiler } from "./profiler"
 import { bucketDelta, histogramBuckets, histogramQuantile, median, percentile } from "./stats"
@@ -635,7 +636,8 @@ const main = async () => {
   if (CPU_PROF) log(`[bench] CPU profiles of the API process, one per row: ${profDir}`)
 }
 
-main()
+// `--growth` is its own benchmark (bench/growth.ts): the same stack, grown to many accounts.
+;(argv.has("--growth") ? growthMain(process.argv.slice(2)) : main())
   .then(cleanUp)
   .then(() => process.exit(0))
   .catch(async (e: unknown) => {
