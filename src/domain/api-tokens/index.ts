@@ -38,6 +38,11 @@ export type ApiToken = {
   dailySendLimit: number | undefined
   /** Optional so records and fakes written before it existed stay valid; absent means client_secret_basic. */
   authMethod?: ApiTokenAuthMethod
+  /**
+   * Opted in at creation: the secret is also accepted as `Authorization: Bearer flash_sk_…`
+   * (static-key mode, for clients without OAuth2 such as the BTCPay plugin 1.5.x). Absent means false.
+   */
+  staticKey?: boolean
 }
 
 /** One Hydra client bound to a token; `notAfter` is set on the old client during a rotation's grace period. */
@@ -67,3 +72,4 @@ export * from "./errors"
 export * from "./validation"
 export * from "./credentials"
 export * from "./connection-string"
+export * from "./static-key"
