@@ -21,7 +21,7 @@ import type { RateLimiter } from "@/services/rate-limit"
 import { clientAddressResolver, clientIpOf } from "./client-address"
 import { createMetricsServer } from "./metrics-server"
 import { healthRoutes, httpCheck, mongoCheck, ReadinessCheck } from "./health"
-import { AuthObserver, httpAuthentication, requestIdOf } from "./middlewares/authenticate"
+import { AuthObserver, httpAuthentication, refusalBodyFor, requestIdOf } from "./middlewares/authenticate"
 import { admitOperation, httpQueryLimits } from "./middlewares/query-limits"
 import { httpRateLimit, rateKeyAndLimit, tooManyRequests } from "./middlewares/rate-limit"
 
@@ -33,6 +33,8 @@ export const WS_CLOSE = {
   tokenExpired: { code: 4440, reason: "Token expired: reconnect with a fresh token" },
   tokenRevoked: { code: 4441, reason: "Token revoked or rotated out" },
   accessChanged: { code: 4442, reason: "Token access changed: reconnect to continue with what it may still do" },
+  /** graphql-ws's own 4403 (Forbidden), with a reason that says what to do. */
+  oauth2Only: { code: 4403, reason: "API_TOKEN_OAUTH2_ONLY: exchange the id and secret at the token endpoint, or use a static-key token" },
 } as const
 
 /**
@@ -255,6 +257,7 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
         if (result instanceof AuthRejection) {
           deps.authObserver?.rejected?.(result.reason, "ws")
           logger.info({ reason: result.reason, ip, transport: "ws" }, "authentication rejected")
+          if (result.reason === "api_token_oauth2_only") closeSocket(ctx.extra.socket, WS_CLOSE.oauth2Only)
           return false
         }
         deps.authObserver?.accepted?.(result.principal, ip, "ws")
@@ -279,7 +282,8 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
           const result = await recheck(ctx.extra.socket, ctx.extra)
           if (result instanceof AuthRejection) {
             deps.authObserver?.rejected?.(result.reason, "ws")
-            return [new GraphQLError("Not authenticated", { extensions: { code: "UNAUTHENTICATED" } })]
+            const body = refusalBodyFor(result.reason).errors[0]!
+            return [new GraphQLError(body.message, { extensions: body.extensions })]
           }
         }
         const { key, perMinute } = rateKeyAndLimit(

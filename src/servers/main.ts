@@ -133,6 +133,7 @@ const main = async () => {
     verify,
     lookupApiToken: resolveApiTokenByClientId,
     lookupUserAccount: async (userId) => accounts.findAccountByUserId(userId as never),
+    lookupStaticKey: (keyId) => tokenStore.findStaticKey(keyId),
     invalidations,
     cacheTtlMs: config.apiTokens.cacheTtlSeconds * 1000,
   })

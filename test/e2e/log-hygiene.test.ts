@@ -27,6 +27,30 @@ const wsQuery = async (authorization: string) => {
   }
 }
 
+/** Every `.log` file of the stack, with what each needle (or its percent-encoding) was found in. */
+const leaksOf = (needles: string[]) => {
+  const dir = join(stack.dataDir, "logs")
+  const files = readdirSync(dir).filter((f) => f.endsWith(".log"))
+  expect(files).toEqual(expect.arrayContaining(["api.log"]))
+  const leaks: string[] = []
+  for (const f of files) {
+    const text = readFileSync(join(dir, f), "utf8")
+    for (const [i, n] of needles.entries()) {
+      if (text.includes(n)) leaks.push(`${f} contains needle #${i}`)
+      if (text.includes(encodeURIComponent(n)) && encodeURIComponent(n) !== n) leaks.push(`${f} contains needle #${i}, encoded`)
+    }
+  }
+  return leaks
+}
+
+/** The API's log writer is asynchronous: once a last refused request's line (with an id of its own) is in api.log, every line before it is too. */
+const flushApiLog = async (authorization: string) => {
+  const marker = `log-hygiene-end-${Math.random().toString(36).slice(2)}`
+  const last = await graphqlPost({ query: "{ me { id } }" }, { authorization, "x-request-id": marker })
+  expect(last.status).toBe(401)
+  expect(await waitForLogLine((l) => l.requestId === marker, 30_000)).toMatchObject({ msg: "authentication rejected" })
+}
+
 describe("log hygiene", () => {
   it("no client secret, access token, connection string or session JWT appears in any log file of the stack", async () => {
     const session = await devSession()
@@ -79,5 +103,46 @@ describe("log hygiene", () => {
     const apiLog = readFileSync(join(dir, "api.log"), "utf8")
     expect(apiLog).toContain(created.id)
     expect(apiLog).toContain(rotated.clientId)
+  })
+
+  it("no static key, plugin connection string or mistyped key appears in any log file; the logs name the token by its id", async () => {
+    const session = await devSession()
+    const created = await createApiToken(session.token, { scopes: ["read", "receive"], staticKey: true })
+    const oauth2Only = await createApiToken(session.token, { scopes: ["read"] })
+    const key = created.token
+    const mistyped = `${key.slice(0, 20)}${key[20] === "A" ? "B" : "A"}${key.slice(21)}`
+    const secrets = [key, created.pluginConnectionString!, created.connectionString, mistyped, oauth2Only.clientSecret]
+
+    // Use: HTTP, WebSocket, a mistyped key, an OAuth2-only secret as the Bearer (HTTP and WebSocket).
+    expect((await gql(key, "{ me { defaultAccount { id } } }")).status).toBe(200)
+    expect(await wsQuery(`Bearer ${key}`)).toMatchObject({ data: { me: { defaultAccount: { id: session.accountId } } } })
+    expect((await gql(mistyped, "{ me { defaultAccount { id } } }")).status).toBe(401)
+    await wsQuery(`Bearer ${mistyped}`)
+    expect((await gql(oauth2Only.clientSecret, "{ me { defaultAccount { id } } }")).status).toBe(401)
+    await wsQuery(`Bearer ${oauth2Only.clientSecret}`)
+
+    // Rotate (the new key and plugin string join the list), use both, revoke, use after revoke.
+    const { body } = await gql(
+      session.token,
+      `mutation($input: ApiTokenRotateInput!) { apiTokenRotate(input: $input) { errors { code } apiToken { clientId token pluginConnectionString } } }`,
+      { input: { id: created.id, gracePeriodSeconds: 0 } },
+    )
+    const rotated = body.data.apiTokenRotate.apiToken as { clientId: string; token: string; pluginConnectionString: string }
+    secrets.push(rotated.token, rotated.pluginConnectionString)
+    expect((await gql(rotated.token, "{ me { defaultAccount { id } } }")).status).toBe(200)
+    expect((await gql(key, "{ me { defaultAccount { id } } }")).status).toBe(401)
+    expect((await revokeApiToken(session.token, created.id)).errors).toEqual([])
+    await eventually("the revoked static key is refused", async () => (await gql(rotated.token, "{ me { defaultAccount { id } } }")).status === 401)
+    await wsQuery(`Bearer ${rotated.token}`)
+
+    await flushApiLog(`Bearer ${rotated.token}`)
+    // The secrets whole, and their random part alone (without the public prefix).
+    const needles = [...secrets, ...[key, rotated.token, mistyped, oauth2Only.clientSecret].map((k) => k.slice("flash_sk_".length))]
+    expect(needles.every((n) => n.length >= 32)).toBe(true)
+    expect(leaksOf(needles)).toEqual([])
+    const apiLog = readFileSync(join(stack.dataDir, "logs", "api.log"), "utf8")
+    expect(apiLog).toContain(created.id)
+    expect(apiLog).toContain(rotated.clientId)
+    expect(apiLog).toContain("api_token_oauth2_only")
   })
 })

@@ -194,6 +194,44 @@ describe("the API-token page (/settings/api-tokens)", () => {
     expect(consoleErrors).toEqual([])
   })
 
+  it("creates a static-key token behind a plain warning and shows its string for the BTCPay Flash plugin 1.5.x, which works as the Bearer", async () => {
+    await page.getByLabel("Name").fill("BTCPay 1.5 static")
+    await page.getByRole("checkbox", { name: /Receive/ }).check()
+    const option = page.getByRole("checkbox", { name: /Static key/ })
+    await expect(page.locator("#static-key-warning").textContent()).resolves.toMatch(/travels on every\s+request.*Prefer OAuth2/s)
+    expect(await option.getAttribute("aria-describedby")).toBe("static-key-warning")
+    await option.check()
+    await shot("static-key-option")
+    await page.getByRole("button", { name: "Create token" }).click()
+    await page.getByRole("heading", { name: "Your new credentials" }).waitFor()
+    const row = page.locator("#cred-plugin-row")
+    await expect(row.isVisible()).resolves.toBe(true)
+    await expect(row.locator("dt").textContent()).resolves.toContain("for the BTCPay Flash plugin 1.5.x")
+    await page.getByRole("button", { name: "Copy plugin connection string (BTCPay Flash plugin 1.5.x)" }).click()
+    const copied = (await page.evaluate("navigator.clipboard.readText()")) as string
+    const secret = (await page.locator("#cred-client-secret").textContent()) ?? ""
+    expect(copied).toBe(`type=flash;server=${stack.urls.graphql};token=${secret}`)
+    await expect(page.locator("#cred-usage").textContent()).resolves.toMatch(/static key/i)
+    await shot("static-key-created")
+
+    // The released plugin's way: the token= value as the Bearer.
+    const res = await fetch(stack.urls.graphql, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${parseApiTokenConnectionString(copied).token}` },
+      body: JSON.stringify({ query: ME }),
+    })
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as { data: Me }).data.me.defaultAccount.wallets.length).toBe(2)
+
+    // Hidden again, and the list says how the token signs in.
+    await page.getByRole("button", { name: /I have stored them/ }).click()
+    await expect(row.isVisible()).resolves.toBe(false)
+    await expect(page.locator("#cred-plugin-connection-string").textContent()).resolves.toBe("")
+    const card = page.locator("li.token", { has: page.getByRole("heading", { name: "BTCPay 1.5 static" }) })
+    await expect(card.getByText("Static key (the secret as bearer)").isVisible()).resolves.toBe(true)
+    expect(consoleErrors).toEqual([])
+  })
+
   it("rotates a token in the page and shows the new credentials once", async () => {
     await page.getByLabel("Name").fill("Rotate me")
     await page.getByRole("checkbox", { name: /Receive/ }).check()

@@ -10,6 +10,11 @@ export type CreatedApiToken = {
   tokenEndpoint: string
   connectionString: string
   scopes: string[]
+  /** The secret again (= clientSecret). */
+  token: string
+  /** `type=flash;server=…;token=…`, static-key tokens only. */
+  pluginConnectionString: string | null
+  warning: string
 }
 
 export const gql = async (bearer: string | undefined, query: string, variables?: Record<string, unknown>) => {
@@ -31,7 +36,7 @@ export const createApiToken = async (
     `mutation Create($input: ApiTokenCreateInput!) {
       apiTokenCreate(input: $input) {
         errors { code message }
-        apiToken { id clientId clientSecret tokenEndpoint connectionString scopes }
+        apiToken { id clientId clientSecret tokenEndpoint connectionString scopes token pluginConnectionString warning }
       }
     }`,
     { input: { name: `test-${Math.random().toString(36).slice(2, 10)}`, ...input } },

@@ -30,6 +30,8 @@ export type CreateApiTokenArgs = {
   rateLimitPerMinute?: number | null
   dailySendLimit?: number | null
   authMethod?: ApiTokenAuthMethod | null
+  /** Static-key mode (default false): the secret is also accepted as the Bearer itself. */
+  staticKey?: boolean | null
 }
 
 export const createApiToken = async (
@@ -72,6 +74,7 @@ export const createApiToken = async (
     ipAllowlist,
     rateLimitPerMinute,
     dailySendLimit,
+    staticKey: args.staticKey === true,
   }
 
   const slot = await deps.repo.claimSlot(account.id, token.id, deps.policy.maxActivePerAccount)
@@ -97,7 +100,10 @@ export const createApiToken = async (
     return active
   }
   deps.onActiveCountChanged?.()
-  deps.logger?.info({ tokenId: token.id, accountId: account.id, clientId: creds.clientId, scopes }, "api token created")
+  deps.logger?.info(
+    { tokenId: token.id, accountId: account.id, clientId: creds.clientId, scopes, staticKey: token.staticKey },
+    "api token created",
+  )
   await recordAuditEvent(
     {
       type: "API_TOKEN_CREATED",
@@ -114,6 +120,7 @@ export const createApiToken = async (
         ipAllowlist,
         rateLimitPerMinute,
         dailySendLimit,
+        staticKey: token.staticKey,
       },
     },
     deps.logger,

@@ -5,13 +5,21 @@ import {
   ApiToken,
   ApiTokenClientId,
   buildApiTokenConnectionString,
+  buildPluginConnectionString,
   generateApiTokenClientId,
   generateApiTokenClientSecret,
+  staticKeyDigests,
 } from "@/domain/api-tokens"
 import type { ApiTokensDeps } from "./deps"
 
 export const API_TOKEN_SECRET_WARNING =
   "Store the client secret now: it is not shown again. Anyone holding it can act for your account within the token's scopes."
+
+/** One sentence each: how to use the token (after the storage warning). */
+export const oauth2OnlyUsage = (tokenEndpoint: string) =>
+  `This token is OAuth2-only: exchange its id and secret at ${tokenEndpoint} (client credentials) for a short-lived access token, or create a token with the static-key option to send the secret itself as the Bearer.`
+export const STATIC_KEY_USAGE =
+  "This token is a static key: send it as Authorization: Bearer on every request (as the BTCPay Flash plugin 1.5.x does), so prefer an OAuth2 token wherever the client supports it."
 
 export type ApiTokenCreated = {
   token: ApiToken
@@ -19,6 +27,8 @@ export type ApiTokenCreated = {
   clientSecret: string
   tokenEndpoint: string
   connectionString: string
+  /** The plugin's own `type=flash;server=…;token=…`; static-key tokens only. */
+  pluginConnectionString: string | undefined
   warning: string
 }
 
@@ -33,6 +43,19 @@ export const issueCredentials = async (token: ApiToken, deps: ApiTokensDeps) => 
     notAfter: undefined,
   })
   if (inserted instanceof Error) return inserted
+  // Written for every secret, so a Bearer of a token that did not opt in is
+  // recognised (and answered API_TOKEN_OAUTH2_ONLY) with the same one lookup.
+  const key = await deps.repo.insertStaticKey({
+    ...staticKeyDigests(clientSecret),
+    tokenId: token.id,
+    clientId,
+    staticKey: token.staticKey === true,
+    createdAt: new Date(),
+  })
+  if (key instanceof Error) {
+    await deps.repo.deleteClient(clientId)
+    return key
+  }
   const created = await deps.hydra.createClient({
     clientId,
     clientSecret,
@@ -68,5 +91,8 @@ export const presentCreated = (
     clientSecret: creds.clientSecret,
     authMethod: token.authMethod,
   }),
-  warning: API_TOKEN_SECRET_WARNING,
+  pluginConnectionString: token.staticKey
+    ? buildPluginConnectionString({ server: deps.policy.graphqlUrl, token: creds.clientSecret })
+    : undefined,
+  warning: `${API_TOKEN_SECRET_WARNING} ${token.staticKey ? STATIC_KEY_USAGE : oauth2OnlyUsage(deps.policy.tokenEndpoint)}`,
 })

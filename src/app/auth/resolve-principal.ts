@@ -6,10 +6,27 @@
 // so the hot path makes no database round trip; every event of the invalidation
 // bus (revocation, rotation, an edit, an account lock) evicts the records of
 // its token or account at once, so the next request reads the fresh record.
+//
+// A static key (`Bearer flash_sk_…`, a token created with `staticKey: true`)
+// takes the same path after one step of its own: format and checksum, then one
+// `_id` lookup of its key document by sha256(secret) (cached: key documents
+// never change), a constant-time compare of the verifier, then the token's
+// record by client id through the same cache, invalidation and checks as a JWT.
+// No write per request: last use goes through the same batched recorder.
 import { LRUCache } from "lru-cache"
 import type { Account } from "@/domain/accounts"
-import { apiTokenStatus, ApiToken, ApiTokenClient, ApiTokenScope, impliedScopes } from "@/domain/api-tokens"
-import { AuthRejection, checkedToBearerToken } from "@/domain/auth"
+import {
+  apiTokenStatus,
+  ApiToken,
+  ApiTokenClient,
+  ApiTokenScope,
+  ApiTokenStaticKey,
+  checkApiTokenClientSecretFormat,
+  impliedScopes,
+  staticKeyId,
+  staticKeyMatches,
+} from "@/domain/api-tokens"
+import { AuthRejection, checkedToBearerCredential } from "@/domain/auth"
 import { ipAllowed } from "@/domain/auth/ip-allowlist"
 import { CouldNotFindError } from "@/domain/shared/errors"
 import type { Principal } from "@/graphql/context"
@@ -23,6 +40,8 @@ export type PrincipalResolverDeps = {
   verify: (jwt: string) => Promise<VerifiedJwt<IssuerKind> | AuthRejection>
   lookupApiToken: (clientId: string) => Promise<ResolvedApiToken | Error>
   lookupUserAccount: (userId: string) => Promise<Account | Error>
+  /** sha256(secret) → its key document (static-key mode); absent → static keys are refused as unknown. */
+  lookupStaticKey?: (keyId: string) => Promise<ApiTokenStaticKey | Error>
   invalidations: Pick<InvalidationBus, "isRevoked" | "onInvalidated">
   cacheTtlMs: number
   cacheMax?: number
@@ -42,6 +61,14 @@ export type AuthenticatedPrincipal = Exclude<Principal, { kind: "anonymous" }>
  * of a rotated-out client's grace period), if earlier; a WebSocket re-checks then.
  */
 export type AuthResult = { principal: AuthenticatedPrincipal; expiresAt: Date; refuseAt?: Date } | AuthRejection
+
+/**
+ * A static key has no `exp` of its own: a socket authenticated with one is
+ * checked again at least this often (besides every invalidation event and the
+ * token's expiry), so no timer has to span months.
+ */
+const STATIC_KEY_RECHECK_MS = 6 * 3600 * 1000
+const NEVER = new Date(8.64e15)
 
 /**
  * The scopes a JWT grants with a token: those of its `scp` claim the token
@@ -73,6 +100,10 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
   const tokens = new LRUCache<string, ResolvedApiToken>({ max: deps.cacheMax ?? 10_000, ttl: deps.cacheTtlMs })
   const users = new LRUCache<string, Account>({ max: deps.cacheMax ?? 10_000, ttl: deps.cacheTtlMs })
   const clientIdsByToken = new Map<string, Set<string>>()
+  // sha256(secret) → key document. Never invalidated: a key document is never
+  // changed, and everything that can refuse it (revocation, rotation, expiry,
+  // an edit, a lock) is on the token and client records read below.
+  const staticKeys = new LRUCache<string, ApiTokenStaticKey>({ max: deps.cacheMax ?? 10_000, ttl: deps.cacheTtlMs })
   // Bumped by every invalidation: a lookup that started before one may have read
   // the record before the change, so its result answers that request but is not cached.
   let generation = 0
@@ -134,6 +165,19 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
 
     const clientId = typeof payload.client_id === "string" ? payload.client_id : payload.sub
     if (typeof clientId !== "string") return new AuthRejection("claim_invalid", "client_id")
+    return admitApiToken({ clientId, scp: payload.scp, tokenIdClaim: payload.token_id, expiresAt, jwtId: verified.jti ?? "" }, ip)
+  }
+
+  /**
+   * The token's rules, the same for a JWT and a static key: status, expiry,
+   * revocation set, rotation grace, account, account lock, IP allowlist, scopes.
+   * `scp` undefined (a static key): the token's own scopes.
+   */
+  const admitApiToken = async (
+    c: { clientId: string; scp: unknown; tokenIdClaim: unknown; expiresAt: Date | undefined; jwtId: string; staticKey?: true },
+    ip: string | undefined,
+  ): Promise<AuthResult> => {
+    const { clientId } = c
     const resolved = await cachedApiToken(clientId)
     if (resolved instanceof AuthRejection) return resolved
     const { token, client, account } = resolved
@@ -143,17 +187,22 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
     if (status === "REVOKED") return new AuthRejection("token_revoked")
     if (status === "EXPIRED") return new AuthRejection("api_token_expired")
     if (client.notAfter && client.notAfter.getTime() <= at.getTime()) return new AuthRejection("token_revoked", "rotated")
-    if (token.accountId !== account.id || (payload.token_id !== undefined && payload.token_id !== token.id)) {
+    if (token.accountId !== account.id || (c.tokenIdClaim !== undefined && c.tokenIdClaim !== token.id)) {
       return new AuthRejection("claim_invalid", "token_id")
     }
+    if (c.staticKey && token.staticKey !== true) return new AuthRejection("api_token_oauth2_only")
     if (account.status === "LOCKED") return new AuthRejection("account_locked")
     if (!ipAllowed(ip, token.ipAllowlist)) return new AuthRejection("ip_not_allowed")
 
-    const scopes = scopesOf(payload.scp, token)
-    let refuseAt: Date | undefined
+    const scopes = scopesOf(c.scp ?? token.scopes, token)
+    // A static key lives as long as its token: `expiresAt` is the token's, and a
+    // socket re-checks by `refuseAt` (grace end, token expiry, or the periodic re-check).
+    const expiresAt = c.expiresAt ?? token.expiresAt ?? NEVER
+    let refuseAt: Date | undefined = c.expiresAt ? undefined : new Date(at.getTime() + STATIC_KEY_RECHECK_MS)
     for (const end of [client.notAfter, token.expiresAt]) {
       if (end && end.getTime() < expiresAt.getTime() && (!refuseAt || end < refuseAt)) refuseAt = end
     }
+    if (refuseAt && refuseAt.getTime() >= expiresAt.getTime()) refuseAt = undefined
     return {
       principal: {
         kind: "apiToken",
@@ -164,7 +213,7 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
         apiTokenWalletIds: token.walletIds,
         rateLimitPerMinute: token.rateLimitPerMinute,
         dailySendLimit: token.dailySendLimit,
-        jwtId: verified.jti ?? "",
+        jwtId: c.jwtId,
         expiresAt,
       },
       expiresAt,
@@ -172,18 +221,45 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
     }
   }
 
+  const cachedStaticKey = async (keyId: string): Promise<ApiTokenStaticKey | AuthRejection> => {
+    const hit = staticKeys.get(keyId)
+    if (hit) return hit
+    if (!deps.lookupStaticKey) return new AuthRejection("unknown_api_token")
+    const found = await deps.lookupStaticKey(keyId)
+    if (found instanceof Error) {
+      return isNotFound(found) ? new AuthRejection("unknown_api_token") : new AuthRejection("store_unavailable")
+    }
+    staticKeys.set(keyId, found)
+    return found
+  }
+
+  const resolveStaticKey = async (secret: string, ip: string | undefined): Promise<AuthResult> => {
+    // Format and checksum first: a mistyped or made-up key costs no lookup.
+    if (checkApiTokenClientSecretFormat(secret) !== true) return new AuthRejection("malformed_token")
+    const key = await cachedStaticKey(staticKeyId(secret))
+    if (key instanceof AuthRejection) return key
+    if (!staticKeyMatches(key.verifier, secret)) return new AuthRejection("unknown_api_token")
+    if (!key.staticKey) return new AuthRejection("api_token_oauth2_only")
+    return admitApiToken({ clientId: key.clientId, scp: undefined, tokenIdClaim: key.tokenId, expiresAt: undefined, jwtId: "", staticKey: true }, ip)
+  }
+
   return {
     /** `authorization` is the raw header (or connection_init value). */
     resolve: async (authorization: unknown, ip: string | undefined): Promise<AuthResult> => {
-      const jwt = (deps.extractToken ?? checkedToBearerToken)(authorization)
-      if (jwt instanceof AuthRejection) return jwt
-      return resolveJwt(jwt, ip)
+      if (deps.extractToken) {
+        const token = deps.extractToken(authorization)
+        return token instanceof AuthRejection ? token : resolveJwt(token, ip)
+      }
+      const credential = checkedToBearerCredential(authorization)
+      if (credential instanceof AuthRejection) return credential
+      return credential.kind === "jwt" ? resolveJwt(credential.jwt, ip) : resolveStaticKey(credential.secret, ip)
     },
     /** Drops every cached record. */
     clear: () => {
       generation += 1
       tokens.clear()
       users.clear()
+      staticKeys.clear()
     },
   }
 }

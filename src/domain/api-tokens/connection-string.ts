@@ -10,6 +10,8 @@
 //
 // A plugin that understands `client-id`/`client-secret`/`token-url` fetches the
 // bearer itself (client_credentials, HTTP Basic) and refreshes it before `exp`.
+// A static-key token also gets the plugin's own format, `type=flash;server=…;token=…`
+// (buildPluginConnectionString), which the released plugin reads as it is.
 // None of our values contains `;`, and URLs may contain `=` (split at the first one).
 export type ApiTokenConnectionStringParts = {
   server: string
@@ -30,6 +32,13 @@ export const buildApiTokenConnectionString = (p: ApiTokenConnectionStringParts):
   if (p.authMethod === "client_secret_post") pairs.push(["auth-method", "client_secret_post"])
   return pairs.map(([k, v]) => `${k}=${v}`).join(";")
 }
+
+/**
+ * The released plugin's own format (v1.5.x, `GenerateConnectionString`), for a
+ * static-key token only: `token` is the secret the plugin sends as its Bearer.
+ */
+export const buildPluginConnectionString = (p: { server: string; token: string }): string =>
+  `type=flash;server=${p.server};token=${p.token}`
 
 /** The same parsing rules as the plugin's `Parse`, for tests and tooling. */
 export const parseApiTokenConnectionString = (s: string): Record<string, string> => {

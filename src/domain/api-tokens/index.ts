@@ -45,6 +45,11 @@ export type ApiToken = {
   secretCreatedAt?: Date
   /** The `secretCreatedAt` of the secret whose API_TOKEN_ROTATION_DUE event is on record (saves re-asking the store). */
   rotationRemindedFor?: Date
+  /**
+   * Opted in at creation: the secret is also accepted as `Authorization: Bearer flash_sk_…`
+   * (static-key mode, for clients without OAuth2 such as the BTCPay plugin 1.5.x). Absent means false.
+   */
+  staticKey?: boolean
 }
 
 /** One Hydra client bound to a token; `notAfter` is set on the old client during a rotation's grace period. */
@@ -75,3 +80,4 @@ export * from "./validation"
 export * from "./credentials"
 export * from "./connection-string"
 export * from "./rotation"
+export * from "./static-key"

@@ -1,5 +1,6 @@
 // Why a request was not authenticated. Every rejection carries one reason code;
-// the code goes to logs and metrics, the client only sees UNAUTHENTICATED.
+// the code goes to logs and metrics, the client only sees UNAUTHENTICATED (except
+// api_token_oauth2_only, which tells the client how to use its token instead).
 import { DomainError } from "../shared/errors"
 
 export const AUTH_REJECTION_REASONS = [
@@ -24,6 +25,7 @@ export const AUTH_REJECTION_REASONS = [
   "account_locked",
   "ip_not_allowed",
   "store_unavailable",
+  "api_token_oauth2_only",
 ] as const
 export type AuthRejectionReason = (typeof AUTH_REJECTION_REASONS)[number]
 
@@ -50,4 +52,23 @@ export const checkedToBearerToken = (raw: unknown): string | AuthRejection => {
   const match = /^Bearer[ ]+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)[ ]*$/i.exec(raw)
   if (!match) return new AuthRejection("malformed_header")
   return match[1]!
+}
+
+/** The prefix of an API token's secret; a Bearer that starts with it is a static key, never a JWT. */
+const STATIC_KEY_BEARER_PREFIX = "flash_sk_"
+
+export type BearerCredential = { kind: "jwt"; jwt: string } | { kind: "staticKey"; secret: string }
+
+/**
+ * `Bearer <jwt>` or `Bearer flash_sk_…` (an API token's secret, static-key mode).
+ * Only the shape is checked here: the JWT's signature is the verifier's job, the
+ * secret's format and checksum the resolver's.
+ */
+export const checkedToBearerCredential = (raw: unknown): BearerCredential | AuthRejection => {
+  if (typeof raw === "string" && raw.length <= MAX_AUTHORIZATION_LENGTH) {
+    const match = /^Bearer[ ]+(flash_sk_[A-Za-z0-9]*)[ ]*$/i.exec(raw)
+    if (match && match[1]!.startsWith(STATIC_KEY_BEARER_PREFIX)) return { kind: "staticKey", secret: match[1]! }
+  }
+  const jwt = checkedToBearerToken(raw)
+  return jwt instanceof AuthRejection ? jwt : { kind: "jwt", jwt }
 }

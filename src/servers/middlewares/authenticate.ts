@@ -1,8 +1,9 @@
 // HTTP authentication for /graphql. No Authorization header → anonymous (public
 // fields still work; shield answers UNAUTHENTICATED elsewhere). A header that
 // does not authenticate → HTTP 401 with a GraphQL-shaped UNAUTHENTICATED error,
-// so clients refresh their token once and retry. The reason code is logged;
-// the token text never is.
+// so clients refresh their token once and retry (API_TOKEN_OAUTH2_ONLY for the
+// secret of a token that did not opt in to static-key mode). The reason code is
+// logged; the token text never is.
 import type { NextFunction, Request, Response } from "express"
 import { AuthRejection } from "@/domain/auth"
 import type { AuthenticatedPrincipal, PrincipalResolver } from "@/app/auth/resolve-principal"
@@ -18,6 +19,16 @@ export type AuthObserver = {
 export const unauthenticatedBody = {
   errors: [{ message: "Not authenticated", extensions: { code: "UNAUTHENTICATED" } }],
 }
+
+/** The one refusal that says more than UNAUTHENTICATED: the caller holds a real token, used the wrong way. */
+export const OAUTH2_ONLY_MESSAGE =
+  "This API token is OAuth2-only: exchange its client id and secret at the token endpoint for an access token, or create a token with staticKey: true to send its secret as the Bearer."
+export const oauth2OnlyBody = {
+  errors: [{ message: OAUTH2_ONLY_MESSAGE, extensions: { code: "API_TOKEN_OAUTH2_ONLY" } }],
+}
+
+export const refusalBodyFor = (reason: AuthRejection["reason"]) =>
+  reason === "api_token_oauth2_only" ? oauth2OnlyBody : unauthenticatedBody
 
 /** A caller-chosen correlation id, echoed into logs only when it is short and plain. */
 export const requestIdOf = (req: Request): string | undefined => {
@@ -39,7 +50,7 @@ export const httpAuthentication =
     if (result instanceof AuthRejection) {
       observer.rejected?.(result.reason, "http")
       logger.info({ reason: result.reason, ip, transport: "http", requestId: requestIdOf(req) }, "authentication rejected")
-      res.status(401).set("WWW-Authenticate", 'Bearer error="invalid_token"').json(unauthenticatedBody)
+      res.status(401).set("WWW-Authenticate", 'Bearer error="invalid_token"').json(refusalBodyFor(result.reason))
       return
     }
     observer.accepted?.(result.principal, ip, "http")

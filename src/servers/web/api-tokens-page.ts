@@ -88,10 +88,14 @@ export const renderApiTokensPage = (opts: { devMode: boolean }): string => `<!do
       <button type="button" class="copy" data-copy="cred-client-secret" aria-label="Copy client secret">Copy</button></dd></div>
     <div><dt>Token URL</dt><dd><code id="cred-token-url"></code>
       <button type="button" class="copy" data-copy="cred-token-url" aria-label="Copy token URL">Copy</button></dd></div>
-    <div><dt>Connection string <span class="hint">(paste into the BTCPay Server Flash plugin)</span></dt>
+    <div><dt>Connection string <span class="hint">(OAuth2: token URL, client ID and secret in one string, for clients that fetch their own access tokens; the BTCPay Flash plugin 1.5.x needs a static-key token)</span></dt>
       <dd><code id="cred-connection-string"></code>
       <button type="button" class="copy" data-copy="cred-connection-string" aria-label="Copy connection string">Copy</button></dd></div>
+    <div id="cred-plugin-row" hidden><dt>Connection string <span class="hint">for the BTCPay Flash plugin 1.5.x</span></dt>
+      <dd><code id="cred-plugin-connection-string"></code>
+      <button type="button" class="copy" data-copy="cred-plugin-connection-string" aria-label="Copy plugin connection string (BTCPay Flash plugin 1.5.x)">Copy</button></dd></div>
   </dl>
+  <p id="cred-usage" class="hint"></p>
   <p id="cred-expiry" class="hint"></p>
   <button type="button" id="credentials-done">I have stored them — hide</button>
 </section>
@@ -152,6 +156,15 @@ export const renderApiTokensPage = (opts: { devMode: boolean }): string => `<!do
         <input id="daily-send-limit" type="number" min="1" step="1" inputmode="numeric" aria-describedby="limit-hint">
         <span id="limit-hint" class="hint">For tokens that can send: the most they may send in any 24 hours, in the wallet's unit (sats or cents).</span>
       </div>
+    </fieldset>
+    <fieldset>
+      <legend>How the machine signs in</legend>
+      <div class="choice"><input type="checkbox" id="static-key" name="staticKey" aria-describedby="static-key-warning">
+        <label for="static-key"><strong>Static key</strong> (for the BTCPay Flash plugin 1.5.x)
+        <span class="hint">The secret itself is accepted as the bearer token, for clients that cannot use OAuth2.</span></label></div>
+      <p id="static-key-warning" class="warning-note"><strong>Warning:</strong> with a static key the secret travels on every
+        request, so anyone who sees one request can use the token until you revoke or rotate it. Prefer OAuth2 (leave this
+        unticked) wherever the client supports it, and give a static key only what the machine needs.</p>
     </fieldset>
     <button type="submit" id="create-submit">Create token</button>
   </form>

@@ -6,7 +6,10 @@
 //                            revoked or cleaned up → names unique among active tokens
 //   apitokenclients._id      the Hydra client id → one token per client
 //   apitokenslots._id        `accountId:slotN` for N < max → at most max active tokens
-// No secret and no secret hash is stored anywhere: Hydra keeps the (PBKDF2) hash.
+//   api_token_static_keys._id  sha256 of a client secret → one lookup finds its
+//                            token (static-key mode, domain/api-tokens/static-key.ts)
+// No secret is stored anywhere: Hydra keeps the (PBKDF2) hash for OAuth2, and
+// the static-key documents hold two SHA-256 digests of the 256-bit secret.
 import mongoose, { Schema } from "mongoose"
 
 const ApiTokenSchema = new Schema(
@@ -38,6 +41,8 @@ const ApiTokenSchema = new Schema(
     ipAllowlist: { type: [String], default: undefined },
     rateLimitPerMinute: { type: Number },
     dailySendLimit: { type: Number },
+    /** Static-key mode opted in at creation (absent: false). */
+    staticKey: { type: Boolean },
   },
   { versionKey: false },
 )
@@ -66,6 +71,23 @@ const ApiTokenSlotSchema = new Schema(
   { versionKey: false },
 )
 
+/**
+ * One per client secret, static-key token or not: a secret of a token that did
+ * not opt in is recognised and answered API_TOKEN_OAUTH2_ONLY. Never updated.
+ */
+const ApiTokenStaticKeySchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    verifier: { type: String, required: true },
+    tokenId: { type: String, required: true, index: true },
+    clientId: { type: String, required: true },
+    staticKey: { type: Boolean, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+)
+
 export const ApiTokenModel = mongoose.model("ApiToken", ApiTokenSchema)
 export const ApiTokenClientModel = mongoose.model("ApiTokenClient", ApiTokenClientSchema)
 export const ApiTokenSlotModel = mongoose.model("ApiTokenSlot", ApiTokenSlotSchema)
+export const ApiTokenStaticKeyModel = mongoose.model("ApiTokenStaticKey", ApiTokenStaticKeySchema, "api_token_static_keys")

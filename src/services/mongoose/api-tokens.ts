@@ -10,11 +10,12 @@ import {
   ApiTokenLimitReachedError,
   ApiTokenNameTakenError,
   ApiTokenNotFoundError,
+  ApiTokenStaticKey,
   apiTokenNameKey,
 } from "@/domain/api-tokens"
 import { RepositoryError, UnknownRepositoryError } from "@/domain/shared/errors"
 import { isDuplicateKeyError } from "./connection"
-import { ApiTokenClientModel, ApiTokenModel, ApiTokenSlotModel } from "./api-tokens-schema"
+import { ApiTokenClientModel, ApiTokenModel, ApiTokenSlotModel, ApiTokenStaticKeyModel } from "./api-tokens-schema"
 
 type Doc = Record<string, unknown>
 const unknown = (e: unknown) => new UnknownRepositoryError(e instanceof Error ? e.message : String(e))
@@ -36,6 +37,7 @@ const toToken = (d: Doc): ApiToken => ({
   ipAllowlist: (d.ipAllowlist as string[] | null) ?? undefined,
   rateLimitPerMinute: (d.rateLimitPerMinute as number | null) ?? undefined,
   dailySendLimit: (d.dailySendLimit as number | null) ?? undefined,
+  staticKey: d.staticKey === true,
 })
 
 const toClient = (d: Doc): ApiTokenClient & { removedAt: Date | undefined } => ({
@@ -134,6 +136,7 @@ export const ApiTokensRepository = () => {
         ipAllowlist: token.ipAllowlist,
         rateLimitPerMinute: token.rateLimitPerMinute,
         dailySendLimit: token.dailySendLimit,
+        staticKey: token.staticKey === true,
       }
       for (let attempt = 0; attempt < 2; attempt++) {
         try {
@@ -160,6 +163,7 @@ export const ApiTokensRepository = () => {
   /** Compensation: removes a record that never became ACTIVE, with its slot and client documents. */
   const deletePending = (id: ApiTokenId) =>
     guard(async () => {
+      await ApiTokenStaticKeyModel.deleteMany({ tokenId: id })
       await ApiTokenClientModel.deleteMany({ tokenId: id })
       await ApiTokenModel.deleteOne({ _id: id })
       await ApiTokenSlotModel.deleteMany({ tokenId: id })
@@ -210,7 +214,40 @@ export const ApiTokensRepository = () => {
     })
 
   const deleteClient = (clientId: ApiTokenClientId) =>
-    guard(async () => (await ApiTokenClientModel.deleteOne({ _id: clientId }), true as const))
+    guard(async () => {
+      await ApiTokenStaticKeyModel.deleteMany({ clientId })
+      await ApiTokenClientModel.deleteOne({ _id: clientId })
+      return true as const
+    })
+
+  /** The key document of a new client secret (written before the Hydra client, like the client document). */
+  const insertStaticKey = (k: ApiTokenStaticKey) =>
+    guard(async () => {
+      await ApiTokenStaticKeyModel.create({
+        _id: k.keyId,
+        verifier: k.verifier,
+        tokenId: k.tokenId,
+        clientId: k.clientId,
+        staticKey: k.staticKey,
+        createdAt: k.createdAt,
+      })
+      return true as const
+    })
+
+  /** One `_id` lookup: the hot path of static-key authentication (cached by the resolver). */
+  const findStaticKey = (keyId: string) =>
+    guard(async (): Promise<ApiTokenStaticKey | ApiTokenNotFoundError> => {
+      const d = await ApiTokenStaticKeyModel.findById(keyId).lean<Doc>()
+      if (!d) return new ApiTokenNotFoundError()
+      return {
+        keyId: d._id as string,
+        verifier: d.verifier as string,
+        tokenId: d.tokenId as ApiTokenId,
+        clientId: d.clientId as ApiTokenClientId,
+        staticKey: d.staticKey === true,
+        createdAt: d.createdAt as Date,
+      }
+    })
 
   const findClient = (clientId: string) =>
     guard(async () => {
@@ -388,6 +425,8 @@ export const ApiTokensRepository = () => {
     listByStatus,
     insertClient,
     deleteClient,
+    insertStaticKey,
+    findStaticKey,
     findClient,
     listClients,
     listClientsByIds,

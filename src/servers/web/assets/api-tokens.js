@@ -13,19 +13,20 @@ const ALL_SCOPES = ["read", "receive", "write"]
 /**
  * @typedef {{ id: string, name: string, clientId: string, scopes: string[], status: string,
  *   createdAt: number, expiresAt: number | null, lastUsedAt: number | null, walletIds: string[] | null,
- *   ipAllowlist: string[] | null, dailySendLimit: number | null,
+ *   ipAllowlist: string[] | null, dailySendLimit: number | null, staticKey: boolean,
  *   secretCreatedAt: number, rotationDue: boolean, rotationDueAt: number }} ApiToken
  */
 /** @typedef {{ type: string, at: number, requests: number | null }} AuditEntry */
 /**
  * @typedef {{ id: string, name: string, clientId: string, clientSecret: string, scopes: string[],
- *   expiresAt: number | null, tokenEndpoint: string, warning: string, connectionString: string }} ApiTokenCreated
+ *   expiresAt: number | null, tokenEndpoint: string, warning: string, connectionString: string,
+ *   pluginConnectionString: string | null }} ApiTokenCreated
  */
 /** @typedef {{ token: string, label: string }} Session */
 
 const TOKEN_FIELDS =
-  "id name clientId scopes status createdAt expiresAt lastUsedAt walletIds ipAllowlist dailySendLimit secretCreatedAt rotationDue rotationDueAt"
-const CREATED_FIELDS = "id name clientId clientSecret scopes expiresAt tokenEndpoint warning connectionString"
+  "id name clientId scopes status createdAt expiresAt lastUsedAt walletIds ipAllowlist dailySendLimit staticKey secretCreatedAt rotationDue rotationDueAt"
+const CREATED_FIELDS = "id name clientId clientSecret scopes expiresAt tokenEndpoint warning connectionString pluginConnectionString"
 
 const Q = {
   list: `query ApiTokens { apiTokens { ${TOKEN_FIELDS} } }`,
@@ -259,6 +260,7 @@ const tokenCard = (t, now) => {
     dl.lastElementChild?.classList.add("wide")
   }
   if (t.dailySendLimit != null) row(dl, "Daily send limit", String(t.dailySendLimit))
+  if (t.staticKey) row(dl, "Signs in with", "Static key (the secret as bearer)")
   article.append(dl)
   if (t.rotationDue) article.append(rotationHint(t))
 
@@ -399,6 +401,7 @@ const showCredentials = (c, what) => {
   $("cred-client-secret").textContent = c.clientSecret
   $("cred-token-url").textContent = c.tokenEndpoint
   $("cred-connection-string").textContent = c.connectionString
+  showPluginConnectionString(c)
   $("cred-expiry").textContent = c.expiresAt != null ? `The token expires on ${dateOf(c.expiresAt).toUTCString()}.` : "The token does not expire."
   const panel = $("credentials")
   panel.hidden = false
@@ -406,10 +409,31 @@ const showCredentials = (c, what) => {
   announce(`${what} “${c.name}”. Copy the secret now: you will not see it again.`)
 }
 
+/**
+ * A static-key token's own string, in the released plugin's format; the server's
+ * one-sentence usage note (static key or OAuth2-only) under the credentials.
+ * @param {ApiTokenCreated} c
+ */
+const showPluginConnectionString = (c) => {
+  $("cred-plugin-connection-string").textContent = c.pluginConnectionString ?? ""
+  $("cred-plugin-row").hidden = !c.pluginConnectionString
+  $("cred-usage").textContent = c.warning
+}
+
 const hideCredentials = () => {
   // Drop the secret from the page as soon as the user is done with it.
-  for (const id of ["cred-name", "cred-client-id", "cred-client-secret", "cred-token-url", "cred-connection-string", "cred-expiry"])
+  for (const id of [
+    "cred-name",
+    "cred-client-id",
+    "cred-client-secret",
+    "cred-token-url",
+    "cred-connection-string",
+    "cred-plugin-connection-string",
+    "cred-usage",
+    "cred-expiry",
+  ])
     $(id).textContent = ""
+  $("cred-plugin-row").hidden = true
   $("credentials").hidden = true
 }
 
@@ -482,6 +506,7 @@ const readCreateForm = () => {
     if (!Number.isInteger(n) || n < 1) return "The daily send limit must be a whole number above 0."
     out.dailySendLimit = n
   }
+  if (input("static-key").checked) out.staticKey = true
   return out
 }
 

@@ -1,6 +1,6 @@
 // The API-token types of the public schema. No field ever carries secret
-// material except `ApiTokenCreated.clientSecret` / `connectionString`, returned
-// once by apiTokenCreate and apiTokenRotate.
+// material except `ApiTokenCreated.clientSecret` / `token` / `connectionString` /
+// `pluginConnectionString`, returned once by apiTokenCreate and apiTokenRotate.
 import {
   GraphQLBoolean,
   GraphQLEnumType,
@@ -73,6 +73,11 @@ export const ApiTokenObject = new GraphQLObjectType<ApiTokenSource>({
     ipAllowlist: { type: list(GraphQLString) },
     rateLimitPerMinute: { type: GraphQLInt },
     dailySendLimit: { type: GraphQLInt, description: "Amount per rolling 24 h, in the wallet's unit" },
+    staticKey: {
+      type: nn(GraphQLBoolean),
+      description: "The secret is also accepted as the Bearer itself (static-key mode, chosen at creation)",
+      resolve: (t) => t.staticKey === true,
+    },
   }),
 })
 
@@ -84,6 +89,12 @@ export const ApiTokenCreatedObject = new GraphQLObjectType<ApiTokenCreatedSource
     name: { type: nn(GraphQLString), resolve: (c) => c.token.name },
     clientId: { type: nn(GraphQLString) },
     clientSecret: { type: nn(GraphQLString) },
+    token: {
+      type: nn(GraphQLString),
+      description:
+        "The secret, shown once: the same value as clientSecret. With a static-key token, send it as Authorization: Bearer; otherwise exchange it at tokenEndpoint",
+      resolve: (c) => c.clientSecret,
+    },
     scopes: { type: nn(list(ApiTokenScopeScalar)), resolve: (c) => c.token.scopes },
     expiresAt: { type: TimestampScalar, resolve: (c) => c.token.expiresAt },
     authMethod: { type: nn(ApiTokenAuthMethodEnum), resolve: (c) => c.token.authMethod ?? "client_secret_basic" },
@@ -93,6 +104,12 @@ export const ApiTokenCreatedObject = new GraphQLObjectType<ApiTokenCreatedSource
       type: nn(GraphQLString),
       description:
         "For the BTCPay Server Flash plugin: type=flash;server=<GraphQL URL>;token-url=<token URL>;client-id=<id>;client-secret=<secret>",
+    },
+    pluginConnectionString: {
+      type: GraphQLString,
+      description:
+        "For the BTCPay Flash plugin 1.5.x as released: type=flash;server=<GraphQL URL>;token=<secret>. Static-key tokens only (null otherwise)",
+      resolve: (c) => c.pluginConnectionString ?? null,
     },
   }),
 })
@@ -108,6 +125,11 @@ export const ApiTokenCreateInput = new GraphQLInputObjectType({
     rateLimitPerMinute: { type: GraphQLInt },
     dailySendLimit: { type: GraphQLInt, description: "write tokens only: amount per rolling 24 h, in the wallet's unit" },
     authMethod: { type: ApiTokenAuthMethodEnum, description: "Default CLIENT_SECRET_BASIC" },
+    staticKey: {
+      type: GraphQLBoolean,
+      description:
+        "Default false. true: the secret is also accepted as Authorization: Bearer (for clients without OAuth2, such as the BTCPay Flash plugin 1.5.x); it then travels on every request, so prefer OAuth2 where the client supports it",
+    },
   }),
 })
 
