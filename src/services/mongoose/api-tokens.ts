@@ -10,7 +10,9 @@ import {
   ApiTokenLimitReachedError,
   ApiTokenNameTakenError,
   ApiTokenNotFoundError,
+  ApiTokenBudget,
   apiTokenNameKey,
+  budgetOfDailySendLimit,
 } from "@/domain/api-tokens"
 import { RepositoryError, UnknownRepositoryError } from "@/domain/shared/errors"
 import { isDuplicateKeyError } from "./connection"
@@ -33,8 +35,20 @@ const toToken = (d: Doc): ApiToken => ({
   walletIds: (d.walletIds as WalletId[] | null) ?? undefined,
   ipAllowlist: (d.ipAllowlist as string[] | null) ?? undefined,
   rateLimitPerMinute: (d.rateLimitPerMinute as number | null) ?? undefined,
-  dailySendLimit: (d.dailySendLimit as number | null) ?? undefined,
+  ...budgetOf(d),
 })
+
+/** The stored budget; a record of before budgets, with only a dailySendLimit, has that as a DAILY SATS budget. */
+const budgetOf = (d: Doc): { budget?: ApiTokenBudget } => {
+  const b = d.budget as (ApiTokenBudget & { maxPerPayment?: number | null }) | null | undefined
+  if (b) {
+    const budget: ApiTokenBudget = { amount: b.amount, unit: b.unit, period: b.period }
+    if (b.maxPerPayment != null) budget.maxPerPayment = b.maxPerPayment
+    return { budget }
+  }
+  if (typeof d.dailySendLimit === "number") return { budget: budgetOfDailySendLimit(d.dailySendLimit) }
+  return {}
+}
 
 const toClient = (d: Doc): ApiTokenClient & { removedAt: Date | undefined } => ({
   clientId: d._id as ApiTokenClientId,
@@ -130,7 +144,7 @@ export const ApiTokensRepository = () => {
         walletIds: token.walletIds,
         ipAllowlist: token.ipAllowlist,
         rateLimitPerMinute: token.rateLimitPerMinute,
-        dailySendLimit: token.dailySendLimit,
+        budget: token.budget,
       }
       for (let attempt = 0; attempt < 2; attempt++) {
         try {
@@ -290,7 +304,7 @@ export const ApiTokensRepository = () => {
    */
   const updateAccess = (
     id: ApiTokenId,
-    changes: Partial<Record<"scopes" | "walletIds" | "ipAllowlist" | "rateLimitPerMinute" | "dailySendLimit", unknown>>,
+    changes: Partial<Record<"scopes" | "walletIds" | "ipAllowlist" | "rateLimitPerMinute" | "budget", unknown>>,
     at: Date,
   ) =>
     guard(async () => {
@@ -301,6 +315,8 @@ export const ApiTokensRepository = () => {
         if (v === null) unset[k] = ""
         else set[k] = v
       }
+      // A set or removed budget replaces a record's legacy limit too.
+      if (changes.budget !== undefined) unset.dailySendLimit = ""
       const r = await ApiTokenModel.updateOne({ _id: id }, Object.keys(unset).length ? { $set: set, $unset: unset } : { $set: set })
       if (r.matchedCount !== 1) return new ApiTokenNotFoundError()
       const d = await ApiTokenModel.findById(id).lean<Doc>()
@@ -345,7 +361,34 @@ export const ApiTokensRepository = () => {
   const countActive = (now = new Date()) =>
     guard(() => ApiTokenModel.countDocuments({ storedStatus: "ACTIVE", $or: [{ expiresAt: { $exists: false } }, { expiresAt: { $gt: now } }] }))
 
+  /**
+   * Moves every record written with the old `dailySendLimit` into a DAILY SATS
+   * `budget` (how such a record is read anyway, see budgetOf). Idempotent, and
+   * safe on replicas at once: each write sets the same value a concurrent one
+   * would, and a record that already has a budget only loses the old field.
+   * Returns how many records were moved.
+   */
+  const migrateDailySendLimits = () =>
+    guard(async () => {
+      const legacy = await ApiTokenModel.find({ dailySendLimit: { $exists: true } }, { _id: 1, dailySendLimit: 1, budget: 1 }).lean<Doc[]>()
+      let moved = 0
+      for (const d of legacy) {
+        const id = d._id as string
+        if (d.budget || typeof d.dailySendLimit !== "number") {
+          await ApiTokenModel.updateOne({ _id: id }, { $unset: { dailySendLimit: "" } })
+          continue
+        }
+        const r = await ApiTokenModel.updateOne(
+          { _id: id, dailySendLimit: d.dailySendLimit, budget: { $exists: false } },
+          { $set: { budget: budgetOfDailySendLimit(d.dailySendLimit) }, $unset: { dailySendLimit: "" } },
+        )
+        moved += r.modifiedCount
+      }
+      return moved
+    })
+
   return {
+    migrateDailySendLimits,
     countActive,
     claimSlot,
     releaseSlot,
