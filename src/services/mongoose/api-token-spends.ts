@@ -89,7 +89,8 @@ export const ApiTokenSpendsRepository = (opts: { now?: () => Date } = {}) => {
   /**
    * Appends one entry to `spendKey()` (re-read each attempt: a retry after
    * midnight counts in the new day). `check` sees the head and may refuse.
-   * An entry already written under `entryKey` (a retry) answers `true`.
+   * Answers the key it wrote to, or `"existing"` when an entry was already
+   * written under `entryKey` (a retry of the same transfer).
    */
   const appendEntry = async <E extends Error>(e: {
     spendKey: (now: Date) => { spendKey: string; periodKey: string | undefined }
@@ -99,7 +100,7 @@ export const ApiTokenSpendsRepository = (opts: { now?: () => Date } = {}) => {
     transferId: string
     value: PaymentValue
     check?: (h: Head) => true | E
-  }): Promise<true | E | UnknownRepositoryError> => {
+  }): Promise<{ spendKey: string } | "existing" | E | UnknownRepositoryError> => {
     try {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const now = clock()
@@ -107,7 +108,7 @@ export const ApiTokenSpendsRepository = (opts: { now?: () => Date } = {}) => {
         const h = await head(spendKey)
         const verdict = e.check?.(h) ?? true
         if (verdict !== true) {
-          if (await ApiTokenSpendModel.exists({ entryKey: e.entryKey })) return true
+          if (await ApiTokenSpendModel.exists({ entryKey: e.entryKey })) return "existing"
           return verdict
         }
         try {
@@ -126,10 +127,10 @@ export const ApiTokenSpendsRepository = (opts: { now?: () => Date } = {}) => {
             transferId: e.transferId,
             createdAt: now,
           })
-          return true
+          return { spendKey }
         } catch (err) {
           if (!isDuplicateKeyError(err)) throw err
-          if (await ApiTokenSpendModel.exists({ entryKey: e.entryKey })) return true
+          if (await ApiTokenSpendModel.exists({ entryKey: e.entryKey })) return "existing"
           await pause(attempt)
         }
       }
@@ -158,7 +159,9 @@ export const ApiTokenSpendsRepository = (opts: { now?: () => Date } = {}) => {
       },
       check: (h) => checkBudget(budget, budget.unit === "SATS" ? h.cumulativeSats : h.cumulativeCents, r.value),
     })
-    if (done !== true) return done
+    if (done instanceof Error) return done
+    if (done !== "existing") return { ...r, spendKey: done.spendKey }
+    // A retry: the first reservation stands, in the period it was made in.
     try {
       const d = await findEntry(entryKey)
       return d ? stored(d) : new UnknownRepositoryError(`reservation of transfer ${r.transferId} not found after writing it`)
@@ -168,8 +171,8 @@ export const ApiTokenSpendsRepository = (opts: { now?: () => Date } = {}) => {
   }
 
   /** Gives a reservation back (its debit was refused or never happened), in the period it counted in. */
-  const release = async (r: StoredReservation): Promise<true | UnknownRepositoryError> =>
-    appendEntry<never>({
+  const release = async (r: StoredReservation): Promise<true | UnknownRepositoryError> => {
+    const done = await appendEntry<never>({
       tokenId: r.tokenId,
       walletId: r.walletId,
       transferId: r.transferId,
@@ -177,6 +180,8 @@ export const ApiTokenSpendsRepository = (opts: { now?: () => Date } = {}) => {
       entryKey: `release:${r.transferId}`,
       spendKey: () => ({ spendKey: r.spendKey, periodKey: r.spendKey.slice(r.tokenId.length + 1) }),
     })
+    return done instanceof Error ? done : true
+  }
 
   /** What the budget's period at `now` has used, what remains, and when it renews. */
   const usage = async (tokenId: string, budget: ApiTokenBudget, now = clock()): Promise<BudgetUsage | UnknownRepositoryError> => {
@@ -216,15 +221,6 @@ export const ApiTokenSpendsRepository = (opts: { now?: () => Date } = {}) => {
     release,
     usage,
     unreleasedReservations,
-    /** The reservation of a transfer, if one was written. */
-    reservationOf: async (transferId: string): Promise<StoredReservation | undefined | UnknownRepositoryError> => {
-      try {
-        const d = await findEntry(`reserve:${transferId}`)
-        return d ? stored(d) : undefined
-      } catch (e) {
-        return unknown(e)
-      }
-    },
     /** Whether the reservation of this transfer was given back (by the payment or the recovery job). */
     isReleased: async (transferId: string): Promise<boolean | UnknownRepositoryError> => {
       try {
