@@ -25,8 +25,8 @@ const ALL_SCOPES = ["read", "receive", "write"]
  */
 /** @typedef {{ token: string, label: string }} Session */
 
-const BUDGET_FIELDS = "budget { amount unit period maxPerPayment used remaining renewsAt }"
-const TOKEN_FIELDS = `id name clientId scopes status createdAt expiresAt lastUsedAt walletIds ipAllowlist ${BUDGET_FIELDS}`
+const TOKEN_FIELDS =
+  "id name clientId scopes status createdAt expiresAt lastUsedAt walletIds ipAllowlist budget { amount unit period maxPerPayment used remaining renewsAt }"
 const CREATED_FIELDS = "id name clientId clientSecret scopes expiresAt tokenEndpoint warning connectionString"
 
 const Q = {
