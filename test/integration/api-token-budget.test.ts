@@ -4,7 +4,7 @@
 // A refusal writes nothing: no ledger entry, the invoice and the idempotency
 // key free again. User sessions have no budget.
 import { randomUUID } from "node:crypto"
-import type { ApiTokenBudget } from "@/domain/api-tokens"
+import { ApiTokenBudget, budgetPeriodAt } from "@/domain/api-tokens"
 import type { Principal } from "@/graphql/context"
 import { ApiTokenSpendModel, ApiTokenSpendsRepository } from "@/services/mongoose/api-token-spends"
 import { LedgerEntryModel } from "@/services/mongoose/ledger-schema"
@@ -80,7 +80,8 @@ describe("one budget for every wallet of a token", () => {
     const refused = await sendCents(token, payer, payee, 300, invoice)
     expect(refused.status).toBe("FAILURE")
     expect(codes(refused)).toEqual(["BUDGET_EXCEEDED"])
-    expect(refused.errors[0]).toMatchObject({ message: expect.stringContaining("300 sats per UTC day") })
+    expect(refused.errors[0]).toMatchObject({ message: expect.stringContaining("300 sats per UTC day; 300 used, this payment (3000 sats)") })
+    expect(refused.errors[0]!.message).toContain(`it renews at ${budgetPeriodAt("DAILY", new Date()).renewsAt!.toISOString()}`)
     // Nothing was written: no ledger entry, the USD balance intact, the invoice payable by someone else.
     expect(await entriesOf(payer.usd.id)).toBe(usdEntries)
     expect(await balanceOf(payer.principal, payer.usd.id)).toBe(1000)

@@ -149,6 +149,15 @@ describe("checkBudget and checkPaymentMax", () => {
     expect(checkBudget(sats, 300, usd300)).toBeInstanceOf(Error)
   })
 
+  it("a refusal says what the budget is, what was used, what the payment is worth and when the budget renews", () => {
+    const e = checkBudget(sats, 250, { sats: 100, cents: 10 }, new Date("2026-12-03T00:00:00Z"))
+    expect(e).toBeInstanceOf(Error)
+    expect((e as Error).message).toBe(
+      "this API token's budget is 300 sats per UTC day; 250 used, this payment (100 sats) would exceed it; it renews at 2026-12-03T00:00:00.000Z",
+    )
+    expect((checkBudget({ ...sats, period: "NEVER" }, 300, { sats: 1, cents: 1 }) as Error).message).toMatch(/300 sats in total; .* would exceed it$/)
+  })
+
   it("refuses a payment worth more than the maximum per payment, and only such a payment", () => {
     expect(checkPaymentMax(cents, { sats: 1000, cents: 100 })).toBe(true)
     expect(checkPaymentMax(cents, { sats: 1001, cents: 101 })).toBeInstanceOf(Error)

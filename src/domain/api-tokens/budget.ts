@@ -105,12 +105,17 @@ export const checkPaymentMax = (budget: ApiTokenBudget, value: PaymentValue): tr
   return true
 }
 
-/** Whether a payment worth `value` fits in a period where `used` (in the budget's unit) is already spent. */
-export const checkBudget = (budget: ApiTokenBudget, used: number, value: PaymentValue): true | BudgetExceededError => {
+/**
+ * Whether a payment worth `value` fits in a period where `used` (in the
+ * budget's unit) is already spent; the refusal says when the budget renews.
+ */
+export const checkBudget = (budget: ApiTokenBudget, used: number, value: PaymentValue, renewsAt?: Date): true | BudgetExceededError => {
   const v = valueInBudgetUnit(budget, value)
   if (used + v <= budget.amount) return true
+  const unit = unitName(budget.unit)
+  const renews = renewsAt ? `; it renews at ${renewsAt.toISOString()}` : ""
   return new BudgetExceededError(
-    `this API token's budget is ${budget.amount} ${unitName(budget.unit)} ${PER[budget.period]}; ${used} used, this payment (${v}) would exceed it`,
+    `this API token's budget is ${budget.amount} ${unit} ${PER[budget.period]}; ${used} used, this payment (${v} ${unit}) would exceed it${renews}`,
   )
 }
 

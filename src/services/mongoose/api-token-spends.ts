@@ -150,14 +150,16 @@ export const ApiTokenSpendsRepository = (opts: { now?: () => Date } = {}) => {
     budget: ApiTokenBudget,
   ): Promise<StoredReservation | BudgetExceededError | UnknownRepositoryError> => {
     const entryKey = `reserve:${r.transferId}`
+    let renewsAt: Date | undefined
     const done = await appendEntry({
       ...r,
       entryKey,
       spendKey: (now) => {
-        const periodKey = budgetPeriodAt(budget.period, now).key
-        return { spendKey: keyOf(r.tokenId, periodKey), periodKey }
+        const period = budgetPeriodAt(budget.period, now)
+        renewsAt = period.renewsAt
+        return { spendKey: keyOf(r.tokenId, period.key), periodKey: period.key }
       },
-      check: (h) => checkBudget(budget, budget.unit === "SATS" ? h.cumulativeSats : h.cumulativeCents, r.value),
+      check: (h) => checkBudget(budget, budget.unit === "SATS" ? h.cumulativeSats : h.cumulativeCents, r.value, renewsAt),
     })
     if (done instanceof Error) return done
     if (done !== "existing") return { ...r, spendKey: done.spendKey }
