@@ -6,9 +6,11 @@ import { randomUUID } from "node:crypto"
 import { migrateDailySendLimits } from "@/app/api-tokens"
 import type { ApiTokensDeps } from "@/app/api-tokens"
 import { executeTransfer } from "@/app/payments/transfer"
-import type { WalletCurrency, WalletId } from "@/domain/accounts"
-import { ApiTokenId, BudgetExceededError } from "@/domain/api-tokens"
+import { checkedToPhoneNumber, WalletCurrency, WalletId } from "@/domain/accounts"
+import { ApiTokenId, BudgetExceededError, budgetPeriodAt } from "@/domain/api-tokens"
 import { paymentValue } from "@/domain/payments/price"
+import { AccountsRepository } from "@/services/mongoose/accounts"
+import { ApiTokenSpendModel, ApiTokenSpendsRepository } from "@/services/mongoose/api-token-spends"
 import { ApiTokensRepository } from "@/services/mongoose/api-tokens"
 import { ApiTokenModel } from "@/services/mongoose/api-tokens-schema"
 import { LedgerRepository } from "@/services/mongoose/ledger"
@@ -17,7 +19,7 @@ import { useOwnDatabase } from "../support/own-database"
 useOwnDatabase("flash_budget_migration")
 
 const repo = ApiTokensRepository()
-const deps = { repo } as unknown as ApiTokensDeps
+const deps = { repo, accounts: AccountsRepository() } as unknown as ApiTokensDeps
 
 /** A token record exactly as the code before budgets wrote it. */
 const legacyRecord = async (over: Record<string, unknown> = {}) => {
@@ -107,5 +109,49 @@ describe("tokens with the old dailySendLimit", () => {
     const doc = await ApiTokenModel.findById(id).lean<Record<string, unknown>>()
     expect(doc!.budget).toEqual({ amount: 90, unit: "USD_CENTS", period: "WEEKLY" })
     expect(doc).not.toHaveProperty("dailySendLimit")
+  })
+
+  it("carry what they sent today (UTC) under the old per-wallet rule into today's budget, once, converted to sats", async () => {
+    const phone = checkedToPhoneNumber(`+1556${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`)
+    if (phone instanceof Error) throw phone
+    const owner = await AccountsRepository().findOrCreateByPhone(phone)
+    if (owner instanceof Error) throw owner
+    const wallets = await AccountsRepository().listWallets(owner.account.id)
+    if (wallets instanceof Error) throw wallets
+    const btc = wallets.find((w) => w.currency === "BTC")!.id
+    const usd = wallets.find((w) => w.currency === "USD")!.id
+    const id = await legacyRecord({ accountId: owner.account.id, dailySendLimit: 1000 })
+    const now = new Date()
+    const today = budgetPeriodAt("DAILY", now)
+    // The old log: per wallet, in the wallet's unit, a release negative; one entry from yesterday.
+    const old = (walletId: string, version: number, amount: number, createdAt: Date) => ({
+      _id: randomUUID() as never,
+      spendKey: `${id}:${walletId}`,
+      tokenId: id,
+      walletId,
+      version,
+      amount,
+      cumulative: 0,
+      entryKey: `${amount > 0 ? "reserve" : "release"}:${randomUUID()}`,
+      transferId: randomUUID(),
+      createdAt,
+    })
+    await ApiTokenSpendModel.collection.insertMany([
+      old(btc, 1, 900, new Date(today.start!.getTime() - 60_000)),
+      old(btc, 2, 200, today.start!),
+      old(btc, 3, 50, now),
+      old(btc, 4, -50, now),
+      old(usd, 1, 30, now),
+    ])
+
+    await Promise.all([migrateDailySendLimits(deps, now), migrateDailySendLimits(deps, now)])
+    expect(await migrateDailySendLimits(deps, now)).toBe(0)
+    // 200 sats from BTC today (50 given back) and 30 cents (300 sats) from USD: 500 of 1000 used.
+    const usage = await ApiTokenSpendsRepository().usage(id, { amount: 1000, unit: "SATS", period: "DAILY" }, now)
+    expect(usage).toMatchObject({ used: 500, remaining: 500 })
+    expect(await ApiTokenSpendModel.countDocuments({ entryKey: `carried-over:${id}:${today.key}` })).toBe(1)
+    // The carried-over total is no reservation: the recovery job never gives it back.
+    const unreleased = await ApiTokenSpendsRepository().unreleasedReservations({ newerThan: new Date(0), olderThan: new Date(now.getTime() + 60_000) })
+    expect(unreleased).not.toContainEqual(expect.objectContaining({ tokenId: id }))
   })
 })

@@ -31,7 +31,7 @@ beforeAll(setUpWallets)
 afterAll(tearDownWallets)
 
 type Token = Extract<Principal, { kind: "apiToken" }>
-type Outcome = { status: string; errors: Array<{ code: string }> }
+type Outcome = { status: string; errors: Array<{ code: string; message: string }> }
 
 const budgeted = (a: TestAccount, budget: ApiTokenBudget | undefined): Token => ({
   ...(apiTokenPrincipal(a, undefined) as Token),

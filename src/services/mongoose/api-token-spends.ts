@@ -203,7 +203,12 @@ export const ApiTokenSpendsRepository = (opts: { now?: () => Date } = {}) => {
    */
   const unreleasedReservations = async (window: { newerThan: Date; olderThan: Date }): Promise<StoredReservation[] | UnknownRepositoryError> => {
     try {
-      const reservations = await ApiTokenSpendModel.find({ sats: { $gt: 0 }, createdAt: { $gte: window.newerThan, $lt: window.olderThan } })
+      // Reservations only: a carried-over total has no debit and must stay.
+      const reservations = await ApiTokenSpendModel.find({
+        sats: { $gt: 0 },
+        entryKey: { $regex: "^reserve:" },
+        createdAt: { $gte: window.newerThan, $lt: window.olderThan },
+      })
         .sort({ createdAt: 1 })
         .limit(5000)
         .lean<EntryDoc[]>()
@@ -218,9 +223,46 @@ export const ApiTokenSpendsRepository = (opts: { now?: () => Date } = {}) => {
     }
   }
 
+  /**
+   * What a token sent since `since` under the rule before budgets (entries
+   * keyed `<tokenId>:<walletId>`, `amount` in that wallet's unit, releases
+   * negative), per wallet: what the migration carries into today's budget.
+   */
+  const legacySentSince = async (tokenId: string, since: Date): Promise<Map<string, number> | UnknownRepositoryError> => {
+    try {
+      const docs = await ApiTokenSpendModel.collection
+        .find({ tokenId, amount: { $exists: true }, createdAt: { $gte: since } }, { projection: { walletId: 1, amount: 1 } })
+        .toArray()
+      const out = new Map<string, number>()
+      for (const d of docs) out.set(d.walletId as string, (out.get(d.walletId as string) ?? 0) + (d.amount as number))
+      return out
+    } catch (e) {
+      return unknown(e)
+    }
+  }
+
+  /**
+   * Counts `value` in the period of `budget` that `at` falls in, under
+   * `entryKey` (unique: a second call, or another replica's, is a no-op).
+   */
+  const carryInto = async (tokenId: string, budget: ApiTokenBudget, value: PaymentValue, entryKey: string, at: Date) => {
+    const periodKey = budgetPeriodAt(budget.period, at).key
+    const done = await appendEntry<never>({
+      tokenId,
+      walletId: "carried-over",
+      transferId: entryKey,
+      value,
+      entryKey,
+      spendKey: () => ({ spendKey: keyOf(tokenId, periodKey), periodKey }),
+    })
+    return done instanceof Error ? done : true
+  }
+
   return {
     reserve,
     release,
+    legacySentSince,
+    carryInto,
     usage,
     unreleasedReservations,
     /** Whether the reservation of this transfer was given back (by the payment or the recovery job). */

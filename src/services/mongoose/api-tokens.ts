@@ -361,34 +361,43 @@ export const ApiTokensRepository = () => {
   const countActive = (now = new Date()) =>
     guard(() => ApiTokenModel.countDocuments({ storedStatus: "ACTIVE", $or: [{ expiresAt: { $exists: false } }, { expiresAt: { $gt: now } }] }))
 
+  /** Records still written with the old `dailySendLimit` (the migration's work list). */
+  const listWithDailySendLimit = () =>
+    guard(async () =>
+      (await ApiTokenModel.find({ dailySendLimit: { $exists: true } }, { _id: 1, accountId: 1, dailySendLimit: 1, budget: 1 }).lean<Doc[]>()).map(
+        (d) => ({
+          id: d._id as ApiTokenId,
+          accountId: d.accountId as AccountId,
+          dailySendLimit: typeof d.dailySendLimit === "number" ? d.dailySendLimit : undefined,
+          hasBudget: Boolean(d.budget),
+        }),
+      ),
+    )
+
   /**
-   * Moves every record written with the old `dailySendLimit` into a DAILY SATS
-   * `budget` (how such a record is read anyway, see budgetOf). Idempotent, and
-   * safe on replicas at once: each write sets the same value a concurrent one
-   * would, and a record that already has a budget only loses the old field.
-   * Returns how many records were moved.
+   * Moves one record's old `dailySendLimit` into a DAILY SATS `budget` (how such
+   * a record is read anyway, see budgetOf). Safe on replicas at once: each
+   * write sets the same value a concurrent one would, and a record that has a
+   * budget already only loses the old field. Answers whether this call moved it.
    */
-  const migrateDailySendLimits = () =>
+  const moveDailySendLimitToBudget = (id: ApiTokenId) =>
     guard(async () => {
-      const legacy = await ApiTokenModel.find({ dailySendLimit: { $exists: true } }, { _id: 1, dailySendLimit: 1, budget: 1 }).lean<Doc[]>()
-      let moved = 0
-      for (const d of legacy) {
-        const id = d._id as string
-        if (d.budget || typeof d.dailySendLimit !== "number") {
-          await ApiTokenModel.updateOne({ _id: id }, { $unset: { dailySendLimit: "" } })
-          continue
-        }
-        const r = await ApiTokenModel.updateOne(
-          { _id: id, dailySendLimit: d.dailySendLimit, budget: { $exists: false } },
-          { $set: { budget: budgetOfDailySendLimit(d.dailySendLimit) }, $unset: { dailySendLimit: "" } },
-        )
-        moved += r.modifiedCount
+      const d = await ApiTokenModel.findById(id, { dailySendLimit: 1, budget: 1 }).lean<Doc>()
+      if (!d || d.dailySendLimit === undefined) return false
+      if (d.budget || typeof d.dailySendLimit !== "number") {
+        await ApiTokenModel.updateOne({ _id: id }, { $unset: { dailySendLimit: "" } })
+        return false
       }
-      return moved
+      const r = await ApiTokenModel.updateOne(
+        { _id: id, dailySendLimit: d.dailySendLimit, budget: { $exists: false } },
+        { $set: { budget: budgetOfDailySendLimit(d.dailySendLimit) }, $unset: { dailySendLimit: "" } },
+      )
+      return r.modifiedCount === 1
     })
 
   return {
-    migrateDailySendLimits,
+    listWithDailySendLimit,
+    moveDailySendLimitToBudget,
     countActive,
     claimSlot,
     releaseSlot,
