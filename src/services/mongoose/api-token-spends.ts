@@ -20,7 +20,9 @@
 // or release apply once. Entries are only ever appended, never updated.
 //
 // Entries written before budgets existed (`amount`, `cumulative`, spendKey
-// `<tokenId>:<walletId>`) are never read: their keys are no period's.
+// `<tokenId>:<walletId>`) are no period's: only the migration reads them once
+// (legacySentSince), to carry the day's total into the new budget's period
+// (`carried-over:` entries, which the recovery job never releases).
 import { randomUUID } from "node:crypto"
 import mongoose, { Schema } from "mongoose"
 import { ApiTokenBudget, BudgetExceededError, budgetPeriodAt, checkBudget, PaymentValue, valueInBudgetUnit } from "@/domain/api-tokens"
