@@ -8,6 +8,7 @@
 // caller cannot probe for other people's wallets.
 import { GraphQLError } from "graphql"
 import type { Account, Wallet, WalletId } from "@/domain/accounts"
+import type { ApiTokenBudget } from "@/domain/api-tokens"
 import { checkedToWalletId } from "@/domain/accounts"
 import { UnknownRepositoryError } from "@/domain/shared/errors"
 import { WalletNotFoundError } from "@/domain/wallets"
@@ -55,8 +56,8 @@ export const visibleWallets = async (ctx: GraphQLContext): Promise<Wallet[] | Un
   return wallets.filter((w) => isWalletVisible(ctx, w))
 }
 
-/** The paying API token (its usage and daily send limit); undefined for user sessions, which have no such limit. */
-export const apiTokenPayerOf = (ctx: GraphQLContext): { tokenId: string; accountId: string; dailySendLimit: number | undefined } | undefined =>
+/** The paying API token (its usage and budget); undefined for user sessions, which have no budget. */
+export const apiTokenPayerOf = (ctx: GraphQLContext): { tokenId: string; accountId: string; budget: ApiTokenBudget | undefined } | undefined =>
   ctx.principal.kind === "apiToken"
-    ? { tokenId: ctx.principal.apiTokenId, accountId: ctx.principal.domainAccount.id, dailySendLimit: ctx.principal.dailySendLimit }
+    ? { tokenId: ctx.principal.apiTokenId, accountId: ctx.principal.domainAccount.id, budget: ctx.principal.budget }
     : undefined

@@ -1,6 +1,7 @@
 // What every resolver receives. The auth middleware fills `principal`; shield
 // rules and resolvers read it (never the raw token).
 import type { Account, WalletId } from "@/domain/accounts"
+import type { ApiTokenBudget } from "@/domain/api-tokens"
 import type { Logger } from "@/services/logger"
 
 export type ApiTokenScope = "read" | "receive" | "write"
@@ -17,8 +18,8 @@ export type Principal =
       apiTokenWalletIds: WalletId[] | undefined
       /** The token's own limit; undefined → the API-token default from config. */
       rateLimitPerMinute: number | undefined
-      /** Amount per rolling 24 h in the sending wallet's unit; absent → unlimited. */
-      dailySendLimit?: number
+      /** The token's one budget for every wallet; absent → unlimited. */
+      budget?: ApiTokenBudget
       jwtId: string
       expiresAt: Date
     }

@@ -1,6 +1,7 @@
 // Wires the API-token lifecycle into a process: the use cases' adapters, the
-// Hydra token hook route, and the cleanup / reconcile jobs on an interval.
-import { cleanupApiTokens, reconcileApiTokens, setApiTokensDeps } from "@/app/api-tokens"
+// Hydra token hook route, the cleanup / reconcile jobs on an interval, and the
+// one-off move of old dailySendLimit records to budgets at start.
+import { cleanupApiTokens, migrateDailySendLimits, reconcileApiTokens, setApiTokensDeps } from "@/app/api-tokens"
 import type { Config } from "@/config"
 import { HydraAdmin } from "@/services/hydra"
 import type { Logger } from "@/services/logger"
@@ -53,6 +54,11 @@ export const startApiTokens = (config: Config, logger: Logger, opts: { onActiveC
     t.unref()
     timers.push(t)
   }
+  void migrateDailySendLimits()
+    .then((r) => {
+      if (r instanceof Error) logger.warn({ job: "migrate-daily-send-limits", err: r.message }, "api token job failed")
+    })
+    .catch((e: unknown) => logger.error({ job: "migrate-daily-send-limits", err: e instanceof Error ? e.message : String(e) }, "api token job crashed"))
   every(config.apiTokens.cleanupIntervalSeconds, "cleanup", () => cleanupApiTokens())
   every(config.apiTokens.reconcileIntervalSeconds, "reconcile", () => reconcileApiTokens())
   return {

@@ -168,8 +168,8 @@ describe("using a static key", () => {
     expect(statuses).toEqual([200, 200, 200, 429])
   })
 
-  it("applies the token's send limit, and pays within it", async () => {
-    const { session, key } = await staticToken(["read", "write"], { dailySendLimit: 500 })
+  it("applies the token's budget, and pays within it", async () => {
+    const { session, key } = await staticToken(["read", "write"], { budget: { amount: 500, unit: "SATS", period: "DAILY" } })
     const walletId = await fundBtc(stack.urls.api, session.token, 2000)
     const payee = await devSession()
     const recipientWalletId = (await btcWalletOf(stack.urls.graphql, payee.token)).id
@@ -177,7 +177,7 @@ describe("using a static key", () => {
     expect(ok.body.data.intraLedgerPaymentSend).toEqual({ status: "SUCCESS", errors: [] })
     const over = await post(stack.urls.graphql, key, SEND, { input: { walletId, recipientWalletId, amount: 200 } })
     expect(over.body.data.intraLedgerPaymentSend.status).toBe("FAILURE")
-    expect(over.body.data.intraLedgerPaymentSend.errors[0].code).toMatch(/LIMIT|BUDGET/)
+    expect(over.body.data.intraLedgerPaymentSend.errors[0].code).toBe("BUDGET_EXCEEDED")
     expect((await btcWalletOf(stack.urls.graphql, session.token)).balance).toBe(1600)
   })
 

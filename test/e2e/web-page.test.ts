@@ -9,11 +9,13 @@ import { decodeJwt } from "jose"
 import mongoose from "mongoose"
 import { BrowserContext, chromium, Page } from "playwright-core"
 import { FlashClient } from "@/client/flash-client"
+import { budgetPeriodAt } from "@/domain/api-tokens"
 import { parseApiTokenConnectionString } from "@/domain/api-tokens/connection-string"
 import { API_TOKENS_PAGE_CSP } from "@/servers/web/api-tokens-page"
 import { ApiTokenModel } from "@/services/mongoose/api-tokens-schema"
 import { testStack } from "../harness/stack-state"
-import { randomPhone } from "../support/tokens"
+import { gql } from "../support/api-tokens"
+import { devSession, randomPhone } from "../support/tokens"
 
 const CHROMIUM = "/usr/bin/chromium"
 // Without these, Chromium keeps trying to reach Google services on this closed network.
@@ -333,6 +335,56 @@ describe("the API-token page (/settings/api-tokens)", () => {
     await expect(badge.count()).resolves.toBe(0)
     await expect(hint.count()).resolves.toBe(0)
     await shot("rotation-done")
+    expect(consoleErrors).toEqual([])
+  })
+
+  it("sets a send token's budget at creation, and shows what a payment used, what is left and when the budget renews", async () => {
+    await page.getByLabel("Name").fill("Budget shop")
+    await page.getByRole("checkbox", { name: /Send/ }).check()
+    await page.getByLabel("Budget amount").fill("1000")
+    await page.getByLabel("Budget unit").selectOption("SATS")
+    await page.getByLabel("Budget renews").selectOption("WEEKLY")
+    await page.getByLabel("Maximum per payment").fill("400")
+    await shot("budget-form")
+    await page.getByRole("button", { name: "Create token" }).click()
+    await page.getByRole("heading", { name: "Your new credentials" }).waitFor()
+    const conn = parseApiTokenConnectionString((await page.locator("#cred-connection-string").textContent()) ?? "")
+    await page.getByRole("button", { name: /I have stored them/ }).click()
+
+    // The machine funds its BTC wallet through the sandbox payer, then pays another account.
+    const program = new FlashClient({ apiUrl: conn.server!, tokenUrl: conn["token-url"]!, clientId: conn["client-id"]!, clientSecret: conn["client-secret"]! })
+    const wallets = (await program.query<Me>(ME)).data!.me.defaultAccount.wallets
+    const btc = wallets.find((w) => w.walletCurrency === "BTC")!.id
+    const invoice = await program.query<{ lnInvoiceCreate: { invoice: { paymentRequest: string } } }>(
+      "mutation($input: LnInvoiceCreateInput!) { lnInvoiceCreate(input: $input) { invoice { paymentRequest } } }",
+      { input: { walletId: btc, amount: 5000 } },
+    )
+    const funded = await fetch(`${stack.urls.api}/dev/lightning/pay`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ paymentRequest: invoice.data!.lnInvoiceCreate.invoice.paymentRequest }),
+    })
+    expect(funded.status).toBe(200)
+    const payee = await devSession()
+    const payeeWallets = (await gql(payee.token, ME)).body.data as Me
+    const payeeBtc = payeeWallets.me.defaultAccount.wallets.find((w) => w.walletCurrency === "BTC")!.id
+    const SEND = "mutation($input: IntraLedgerPaymentSendInput!) { intraLedgerPaymentSend(input: $input) { status errors { code } } }"
+    type Sent = { intraLedgerPaymentSend: { status: string; errors: Array<{ code: string }> } }
+    const sent = await program.query<Sent>(SEND, { input: { walletId: btc, recipientWalletId: payeeBtc, amount: 300 } })
+    expect(sent.data!.intraLedgerPaymentSend).toEqual({ status: "SUCCESS", errors: [] })
+    const overMax = await program.query<Sent>(SEND, { input: { walletId: btc, recipientWalletId: payeeBtc, amount: 401 } })
+    expect(overMax.data!.intraLedgerPaymentSend).toEqual({ status: "FAILURE", errors: [{ code: "PAYMENT_OVER_MAX" }] })
+    await program.close()
+
+    await page.reload()
+    const card = page.locator("li.token", { has: page.getByRole("heading", { name: "Budget shop" }) })
+    await card.waitFor()
+    await expect(card.getByText("1,000 sats per week, at most 400 a payment", { exact: true }).isVisible()).resolves.toBe(true)
+    const usage = card.locator('[data-role="budget-usage"]')
+    await expect(usage.textContent()).resolves.toMatch(/^300 used, 700 left · renews \d{4}-\d{2}-\d{2} 00:00 UTC$/)
+    const renewsAt = await usage.locator("time").getAttribute("datetime")
+    expect(renewsAt).toBe(budgetPeriodAt("WEEKLY", new Date()).renewsAt!.toISOString())
+    await shot("budget-shown")
     expect(consoleErrors).toEqual([])
   })
 })

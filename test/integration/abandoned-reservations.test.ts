@@ -1,4 +1,4 @@
-// A daily-send-limit reservation whose debit was never written (the process
+// A budget reservation whose debit was never written (the process
 // died between the two, or lost the storage's answer) is released by the
 // recovery job, completeUnfinishedTransfers: append-only, once, and never for
 // a reservation that has its debit. On a database of this file's own on the
@@ -7,13 +7,13 @@
 import { randomUUID } from "node:crypto"
 import { completeUnfinishedTransfers, executeTransfer } from "@/app/payments/transfer"
 import type { WalletId } from "@/domain/accounts"
-import { DailySendLimitExceededError } from "@/domain/api-tokens"
+import { ApiTokenBudget, BudgetExceededError } from "@/domain/api-tokens"
 import { InsufficientBalanceError } from "@/domain/wallets"
 import { ApiTokenSpendModel, ApiTokenSpendsRepository } from "@/services/mongoose/api-token-spends"
 import { LedgerRepository } from "@/services/mongoose/ledger"
 import { useOwnDatabase } from "../support/own-database"
 
-const LIMIT = 1000
+const BUDGET: ApiTokenBudget = { amount: 1000, unit: "SATS", period: "DAILY" }
 const spends = ApiTokenSpendsRepository()
 const ledger = LedgerRepository()
 const GRACE_MS = 60_000
@@ -28,7 +28,7 @@ const agePastGrace = (t: { tokenId: string }) =>
 
 useOwnDatabase("flash_reservations")
 
-/** A write token with a daily limit of 1000 on a wallet holding `balance` (5000), and a payee wallet. */
+/** A write token with a daily budget of 1000 sats, a wallet holding `balance` (5000), and a payee wallet. */
 const limitedToken = async (balance = 5000) => {
   const t = { tokenId: `tok-${randomUUID()}`, accountId: `acc-${randomUUID()}`, wallet: randomUUID() as WalletId, payee: randomUUID() as WalletId }
   const funded = await ledger.append({
@@ -51,37 +51,37 @@ const pay = (t: Token, amount: number, transferId = randomUUID()) =>
     kind: "intraledger",
     sender: { walletId: t.wallet, currency: "BTC", amount },
     recipient: { walletId: t.payee, currency: "BTC", amount },
-    apiToken: { tokenId: t.tokenId, accountId: t.accountId, dailySendLimit: LIMIT },
+    apiToken: { tokenId: t.tokenId, accountId: t.accountId, budget: BUDGET },
   })
 
 /** The first step of a payment alone: the process died before writing its debit. */
-const reserveThenCrash = async (t: Token, amount: number) => {
+const reserveThenCrash = async (t: Token, sats: number, budget = BUDGET, s = spends) => {
   const transferId = `crashed-${randomUUID()}`
-  const reserved = await spends.reserve({ tokenId: t.tokenId, walletId: t.wallet, transferId, amount }, LIMIT)
-  expect(reserved).toBe(true)
+  const reserved = await s.reserve({ tokenId: t.tokenId, walletId: t.wallet, transferId, value: { sats, cents: Math.ceil(sats / 10) } }, budget)
+  expect(reserved).toMatchObject({ transferId })
   return transferId
 }
 
-const sent = async (t: Token) => {
-  const n = await spends.sentInWindow(t.tokenId, t.wallet)
-  if (n instanceof Error) throw n
-  return n
+const sent = async (t: Token, budget = BUDGET, at?: Date) => {
+  const u = await spends.usage(t.tokenId, budget, at)
+  if (u instanceof Error) throw u
+  return u.used
 }
-const entries = (entryKey: string) => ApiTokenSpendModel.find({ entryKey }).lean<Array<{ amount: number }>>()
+const entries = (entryKey: string) => ApiTokenSpendModel.find({ entryKey }).lean<Array<{ sats: number; spendKey: string }>>()
 const recover = async (opts: Parameters<typeof completeUnfinishedTransfers>[0]) => {
   const r = await completeUnfinishedTransfers(opts)
   if (r instanceof Error) throw r
   return r
 }
 
-describe("recovery of daily-send-limit reservations left without a debit", () => {
+describe("recovery of budget reservations left without a debit", () => {
   it("releases a reservation older than the grace with no debit and no release, so the token can spend that amount again", async () => {
     const t = await limitedToken()
     const paidId = randomUUID()
     expect(await pay(t, 300, paidId)).not.toBeInstanceOf(Error)
     const crashedId = await reserveThenCrash(t, 700)
     expect(await sent(t)).toBe(1000)
-    expect(await pay(t, 200)).toBeInstanceOf(DailySendLimitExceededError)
+    expect(await pay(t, 200)).toBeInstanceOf(BudgetExceededError)
 
     // Younger than the grace: its debit may still be on its way.
     expect((await recover({ abandonedAfterMs: GRACE_MS })).reservationsReleased).toBe(0)
@@ -89,20 +89,20 @@ describe("recovery of daily-send-limit reservations left without a debit", () =>
 
     await agePastGrace(t)
     expect((await recover({ abandonedAfterMs: GRACE_MS })).reservationsReleased).toBe(1)
-    expect(await entries(`release:${crashedId}`)).toEqual([expect.objectContaining({ amount: -700 })])
+    expect(await entries(`release:${crashedId}`)).toEqual([expect.objectContaining({ sats: -700 })])
     // The payment that has its debit keeps counting.
     expect(await entries(`release:${paidId}`)).toEqual([])
     expect(await sent(t)).toBe(300)
 
     expect(await pay(t, 700)).not.toBeInstanceOf(Error)
     expect(await sent(t)).toBe(1000)
-    expect(await pay(t, 1)).toBeInstanceOf(DailySendLimitExceededError)
+    expect(await pay(t, 1)).toBeInstanceOf(BudgetExceededError)
   })
 
   it("does not release a reservation whose debit was written, even when its credit is still missing", async () => {
     const t = await limitedToken()
     const transferId = `debited-${randomUUID()}`
-    expect(await spends.reserve({ tokenId: t.tokenId, walletId: t.wallet, transferId, amount: 400 }, LIMIT)).toBe(true)
+    expect(await spends.reserve({ tokenId: t.tokenId, walletId: t.wallet, transferId, value: { sats: 400, cents: 40 } }, BUDGET)).toMatchObject({ transferId })
     const debit = await ledger.append({
       walletId: t.wallet,
       amount: -400,
@@ -143,13 +143,22 @@ describe("recovery of daily-send-limit reservations left without a debit", () =>
     expect(await sent(t)).toBe(0)
   })
 
-  it("leaves a reservation older than an hour to leave the 24 h window by itself (a release written now would count a day later for as long)", async () => {
+  it("releases into the period the reservation counted in: a reservation of yesterday gives back nothing of today's budget", async () => {
     const t = await limitedToken()
-    const crashedId = await reserveThenCrash(t, 500)
-    // Age it as if the crash were two hours ago (a test-only rewrite of its timestamp).
-    await ApiTokenSpendModel.updateMany({ entryKey: `reserve:${crashedId}` }, { $set: { createdAt: new Date(Date.now() - 2 * 3600_000) } })
-    expect((await recover({ abandonedAfterMs: 10, windowMs: 7 * 24 * 3600_000 })).reservationsReleased).toBe(0)
-    expect(await entries(`release:${crashedId}`)).toEqual([])
-    expect(await sent(t)).toBe(500)
+    const yesterday = new Date(Date.now() - 24 * 3600_000)
+    const crashedId = await reserveThenCrash(t, 500, BUDGET, ApiTokenSpendsRepository({ now: () => yesterday }))
+    expect(await sent(t, BUDGET, yesterday)).toBe(500)
+    expect(await pay(t, 1000)).not.toBeInstanceOf(Error)
+    expect(await sent(t)).toBe(1000)
+
+    // Written by yesterday's clock, it is past the grace: a recovery over a week finds it.
+    expect((await recover({ abandonedAfterMs: GRACE_MS, windowMs: 7 * 24 * 3600_000 })).reservationsReleased).toBe(1)
+    const [release] = await entries(`release:${crashedId}`)
+    const [reservation] = await entries(`reserve:${crashedId}`)
+    expect(release!.spendKey).toBe(reservation!.spendKey)
+    expect(await sent(t, BUDGET, yesterday)).toBe(0)
+    // Today's period is untouched: still full.
+    expect(await sent(t)).toBe(1000)
+    expect(await pay(t, 1)).toBeInstanceOf(BudgetExceededError)
   })
 })

@@ -8,6 +8,7 @@ import { ApiTokenSpendModel, ApiTokenSpendsRepository } from "@/services/mongoos
 import { IdempotencyKeyModel } from "@/services/mongoose/idempotency-keys"
 import { InvoiceSettlementModel } from "@/services/mongoose/ledger-schema"
 import { idempotencyScopeId, requestFingerprint } from "@/domain/payments/idempotency"
+import type { ApiTokenBudget } from "@/domain/api-tokens"
 import type { Principal } from "@/graphql/context"
 import {
   apiTokenPrincipal,
@@ -42,6 +43,8 @@ const invoiceFor = async (a: TestAccount, sats: number) =>
     paymentHash: string
   }
 const key = () => `order-${randomUUID()}`
+/** A DAILY budget in sats, as the deprecated dailySendLimit was. */
+const dailySats = (amount: number): ApiTokenBudget => ({ amount, unit: "SATS", period: "DAILY" })
 
 describe("intraLedgerPaymentSend with an idempotency key", () => {
   let sender: TestAccount
@@ -144,19 +147,19 @@ describe("intraLedgerPaymentSend with an idempotency key", () => {
     expect(await balanceOf(recipient.principal, recipient.btc.id)).toBe(1500)
   })
 
-  it("counts a retried key against the token's daily send limit after an earlier refusal", async () => {
+  it("counts a retried key against the token's budget after an earlier refusal", async () => {
     // A refused attempt released its reservation; the retry must reserve again,
-    // not find the old reservation and pay outside the limit.
-    const token = { ...apiTokenPrincipal(sender, undefined), apiTokenId: `limit-${randomUUID()}`, dailySendLimit: 1200 }
+    // not find the old reservation and pay outside the budget.
+    const token = { ...apiTokenPrincipal(sender, undefined), apiTokenId: `limit-${randomUUID()}`, budget: dailySats(1200) }
     const idempotencyKey = key()
     const input = { walletId: sender.btc.id, recipientWalletId: recipient.btc.id, amount: 1100, idempotencyKey }
     expect((await payIntraLedger(token, input)).errors[0]?.code).toBe("INSUFFICIENT_BALANCE")
     await fund(sender, 2000)
     expect(await payIntraLedger(token, input)).toEqual({ status: "SUCCESS", errors: [] })
-    const net = (await ApiTokenSpendModel.find({ tokenId: token.apiTokenId }).lean()).reduce((sum, e) => sum + e.amount, 0)
+    const net = (await ApiTokenSpendModel.find({ tokenId: token.apiTokenId }).lean()).reduce((sum, e) => sum + (e.sats ?? 0), 0)
     expect(net).toBe(1100)
     const more = await payIntraLedger(token, { walletId: sender.btc.id, recipientWalletId: recipient.btc.id, amount: 200 })
-    expect(more.errors[0]?.code).toBe("DAILY_SEND_LIMIT_EXCEEDED")
+    expect(more.errors[0]?.code).toBe("BUDGET_EXCEEDED")
   })
 })
 
@@ -282,11 +285,12 @@ describe("a replay after the first attempt died half-way", () => {
     expect(await balanceOf(recipient.principal, recipient.btc.id)).toBe(300)
   })
 
-  it("a replay whose reservation the recovery job already gave back reserves again: the daily send limit still counts it", async () => {
+  it("a replay whose reservation the recovery job already gave back reserves again: the budget still counts it", async () => {
     const sender = await newAccount()
     const recipient = await newAccount()
     await fund(sender, 5000)
-    const token = { ...apiTokenPrincipal(sender, undefined), apiTokenId: `limit-${randomUUID()}`, dailySendLimit: 1000 }
+    const budget = dailySats(1000)
+    const token = { ...apiTokenPrincipal(sender, undefined), apiTokenId: `limit-${randomUUID()}`, budget }
     const idempotencyKey = key()
     const staleTransferId = await diedAfterBinding(sender.account.id, idempotencyKey, {
       operation: "intraLedgerPaymentSend",
@@ -297,17 +301,18 @@ describe("a replay after the first attempt died half-way", () => {
     })
     // The first attempt reserved, died before its debit, and the recovery job released the reservation.
     const spends = ApiTokenSpendsRepository()
-    const reservation = { tokenId: token.apiTokenId, walletId: sender.btc.id, transferId: staleTransferId, amount: 800 }
-    expect(await spends.reserve(reservation, 1000)).toBe(true)
-    expect(await spends.release(reservation)).toBe(true)
+    const reservation = { tokenId: token.apiTokenId, walletId: sender.btc.id, transferId: staleTransferId, value: { sats: 800, cents: 80 } }
+    const reserved = await spends.reserve(reservation, budget)
+    if (reserved instanceof Error) throw reserved
+    expect(await spends.release(reserved)).toBe(true)
 
     const input = { walletId: sender.btc.id, recipientWalletId: recipient.btc.id, amount: 800, idempotencyKey }
     expect(await payIntraLedger(token, input)).toEqual({ status: "SUCCESS", errors: [] })
     expect(await payIntraLedger(token, input)).toEqual({ status: "SUCCESS", errors: [] })
     expect(await LedgerEntryModel.countDocuments({ entryKey: `debit:${staleTransferId}` })).toBe(0)
-    expect(await spends.sentInWindow(token.apiTokenId, sender.btc.id)).toBe(800)
+    expect(await spends.usage(token.apiTokenId, budget)).toMatchObject({ used: 800, remaining: 200 })
     const more = await payIntraLedger(token, { walletId: sender.btc.id, recipientWalletId: recipient.btc.id, amount: 300 })
-    expect(more.errors[0]?.code).toBe("DAILY_SEND_LIMIT_EXCEEDED")
+    expect(more.errors[0]?.code).toBe("BUDGET_EXCEEDED")
     expect(await balanceOf(sender.principal, sender.btc.id)).toBe(4200)
   })
 

@@ -25,6 +25,5 @@ export const anApiToken = (over: Partial<ApiToken> = {}): ApiToken => ({
   walletIds: undefined,
   ipAllowlist: undefined,
   rateLimitPerMinute: undefined,
-  dailySendLimit: undefined,
   ...over,
 })

@@ -78,7 +78,7 @@ describe("the Bearer header with a static key", () => {
 
 describe("resolving a static key", () => {
   it("admits an opted-in token's secret with the token's own scopes, limits and wallets", async () => {
-    const { resolver, secret } = setup({ token: { rateLimitPerMinute: 7, dailySendLimit: 500 } })
+    const { resolver, secret } = setup({ token: { rateLimitPerMinute: 7, budget: { amount: 500, unit: "SATS", period: "DAILY" } } })
     const r = await resolver.resolve(`Bearer ${secret}`, "127.0.0.1")
     if (r instanceof AuthRejection) throw r
     expect(r.principal).toMatchObject({
@@ -87,7 +87,7 @@ describe("resolving a static key", () => {
       clientId: "client-1",
       apiTokenScopes: ["read", "write", "receive"],
       rateLimitPerMinute: 7,
-      dailySendLimit: 500,
+      budget: { amount: 500, unit: "SATS", period: "DAILY" },
     })
   })
 

@@ -8,14 +8,15 @@ import {
   ApiTokenId,
   checkedToApiTokenName,
   checkedToApiTokenScopes,
-  checkedToDailySendLimit,
   checkedToExpiresIn,
+  describeBudget,
   checkedToIpAllowlist,
   checkedToRateLimitPerMinute,
 } from "@/domain/api-tokens"
 import { recordAuditEvent } from "../audit/record-audit-event"
 import { apiTokensDeps, ApiTokensDeps, ManagementCaller } from "./deps"
 import { ApiTokenCreated, issueCredentials, presentCreated } from "./issue-credentials"
+import { BudgetInput, checkedToBudgetChange } from "./budget-input"
 import { checkedToOwnWalletIds } from "./own-token"
 import { requireUserSession } from "./require-user-session"
 
@@ -28,6 +29,9 @@ export type CreateApiTokenArgs = {
   walletIds?: readonly string[] | null
   ipAllowlist?: readonly string[] | null
   rateLimitPerMinute?: number | null
+  /** One spending budget for every wallet of the token (write scope only). */
+  budget?: BudgetInput | null
+  /** Deprecated alias: a DAILY budget of this many sats. */
   dailySendLimit?: number | null
   authMethod?: ApiTokenAuthMethod | null
   /** Static-key mode (default false): the secret is also accepted as the Bearer itself. */
@@ -51,8 +55,8 @@ export const createApiToken = async (
   if (ipAllowlist instanceof Error) return ipAllowlist
   const rateLimitPerMinute = args.rateLimitPerMinute != null ? checkedToRateLimitPerMinute(args.rateLimitPerMinute) : undefined
   if (rateLimitPerMinute instanceof Error) return rateLimitPerMinute
-  const dailySendLimit = args.dailySendLimit != null ? checkedToDailySendLimit(args.dailySendLimit, scopes) : undefined
-  if (dailySendLimit instanceof Error) return dailySendLimit
+  const budget = checkedToBudgetChange(args, scopes)
+  if (budget instanceof Error) return budget
 
   const walletIds = args.walletIds ? await checkedToOwnWalletIds(args.walletIds, account, deps) : undefined
   if (walletIds instanceof Error) return walletIds
@@ -73,7 +77,7 @@ export const createApiToken = async (
     walletIds,
     ipAllowlist,
     rateLimitPerMinute,
-    dailySendLimit,
+    ...(budget ? { budget } : {}),
     staticKey: args.staticKey === true,
   }
 
@@ -119,7 +123,7 @@ export const createApiToken = async (
         walletIds,
         ipAllowlist,
         rateLimitPerMinute,
-        dailySendLimit,
+        budget: budget ? describeBudget(budget) : undefined,
         staticKey: token.staticKey,
       },
     },

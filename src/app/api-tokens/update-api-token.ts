@@ -1,5 +1,5 @@
 // apiTokenUpdate: change what a token may do — scopes, wallets, IP allowlist,
-// rate limit, daily send limit — without new credentials. Validated with the
+// rate limit, budget — without new credentials. Validated with the
 // same domain rules as apiTokenCreate. Mongo first (the source of truth, with a
 // `changedAt` stamp), then the invalidation bus (every replica drops its cached
 // record and re-checks the token's sockets: narrowed → closed 4442), then the
@@ -8,13 +8,15 @@
 // still holds, so a narrowing is effective at once whatever Hydra does.
 import {
   ApiToken,
+  ApiTokenBudget,
   checkedToApiTokenScopes,
-  checkedToDailySendLimit,
+  describeBudget,
   checkedToIpAllowlist,
   checkedToRateLimitPerMinute,
 } from "@/domain/api-tokens"
 import { recordAuditEvent } from "../audit/record-audit-event"
 import { apiTokensDeps, ApiTokensDeps, ManagementCaller } from "./deps"
+import { BudgetInput, checkedToBudgetChange } from "./budget-input"
 import { checkedToOwnWalletIds, findOwnActiveToken } from "./own-token"
 import { requireUserSession } from "./require-user-session"
 
@@ -26,6 +28,9 @@ export type UpdateApiTokenArgs = {
   walletIds?: readonly string[] | null
   ipAllowlist?: readonly string[] | null
   rateLimitPerMinute?: number | null
+  /** Replaces the budget; with the same period, what the current period has used keeps counting (api-token-spends.ts). */
+  budget?: BudgetInput | null
+  /** Deprecated alias: a DAILY budget of this many sats; null removes the budget. */
   dailySendLimit?: number | null
 }
 
@@ -46,13 +51,13 @@ export const updateApiToken = async (
   if (ipAllowlist instanceof Error) return ipAllowlist
   const rateLimitPerMinute = args.rateLimitPerMinute != null ? checkedToRateLimitPerMinute(args.rateLimitPerMinute) : args.rateLimitPerMinute
   if (rateLimitPerMinute instanceof Error) return rateLimitPerMinute
-  const dailySendLimit = args.dailySendLimit != null ? checkedToDailySendLimit(args.dailySendLimit, finalScopes) : args.dailySendLimit
-  if (dailySendLimit instanceof Error) return dailySendLimit
+  const budget = checkedToBudgetChange(args, finalScopes)
+  if (budget instanceof Error) return budget
 
   const walletIds = args.walletIds ? await checkedToOwnWalletIds(args.walletIds, account, deps) : args.walletIds
   if (walletIds instanceof Error) return walletIds
 
-  const changes = { scopes, walletIds, ipAllowlist, rateLimitPerMinute, dailySendLimit }
+  const changes = { scopes, walletIds, ipAllowlist, rateLimitPerMinute, budget }
   const updated = await deps.repo.updateAccess(id, changes, new Date())
   if (updated instanceof Error) return updated
   await deps.invalidation().publish({ tokenId: id })
@@ -73,7 +78,11 @@ export const updateApiToken = async (
     }
   }
 
-  const changed = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined).map(([k, v]) => [k, v === null ? "removed" : (v as string | number | string[])]))
+  const changed = Object.fromEntries(
+    Object.entries(changes)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, v === null ? "removed" : k === "budget" ? describeBudget(v as ApiTokenBudget) : (v as string | number | string[])]),
+  )
   deps.logger?.info({ tokenId: id, accountId: account.id, changed: Object.keys(changed) }, "api token updated")
   await recordAuditEvent(
     {

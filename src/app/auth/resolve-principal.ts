@@ -212,7 +212,7 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
         apiTokenScopes: scopes,
         apiTokenWalletIds: token.walletIds,
         rateLimitPerMinute: token.rateLimitPerMinute,
-        dailySendLimit: token.dailySendLimit,
+        budget: token.budget,
         jwtId: c.jwtId,
         expiresAt,
       },

@@ -46,9 +46,9 @@ export const bindPayment = async (args: {
     const debit = await LedgerRepository().findByEntryKey(`debit:${record.transferId}`)
     if (debit instanceof Error) return debit
     if (debit) return { transferId: record.transferId, debited: true, release: async () => {} }
-    // ... unless its daily-limit reservation was given back already (the recovery
+    // ... unless its budget reservation was given back already (the recovery
     // job releases one whose debit never came): resuming would find that old
-    // reservation and pay outside the limit. Bind the key again, with a new transfer id.
+    // reservation and pay outside the budget. Bind the key again, with a new transfer id.
     const released = await ApiTokenSpendsRepository().isReleased(record.transferId)
     if (released instanceof Error) return released
     if (!released) return { transferId: record.transferId, debited: false, release: async () => {} }

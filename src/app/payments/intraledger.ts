@@ -1,22 +1,20 @@
 // Pays another wallet of our ledger directly (Flash's intraLedgerPaymentSend).
 import type { Wallet } from "@/domain/accounts"
 import { checkedToWalletId } from "@/domain/accounts"
-import { satsToMinor } from "@/domain/payments/price"
+import { paymentValue, satsToMinor } from "@/domain/payments/price"
 import {
   checkedToIdempotencyKey,
   checkedToMemo,
   checkedToSatoshis,
-  InsufficientBalanceError,
   InvalidAmountError,
   RecipientWalletNotFoundError,
   SelfPaymentError,
   WrongWalletCurrencyError,
 } from "@/domain/wallets"
 import { AccountsRepository } from "@/services/mongoose/accounts"
-import { DailySendLimitExceededError } from "@/domain/api-tokens"
 import { bindPayment } from "./idempotency"
 import type { PaymentSendResult } from "./pay-invoice"
-import { announceIntraLedger, executeTransfer, ApiTokenPayer } from "./transfer"
+import { announceIntraLedger, executeTransfer, ApiTokenPayer, isRefusedBeforeDebit } from "./transfer"
 
 export const payIntraLedger = async (args: {
   wallet: Wallet
@@ -58,8 +56,9 @@ export const payIntraLedger = async (args: {
     recipient: { walletId: recipient.id, currency: recipient.currency, amount: recipientAmount },
     memo,
     apiToken: args.apiToken,
+    value: paymentValue({ sats, senderAmount: sats, senderCurrency: "BTC" }),
   })
-  if (done instanceof InsufficientBalanceError || done instanceof DailySendLimitExceededError) await binding.release()
+  if (done instanceof Error && isRefusedBeforeDebit(done)) await binding.release()
   if (done instanceof Error) return done
   if (done.credit instanceof Error) return "PENDING"
   await announceIntraLedger(args.wallet.accountId, {

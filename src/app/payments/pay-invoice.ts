@@ -4,13 +4,12 @@
 // ledger; the sandbox network knows no other node, so any other invoice is
 // unknown.
 import type { Wallet } from "@/domain/accounts"
-import { minorToSats, satsToMinor } from "@/domain/payments/price"
+import { minorToSats, paymentValue, satsToMinor } from "@/domain/payments/price"
 import {
   AmountInvoiceExpectedError,
   checkedToIdempotencyKey,
   checkedToMemo,
   checkedToMinorAmount,
-  InsufficientBalanceError,
   InvalidAmountError,
   InvoiceExpiredError,
   InvoiceNotFoundError,
@@ -21,10 +20,9 @@ import {
 } from "@/domain/wallets"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { InvoicesRepository, WalletInvoice } from "@/services/mongoose/invoices"
-import { DailySendLimitExceededError } from "@/domain/api-tokens"
 import { walletServices } from "../wallet-services"
 import { bindPayment } from "./idempotency"
-import { announceIntraLedger, announceInvoicePaid, executeTransfer, ApiTokenPayer } from "./transfer"
+import { announceIntraLedger, announceInvoicePaid, executeTransfer, ApiTokenPayer, isRefusedBeforeDebit } from "./transfer"
 
 export type PaymentSendResult = "SUCCESS" | "ALREADY_PAID" | "PENDING" | "FAILURE"
 
@@ -38,7 +36,7 @@ export type PayInvoiceArgs = {
    * undefined: the invoice must carry its amount.
    */
   amount?: { value: unknown; unit: "sats" | "cents" }
-  /** The paying API token's daily limit, if any. */
+  /** The paying API token and its budget, if any. */
   apiToken?: ApiTokenPayer
   /** Optional client key (lnInvoicePaymentSend, lnNoAmountInvoicePaymentSend): see ./idempotency.ts */
   idempotencyKey?: unknown
@@ -125,11 +123,12 @@ export const payInvoice = async (args: PayInvoiceArgs): Promise<PaymentSendResul
     memo: memo ?? invoice.memo,
     paymentHash: invoice.paymentHash,
     apiToken: args.apiToken,
+    value: paymentValue({ sats, senderAmount, senderCurrency: args.wallet.currency }),
   })
   if (done instanceof Error) {
     // The debit was refused: give the invoice back to other payers. (After a
     // storage error we cannot know; recovery releases the claim if no debit exists.)
-    if (done instanceof InsufficientBalanceError || done instanceof DailySendLimitExceededError) {
+    if (isRefusedBeforeDebit(done)) {
       await invoices.releaseSettlement(invoice.paymentHash, transferId)
       await binding.release()
     }

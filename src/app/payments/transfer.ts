@@ -10,7 +10,9 @@
 // periodically) appends it later — the unique entryKey makes that idempotent.
 import type { WalletCurrency, WalletId } from "@/domain/accounts"
 import { LedgerEntry, LedgerEntryKind, LedgerRepository } from "@/services/mongoose/ledger"
-import { ApiTokenSpendsRepository } from "@/services/mongoose/api-token-spends"
+import { ApiTokenSpendsRepository, StoredReservation } from "@/services/mongoose/api-token-spends"
+import { ApiTokenBudget, BudgetExceededError, checkPaymentMax, PaymentOverMaxError, PaymentValue } from "@/domain/api-tokens"
+import { minorToSats, paymentValue } from "@/domain/payments/price"
 import { InsufficientBalanceError } from "@/domain/wallets"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { InvoicesRepository } from "@/services/mongoose/invoices"
@@ -28,42 +30,56 @@ export type TransferArgs = {
   paymentHash?: string
   /**
    * Set when an API token pays: its usage counts the amount, and with a
-   * dailySendLimit the amount is reserved in its spend log first.
+   * budget the payment's value is reserved in its spend log first.
    */
   apiToken?: ApiTokenPayer
+  /** What the payment is worth in both units at its own price (paymentValue); needed with a budget. */
+  value?: PaymentValue
 }
 
-export type ApiTokenPayer = { tokenId: string; accountId: string; dailySendLimit: number | undefined }
+export type ApiTokenPayer = { tokenId: string; accountId: string; budget: ApiTokenBudget | undefined }
+
+/** The clock that places a budget reservation in its period; tests inject one. */
+export type TransferDeps = { now?: () => Date }
 
 /**
- * With a spend limit, the amount is reserved in the token's append-only spend
- * log BEFORE the debit (the reservation is what makes the check atomic: two
- * parallel payments serialise on its unique index). A debit that is refused,
- * or provably never written, releases the reservation at once; after a crash
- * or a storage error of unknown outcome it stays until the recovery job
- * (completeUnfinishedTransfers) finds it minutes later without a debit and
- * releases it — until then the limit errs towards refusing.
+ * With a budget, the payment's value is checked against the maximum per
+ * payment (nothing written on refusal), then reserved in the token's
+ * append-only spend log BEFORE the debit (the reservation is what makes the
+ * check atomic: two parallel payments serialise on its unique index). A debit
+ * that is refused, or provably never written, releases the reservation at
+ * once; after a crash or a storage error of unknown outcome it stays until the
+ * recovery job (completeUnfinishedTransfers) finds it minutes later without a
+ * debit and releases it — until then the budget errs towards refusing.
  */
-export const executeTransfer = async (t: TransferArgs): Promise<{ debit: LedgerEntry; credit: LedgerEntry | Error } | Error> => {
-  const limit = t.apiToken?.dailySendLimit
-  const reservation =
-    t.apiToken && limit !== undefined
-      ? { tokenId: t.apiToken.tokenId, walletId: t.sender.walletId, transferId: t.transferId, amount: t.sender.amount }
-      : undefined
-  if (reservation && limit !== undefined) {
-    const reserved = await ApiTokenSpendsRepository().reserve(reservation, limit)
+export const executeTransfer = async (
+  t: TransferArgs,
+  deps: TransferDeps = {},
+): Promise<{ debit: LedgerEntry; credit: LedgerEntry | Error } | Error> => {
+  const budget = t.apiToken?.budget
+  let reservation: StoredReservation | undefined
+  if (t.apiToken && budget) {
+    const value = t.value ?? paymentValue({ sats: minorToSats(t.sender.amount, t.sender.currency), senderAmount: t.sender.amount, senderCurrency: t.sender.currency })
+    const withinMax = checkPaymentMax(budget, value)
+    if (withinMax instanceof Error) return withinMax
+    const reserved = await ApiTokenSpendsRepository(deps).reserve({ tokenId: t.apiToken.tokenId, walletId: t.sender.walletId, transferId: t.transferId, value }, budget)
     if (reserved instanceof Error) return reserved
+    reservation = reserved
   }
   const debit = await debitFor(t)
   if (debit instanceof Error && reservation) {
     const written = debit instanceof InsufficientBalanceError ? undefined : await LedgerRepository().findByEntryKey(`debit:${t.transferId}`)
-    if (written === undefined) await ApiTokenSpendsRepository().release(reservation)
+    if (written === undefined) await ApiTokenSpendsRepository(deps).release(reservation)
   }
   if (debit instanceof Error) return debit
   if (t.apiToken) usageAggregator()?.recordSent(t.apiToken.tokenId, t.apiToken.accountId, { currency: t.sender.currency, amount: t.sender.amount })
   const credit = await creditFor(debit, t.recipient.currency)
   return { debit, credit }
 }
+
+/** The refusals after which nothing moved: the caller gives back the invoice and the idempotency key. */
+export const isRefusedBeforeDebit = (e: Error) =>
+  e instanceof InsufficientBalanceError || e instanceof BudgetExceededError || e instanceof PaymentOverMaxError
 
 const debitFor = (t: TransferArgs) =>
   LedgerRepository().append({
@@ -117,18 +133,12 @@ export const announceIntraLedger = async (accountId: string, event: AccountUpdat
 /**
  * Repairs what a crash left half done: debits without their credit get the
  * credit (and their invoice marked paid); invoice claims whose debit never
- * happened are released so the invoice can be paid again; daily-send-limit
+ * happened are released so the invoice can be paid again; budget
  * reservations whose debit never happened are released so they stop counting.
  */
 // A claim or a reservation is abandoned when no debit followed it for this
 // long: far longer than any debit takes, so a slow payment in flight keeps it.
 const ABANDONED_AFTER_MS = 5 * 60_000
-// A release counts in the 24 h window from when it is written, its reservation
-// from when that was written: a day later the token's total is lower by the
-// amount for as long as the reservation waited. So only reservations up to an
-// hour old are released; an older one keeps counting until it leaves the
-// window (erring towards refusing, as before this repair existed).
-const RESERVATION_RELEASE_MAX_AGE_MS = 60 * 60_000
 
 export const completeUnfinishedTransfers = async (
   opts: { olderThanMs?: number; windowMs?: number; abandonedAfterMs?: number } = {},
@@ -176,14 +186,16 @@ export const completeUnfinishedTransfers = async (
 /**
  * Appends the release of each reservation older than `abandonedAfterMs` that
  * has no debit and no release: the process that made it died (or lost the
- * storage's answer) before the debit. Append-only and idempotent: the release's
+ * storage's answer) before the debit. The release counts in the reservation's
+ * own period (a release after its period ended changes nothing that is read).
+ * Append-only and idempotent: the release's
  * unique entryKey (`release:<transferId>`) makes a second run, another replica
  * or the payment's own release path a no-op.
  */
 const releaseAbandonedReservations = async (abandonedAfterMs: number, windowMs: number): Promise<number | Error> => {
   const now = Date.now()
   const olderThan = new Date(now - abandonedAfterMs)
-  const newerThan = new Date(Math.max(olderThan.getTime() - windowMs, now - RESERVATION_RELEASE_MAX_AGE_MS))
+  const newerThan = new Date(olderThan.getTime() - windowMs)
   if (newerThan >= olderThan) return 0
   const spends = ApiTokenSpendsRepository()
   const candidates = await spends.unreleasedReservations({ newerThan, olderThan })

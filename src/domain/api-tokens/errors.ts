@@ -18,6 +18,13 @@ export class ApiTokenIpAllowlistTooLongError extends ApiTokenValidationError {}
 export class InvalidRateLimitPerMinuteError extends ApiTokenValidationError {}
 export class InvalidDailySendLimitError extends ApiTokenValidationError {}
 export class DailySendLimitRequiresWriteScopeError extends ApiTokenValidationError {}
+export class InvalidApiTokenBudgetAmountError extends ApiTokenValidationError {}
+export class UnknownApiTokenBudgetUnitError extends ApiTokenValidationError {}
+export class UnknownApiTokenBudgetPeriodError extends ApiTokenValidationError {}
+export class InvalidApiTokenBudgetMaxPerPaymentError extends ApiTokenValidationError {}
+export class ApiTokenBudgetRequiresWriteScopeError extends ApiTokenValidationError {}
+/** Both `budget` and its deprecated alias `dailySendLimit` were given. */
+export class ApiTokenBudgetConflictError extends ApiTokenValidationError {}
 export class InvalidGracePeriodError extends ApiTokenValidationError {}
 export class InvalidApiTokenIdError extends ApiTokenValidationError {}
 export class InvalidApiTokenClientSecretError extends ApiTokenValidationError {}
@@ -31,5 +38,7 @@ export class ApiTokenManagementRequiresUserSessionError extends ApiTokenError {}
 export class OAuth2ServerUnavailableError extends ApiTokenError {}
 export class OAuth2ServerError extends ApiTokenError {}
 
-/** A payment with this token would take its rolling-24 h sent total above its dailySendLimit. */
-export class DailySendLimitExceededError extends ApiTokenError {}
+/** A payment with this token would take what its budget period has used above the budget's amount. */
+export class BudgetExceededError extends ApiTokenError {}
+/** A payment with this token is worth more than its budget's maximum per payment. */
+export class PaymentOverMaxError extends ApiTokenError {}

@@ -3,6 +3,7 @@
 import type { AccountId, WalletId } from "../accounts"
 import { Branded } from "../shared/brand"
 import { ApiTokenError, ApiTokenNotFoundError, ApiTokenValidationError } from "./base"
+import type { ApiTokenBudget } from "./budget"
 
 export type ApiTokenId = Branded<string, "ApiTokenId">
 /** The Hydra OAuth2 client id of a token (a token has more than one during a rotation's grace period). */
@@ -35,7 +36,8 @@ export type ApiToken = {
   walletIds: WalletId[] | undefined
   ipAllowlist: string[] | undefined
   rateLimitPerMinute: number | undefined
-  dailySendLimit: number | undefined
+  /** One spending budget for every wallet of the token (see ./budget.ts); absent: no limit. */
+  budget?: ApiTokenBudget
   /** Optional so records and fakes written before it existed stay valid; absent means client_secret_basic. */
   authMethod?: ApiTokenAuthMethod
   /**
@@ -77,6 +79,7 @@ export const impliedScopes = (scopes: readonly ApiTokenScope[]): Set<ApiTokenSco
 export { ApiTokenError, ApiTokenNotFoundError, ApiTokenValidationError }
 export * from "./errors"
 export * from "./validation"
+export * from "./budget"
 export * from "./credentials"
 export * from "./connection-string"
 export * from "./rotation"

@@ -24,7 +24,7 @@ export const API_TOKEN_NAME_MAX_LENGTH = 50
 export const API_TOKEN_MIN_EXPIRES_IN_SECONDS = 3600
 export const API_TOKEN_MAX_IP_ALLOWLIST_ENTRIES = 50
 export const API_TOKEN_MAX_RATE_LIMIT_PER_MINUTE = 10_000
-/** GraphQL `Int` is 32-bit signed; an amount in sats or cents fits. */
+/** GraphQL `Int` is 32-bit signed; an amount in sats fits. */
 export const API_TOKEN_MAX_DAILY_SEND_LIMIT = 2_147_483_647
 export const API_TOKEN_MAX_GRACE_PERIOD_SECONDS = 7 * 24 * 3600
 
@@ -141,7 +141,7 @@ export const checkedToDailySendLimit = (
   scopes: readonly ApiTokenScope[],
 ): number | InvalidDailySendLimitError | DailySendLimitRequiresWriteScopeError => {
   if (!Number.isInteger(raw) || raw < 1 || raw > API_TOKEN_MAX_DAILY_SEND_LIMIT)
-    return new InvalidDailySendLimitError(`dailySendLimit must be a positive whole amount in the wallet's unit`)
+    return new InvalidDailySendLimitError(`dailySendLimit (deprecated: use budget) must be a positive whole number of sats`)
   if (!scopes.includes("write"))
     return new DailySendLimitRequiresWriteScopeError("dailySendLimit only applies to tokens with the write scope")
   return raw

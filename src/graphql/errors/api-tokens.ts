@@ -18,6 +18,12 @@ type ApiTokensErrorName =
   | "InvalidRateLimitPerMinuteError"
   | "InvalidDailySendLimitError"
   | "DailySendLimitRequiresWriteScopeError"
+  | "InvalidApiTokenBudgetAmountError"
+  | "UnknownApiTokenBudgetUnitError"
+  | "UnknownApiTokenBudgetPeriodError"
+  | "InvalidApiTokenBudgetMaxPerPaymentError"
+  | "ApiTokenBudgetRequiresWriteScopeError"
+  | "ApiTokenBudgetConflictError"
   | "InvalidGracePeriodError"
   | "InvalidApiTokenIdError"
   | "InvalidApiTokenClientSecretError"
@@ -26,7 +32,8 @@ type ApiTokensErrorName =
   | "ApiTokenManagementRequiresUserSessionError"
   | "OAuth2ServerUnavailableError"
   | "OAuth2ServerError"
-  | "DailySendLimitExceededError"
+  | "BudgetExceededError"
+  | "PaymentOverMaxError"
 
 const own = (e: Error) => e.message
 
@@ -47,6 +54,12 @@ export const apiTokensErrorTable = {
   InvalidRateLimitPerMinuteError: { code: "API_TOKEN_RATE_LIMIT_INVALID", message: own },
   InvalidDailySendLimitError: { code: "API_TOKEN_DAILY_SEND_LIMIT_INVALID", message: own },
   DailySendLimitRequiresWriteScopeError: { code: "API_TOKEN_DAILY_SEND_LIMIT_REQUIRES_WRITE", message: own },
+  InvalidApiTokenBudgetAmountError: { code: "API_TOKEN_BUDGET_AMOUNT_INVALID", message: own },
+  UnknownApiTokenBudgetUnitError: { code: "API_TOKEN_BUDGET_UNIT_INVALID", message: own },
+  UnknownApiTokenBudgetPeriodError: { code: "API_TOKEN_BUDGET_PERIOD_INVALID", message: own },
+  InvalidApiTokenBudgetMaxPerPaymentError: { code: "API_TOKEN_BUDGET_MAX_PER_PAYMENT_INVALID", message: own },
+  ApiTokenBudgetRequiresWriteScopeError: { code: "API_TOKEN_BUDGET_REQUIRES_WRITE", message: own },
+  ApiTokenBudgetConflictError: { code: "API_TOKEN_BUDGET_CONFLICT", message: own },
   InvalidGracePeriodError: { code: "API_TOKEN_GRACE_PERIOD_INVALID", message: own },
   InvalidApiTokenIdError: { code: "API_TOKEN_NOT_FOUND", message: "API token not found" },
   InvalidApiTokenClientSecretError: { code: "API_TOKEN_SECRET_MALFORMED", message: own },
@@ -58,5 +71,6 @@ export const apiTokensErrorTable = {
     message: "The OAuth2 server is unavailable; nothing was created, please try again",
   },
   OAuth2ServerError: { code: "OAUTH2_SERVER_ERROR", message: "The OAuth2 server refused the operation; nothing was created" },
-  DailySendLimitExceededError: { code: "DAILY_SEND_LIMIT_EXCEEDED", message: own },
+  BudgetExceededError: { code: "BUDGET_EXCEEDED", message: own },
+  PaymentOverMaxError: { code: "PAYMENT_OVER_MAX", message: own },
 } satisfies Record<ApiTokensErrorName, ErrorMapping>

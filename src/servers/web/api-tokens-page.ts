@@ -119,7 +119,7 @@ export const renderApiTokensPage = (opts: { devMode: boolean }): string => `<!do
         <span class="hint">Ask for payments into your wallets. Cannot move money out.</span></label></div>
       <div class="choice"><input type="checkbox" id="scope-write" name="scope" value="write">
         <label for="scope-write"><strong>Send</strong> payments
-        <span class="hint">Pay invoices from your wallets (includes creating invoices). Set a daily limit below.</span></label></div>
+        <span class="hint">Pay invoices from your wallets (includes creating invoices). Set a budget below.</span></label></div>
     </fieldset>
     <fieldset>
       <legend>Expires after</legend>
@@ -151,10 +151,27 @@ export const renderApiTokensPage = (opts: { devMode: boolean }): string => `<!do
           placeholder="203.0.113.7&#10;198.51.100.0/24"></textarea>
         <span id="ip-hint" class="hint">One address or CIDR range per line. Empty: any address.</span>
       </div>
-      <div class="field">
-        <label for="daily-send-limit">Daily send limit</label>
-        <input id="daily-send-limit" type="number" min="1" step="1" inputmode="numeric" aria-describedby="limit-hint">
-        <span id="limit-hint" class="hint">For tokens that can send: the most they may send in any 24 hours, in the wallet's unit (sats or cents).</span>
+      <div class="field" id="budget-field">
+        <span class="label" id="budget-label">Spending budget</span>
+        <div class="budget-inputs" role="group" aria-labelledby="budget-label" aria-describedby="budget-hint">
+          <span class="budget-input"><label for="budget-amount">Budget amount</label>
+            <input id="budget-amount" type="number" min="1" step="1" inputmode="numeric"></span>
+          <span class="budget-input"><label for="budget-unit">Budget unit</label>
+            <select id="budget-unit"><option value="SATS" selected>sats</option><option value="USD_CENTS">USD cents</option></select></span>
+          <span class="budget-input"><label for="budget-period">Budget renews</label>
+            <select id="budget-period">
+              <option value="DAILY" selected>every day</option>
+              <option value="WEEKLY">every week</option>
+              <option value="MONTHLY">every month</option>
+              <option value="YEARLY">every year</option>
+              <option value="NEVER">never (a total)</option>
+            </select></span>
+          <span class="budget-input"><label for="budget-max">Maximum per payment</label>
+            <input id="budget-max" type="number" min="1" step="1" inputmode="numeric"></span>
+        </div>
+        <span id="budget-hint" class="hint">For tokens that can send: the most they may send from all your wallets together,
+          each payment converted at its own price. It renews at 00:00 UTC: every day; on Mondays (every week); on the 1st
+          (every month); on 1 January (every year); or never. Empty amount: no budget.</span>
       </div>
     </fieldset>
     <fieldset>

@@ -40,6 +40,23 @@ const ApiTokenSchema = new Schema(
     walletIds: { type: [String], default: undefined },
     ipAllowlist: { type: [String], default: undefined },
     rateLimitPerMinute: { type: Number },
+    /** One spending budget for every wallet (domain/api-tokens/budget.ts). */
+    budget: {
+      type: new Schema(
+        {
+          amount: { type: Number, required: true },
+          unit: { type: String, enum: ["SATS", "USD_CENTS"], required: true },
+          period: { type: String, enum: ["DAILY", "WEEKLY", "MONTHLY", "YEARLY", "NEVER"], required: true },
+          maxPerPayment: { type: Number },
+        },
+        { _id: false, versionKey: false },
+      ),
+      default: undefined,
+    },
+    /**
+     * Written before budgets existed (a per-wallet rolling-24 h limit); read as
+     * a DAILY SATS budget, and moved into `budget` at start (migrateDailySendLimits).
+     */
     dailySendLimit: { type: Number },
     /** Static-key mode opted in at creation (absent: false). */
     staticKey: { type: Boolean },

@@ -10,8 +10,10 @@ import {
   ApiTokenLimitReachedError,
   ApiTokenNameTakenError,
   ApiTokenNotFoundError,
+  ApiTokenBudget,
   ApiTokenStaticKey,
   apiTokenNameKey,
+  budgetOfDailySendLimit,
 } from "@/domain/api-tokens"
 import { RepositoryError, UnknownRepositoryError } from "@/domain/shared/errors"
 import { isDuplicateKeyError } from "./connection"
@@ -36,9 +38,21 @@ const toToken = (d: Doc): ApiToken => ({
   walletIds: (d.walletIds as WalletId[] | null) ?? undefined,
   ipAllowlist: (d.ipAllowlist as string[] | null) ?? undefined,
   rateLimitPerMinute: (d.rateLimitPerMinute as number | null) ?? undefined,
-  dailySendLimit: (d.dailySendLimit as number | null) ?? undefined,
+  ...budgetOf(d),
   staticKey: d.staticKey === true,
 })
+
+/** The stored budget; a record of before budgets, with only a dailySendLimit, has that as a DAILY SATS budget. */
+const budgetOf = (d: Doc): { budget?: ApiTokenBudget } => {
+  const b = d.budget as (ApiTokenBudget & { maxPerPayment?: number | null }) | null | undefined
+  if (b) {
+    const budget: ApiTokenBudget = { amount: b.amount, unit: b.unit, period: b.period }
+    if (b.maxPerPayment != null) budget.maxPerPayment = b.maxPerPayment
+    return { budget }
+  }
+  if (typeof d.dailySendLimit === "number") return { budget: budgetOfDailySendLimit(d.dailySendLimit) }
+  return {}
+}
 
 const toClient = (d: Doc): ApiTokenClient & { removedAt: Date | undefined } => ({
   clientId: d._id as ApiTokenClientId,
@@ -135,7 +149,7 @@ export const ApiTokensRepository = () => {
         walletIds: token.walletIds,
         ipAllowlist: token.ipAllowlist,
         rateLimitPerMinute: token.rateLimitPerMinute,
-        dailySendLimit: token.dailySendLimit,
+        budget: token.budget,
         staticKey: token.staticKey === true,
       }
       for (let attempt = 0; attempt < 2; attempt++) {
@@ -356,7 +370,7 @@ export const ApiTokensRepository = () => {
    */
   const updateAccess = (
     id: ApiTokenId,
-    changes: Partial<Record<"scopes" | "walletIds" | "ipAllowlist" | "rateLimitPerMinute" | "dailySendLimit", unknown>>,
+    changes: Partial<Record<"scopes" | "walletIds" | "ipAllowlist" | "rateLimitPerMinute" | "budget", unknown>>,
     at: Date,
   ) =>
     guard(async () => {
@@ -367,6 +381,8 @@ export const ApiTokensRepository = () => {
         if (v === null) unset[k] = ""
         else set[k] = v
       }
+      // A set or removed budget replaces a record's legacy limit too.
+      if (changes.budget !== undefined) unset.dailySendLimit = ""
       const r = await ApiTokenModel.updateOne({ _id: id }, Object.keys(unset).length ? { $set: set, $unset: unset } : { $set: set })
       if (r.matchedCount !== 1) return new ApiTokenNotFoundError()
       const d = await ApiTokenModel.findById(id).lean<Doc>()
@@ -411,7 +427,43 @@ export const ApiTokensRepository = () => {
   const countActive = (now = new Date()) =>
     guard(() => ApiTokenModel.countDocuments({ storedStatus: "ACTIVE", $or: [{ expiresAt: { $exists: false } }, { expiresAt: { $gt: now } }] }))
 
+  /** Records still written with the old `dailySendLimit` (the migration's work list). */
+  const listWithDailySendLimit = () =>
+    guard(async () =>
+      (await ApiTokenModel.find({ dailySendLimit: { $exists: true } }, { _id: 1, accountId: 1, dailySendLimit: 1, budget: 1 }).lean<Doc[]>()).map(
+        (d) => ({
+          id: d._id as ApiTokenId,
+          accountId: d.accountId as AccountId,
+          dailySendLimit: typeof d.dailySendLimit === "number" ? d.dailySendLimit : undefined,
+          hasBudget: Boolean(d.budget),
+        }),
+      ),
+    )
+
+  /**
+   * Moves one record's old `dailySendLimit` into a DAILY SATS `budget` (how such
+   * a record is read anyway, see budgetOf). Safe on replicas at once: each
+   * write sets the same value a concurrent one would, and a record that has a
+   * budget already only loses the old field. Answers whether this call moved it.
+   */
+  const moveDailySendLimitToBudget = (id: ApiTokenId) =>
+    guard(async () => {
+      const d = await ApiTokenModel.findById(id, { dailySendLimit: 1, budget: 1 }).lean<Doc>()
+      if (!d || d.dailySendLimit === undefined) return false
+      if (d.budget || typeof d.dailySendLimit !== "number") {
+        await ApiTokenModel.updateOne({ _id: id }, { $unset: { dailySendLimit: "" } })
+        return false
+      }
+      const r = await ApiTokenModel.updateOne(
+        { _id: id, dailySendLimit: d.dailySendLimit, budget: { $exists: false } },
+        { $set: { budget: budgetOfDailySendLimit(d.dailySendLimit) }, $unset: { dailySendLimit: "" } },
+      )
+      return r.modifiedCount === 1
+    })
+
   return {
+    listWithDailySendLimit,
+    moveDailySendLimitToBudget,
     countActive,
     claimSlot,
     releaseSlot,

@@ -65,6 +65,30 @@ describe("GraphQL: apiTokenCreate / apiTokens / apiTokenRevoke / apiTokenRotate"
     expect(created.apiToken.connectionString).toContain(`client-secret=${created.apiToken.clientSecret}`)
   })
 
+  it("creates a token with a budget and lists it with what its period used, what remains and when it renews", async () => {
+    const u = await userOf()
+    const budget = { amount: 2500, unit: "USD_CENTS", period: "MONTHLY", maxPerPayment: 500 }
+    const r = await run(u.principal, CREATE, { input: { name: "monthly", scopes: ["read", "write"], budget } })
+    expect(r.data!.apiTokenCreate.errors).toEqual([])
+    const list = await run(u.principal, `{ apiTokens { id dailySendLimit budget { amount unit period maxPerPayment used remaining renewsAt } } }`)
+    expect(list.errors).toBeUndefined()
+    const now = new Date()
+    const firstOfNextMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1) / 1000
+    expect(list.data!.apiTokens).toEqual([
+      { id: r.data!.apiTokenCreate.apiToken.id, dailySendLimit: null, budget: { ...budget, used: 0, remaining: 2500, renewsAt: firstOfNextMonth } },
+    ])
+  })
+
+  it("the deprecated dailySendLimit creates a DAILY SATS budget, shown by both fields", async () => {
+    const u = await userOf()
+    const r = await run(u.principal, CREATE, { input: { name: "legacy", scopes: ["write"], dailySendLimit: 300 } })
+    expect(r.data!.apiTokenCreate.errors).toEqual([])
+    const list = await run(u.principal, `{ apiTokens { dailySendLimit budget { amount unit period maxPerPayment used remaining } } }`)
+    expect(list.data!.apiTokens).toEqual([
+      { dailySendLimit: 300, budget: { amount: 300, unit: "SATS", period: "DAILY", maxPerPayment: null, used: 0, remaining: 300 } },
+    ])
+  })
+
   it("lists newest first, revokes (REVOKED in the list) and rotates through GraphQL", async () => {
     const u = await userOf()
     const a = (await run(u.principal, CREATE, { input: { name: "first", scopes: ["read"] } })).data!.apiTokenCreate.apiToken
@@ -119,6 +143,23 @@ describe("GraphQL: apiTokenCreate / apiTokens / apiTokenRevoke / apiTokenRotate"
       ["zero rate limit", { name: "t", scopes: ["read"], rateLimitPerMinute: 0 }, "API_TOKEN_RATE_LIMIT_INVALID"],
       ["negative daily limit", { name: "t", scopes: ["write"], dailySendLimit: -1 }, "API_TOKEN_DAILY_SEND_LIMIT_INVALID"],
       ["daily limit without write", { name: "t", scopes: ["read"], dailySendLimit: 10 }, "API_TOKEN_DAILY_SEND_LIMIT_REQUIRES_WRITE"],
+      ["zero budget", { name: "t", scopes: ["write"], budget: { amount: 0, unit: "SATS", period: "DAILY" } }, "API_TOKEN_BUDGET_AMOUNT_INVALID"],
+      [
+        "maxPerPayment above the budget",
+        { name: "t", scopes: ["write"], budget: { amount: 100, unit: "USD_CENTS", period: "MONTHLY", maxPerPayment: 101 } },
+        "API_TOKEN_BUDGET_MAX_PER_PAYMENT_INVALID",
+      ],
+      [
+        "zero maxPerPayment",
+        { name: "t", scopes: ["write"], budget: { amount: 100, unit: "SATS", period: "NEVER", maxPerPayment: 0 } },
+        "API_TOKEN_BUDGET_MAX_PER_PAYMENT_INVALID",
+      ],
+      ["budget without write", { name: "t", scopes: ["read", "receive"], budget: { amount: 10, unit: "SATS", period: "WEEKLY" } }, "API_TOKEN_BUDGET_REQUIRES_WRITE"],
+      [
+        "budget and dailySendLimit together",
+        { name: "t", scopes: ["write"], dailySendLimit: 10, budget: { amount: 10, unit: "SATS", period: "DAILY" } },
+        "API_TOKEN_BUDGET_CONFLICT",
+      ],
     ]
     it.each(cases)("%s", async (_label, input, code) => {
       const u = await userOf()
@@ -126,6 +167,17 @@ describe("GraphQL: apiTokenCreate / apiTokens / apiTokenRevoke / apiTokenRotate"
       expect(r.errors).toBeUndefined()
       expect(r.data!.apiTokenCreate.errors).toEqual([expect.objectContaining({ code })])
       expect(r.data!.apiTokenCreate.apiToken).toBeNull()
+    })
+
+    it.each([
+      ["unit", { amount: 10, unit: "BTC", period: "DAILY" }],
+      ["period", { amount: 10, unit: "SATS", period: "HOURLY" }],
+    ])("an unknown budget %s is refused by the schema's enum, and nothing is created", async (_what, budget) => {
+      const u = await userOf()
+      const r = await run(u.principal, CREATE, { input: { name: "t", scopes: ["write"], budget } })
+      expect(r.errors?.[0]?.message).toMatch(/ApiTokenBudget(Unit|Period)/)
+      expect(r.data).toBeUndefined()
+      expect((await run(u.principal, LIST)).data!.apiTokens).toEqual([])
     })
 
     it("unknown scope (a scalar error, with its code)", async () => {

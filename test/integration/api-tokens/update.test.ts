@@ -47,6 +47,50 @@ describe("updateApiToken", () => {
     expect(updated.scopes).toEqual(["read"])
   })
 
+  it("sets, replaces and removes a budget, publishing each change so every replica enforces it at once", async () => {
+    const m = await newMerchant()
+    const created = unwrap(await createApiToken({ caller: m.caller, name: "budget", scopes: ["read", "write"] }, deps))
+    const id = created.token.id
+    const weekly = { amount: 700, unit: "SATS", period: "WEEKLY", maxPerPayment: 100 }
+    expect(unwrap(await updateApiToken({ caller: m.caller, id, budget: weekly }, deps)).budget).toEqual(weekly)
+    expect(events).toEqual([{ tokenId: id }])
+    // The deprecated alias replaces it with a DAILY SATS budget.
+    expect(unwrap(await updateApiToken({ caller: m.caller, id, dailySendLimit: 50 }, deps)).budget).toEqual({ amount: 50, unit: "SATS", period: "DAILY" })
+    expect(unwrap(await updateApiToken({ caller: m.caller, id, budget: null }, deps)).budget).toBeUndefined()
+    expect(events).toHaveLength(3)
+    const doc = await ApiTokenModel.findById(id).lean<Record<string, unknown>>()
+    expect(doc).not.toHaveProperty("budget")
+    expect(doc).not.toHaveProperty("dailySendLimit")
+    const audit = await AuditEventModel.find({ tokenId: id, type: "API_TOKEN_UPDATED" }).lean<Array<{ details: Record<string, unknown> }>>()
+    expect(audit.map((a) => a.details.budget)).toEqual(expect.arrayContaining(["700 SATS WEEKLY, max 100 per payment", "50 SATS DAILY", "removed"]))
+  })
+
+  it("refuses a bad budget with its code, and then changes and publishes nothing", async () => {
+    const m = await newMerchant()
+    const created = unwrap(await createApiToken({ caller: m.caller, name: "bad-budget", scopes: ["write"], budget: { amount: 10, unit: "SATS", period: "DAILY" } }, deps))
+    const id = created.token.id
+    const refused = [
+      await updateApiToken({ caller: m.caller, id, budget: { amount: -1, unit: "SATS", period: "DAILY" } }, deps),
+      await updateApiToken({ caller: m.caller, id, budget: { amount: 10, unit: "EUR", period: "DAILY" } }, deps),
+      await updateApiToken({ caller: m.caller, id, budget: { amount: 10, unit: "SATS", period: "HOURLY" } }, deps),
+      await updateApiToken({ caller: m.caller, id, budget: { amount: 10, unit: "SATS", period: "DAILY", maxPerPayment: 11 } }, deps),
+      await updateApiToken({ caller: m.caller, id, scopes: ["read"], budget: { amount: 10, unit: "SATS", period: "DAILY" } }, deps),
+      await updateApiToken({ caller: m.caller, id, budget: null, dailySendLimit: 5 }, deps),
+    ]
+    expect(refused.map((r) => (r as Error).name)).toEqual([
+      "InvalidApiTokenBudgetAmountError",
+      "UnknownApiTokenBudgetUnitError",
+      "UnknownApiTokenBudgetPeriodError",
+      "InvalidApiTokenBudgetMaxPerPaymentError",
+      "ApiTokenBudgetRequiresWriteScopeError",
+      "ApiTokenBudgetConflictError",
+    ])
+    expect(events).toEqual([])
+    const doc = await ApiTokenModel.findById(id).lean<{ budget: unknown; changedAt?: Date }>()
+    expect(doc!.budget).toEqual({ amount: 10, unit: "SATS", period: "DAILY" })
+    expect(doc!.changedAt).toBeUndefined()
+  })
+
   it("refuses invalid input, another account's token and API-token callers, and then changes and publishes nothing", async () => {
     const m = await newMerchant()
     const other = await newMerchant()

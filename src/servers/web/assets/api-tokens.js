@@ -13,8 +13,12 @@ const ALL_SCOPES = ["read", "receive", "write"]
 /**
  * @typedef {{ id: string, name: string, clientId: string, scopes: string[], status: string,
  *   createdAt: number, expiresAt: number | null, lastUsedAt: number | null, walletIds: string[] | null,
- *   ipAllowlist: string[] | null, dailySendLimit: number | null, staticKey: boolean,
+ *   ipAllowlist: string[] | null, budget: Budget | null, staticKey: boolean,
  *   secretCreatedAt: number, rotationDue: boolean, rotationDueAt: number }} ApiToken
+ */
+/**
+ * @typedef {{ amount: number, unit: string, period: string, maxPerPayment: number | null,
+ *   used: number, remaining: number, renewsAt: number | null }} Budget
  */
 /** @typedef {{ type: string, at: number, requests: number | null }} AuditEntry */
 /**
@@ -25,7 +29,7 @@ const ALL_SCOPES = ["read", "receive", "write"]
 /** @typedef {{ token: string, label: string }} Session */
 
 const TOKEN_FIELDS =
-  "id name clientId scopes status createdAt expiresAt lastUsedAt walletIds ipAllowlist dailySendLimit staticKey secretCreatedAt rotationDue rotationDueAt"
+  "id name clientId scopes status createdAt expiresAt lastUsedAt walletIds ipAllowlist budget { amount unit period maxPerPayment used remaining renewsAt } staticKey secretCreatedAt rotationDue rotationDueAt"
 const CREATED_FIELDS = "id name clientId clientSecret scopes expiresAt tokenEndpoint warning connectionString pluginConnectionString"
 
 const Q = {
@@ -172,6 +176,38 @@ const warningsOf = (t, now) => {
 
 const scopeLabel = /** @type {Record<string, string>} */ ({ read: "Read", receive: "Receive", write: "Send" })
 
+const budgetUnitLabel = /** @type {Record<string, string>} */ ({ SATS: "sats", USD_CENTS: "USD cents" })
+const budgetPeriodLabel = /** @type {Record<string, string>} */ ({
+  DAILY: "per day",
+  WEEKLY: "per week",
+  MONTHLY: "per month",
+  YEARLY: "per year",
+  NEVER: "in total",
+})
+
+/** "1,000 sats per day, at most 200 a payment" @param {Budget} b */
+const budgetSummary = (b) => {
+  const unit = budgetUnitLabel[b.unit] ?? b.unit
+  const max = b.maxPerPayment != null ? `, at most ${b.maxPerPayment.toLocaleString("en")} a payment` : ""
+  return `${b.amount.toLocaleString("en")} ${unit} ${budgetPeriodLabel[b.period] ?? b.period}${max}`
+}
+
+/** "300 used, 700 left · renews 2026-12-03 00:00 UTC" @param {Budget} b */
+const budgetUsage = (b) => {
+  const span = el("span", undefined, `${b.used.toLocaleString("en")} used, ${b.remaining.toLocaleString("en")} left · `)
+  span.dataset.role = "budget-usage"
+  if (b.renewsAt == null) {
+    span.append("never renews")
+    return span
+  }
+  const d = dateOf(b.renewsAt)
+  const t = document.createElement("time")
+  t.dateTime = d.toISOString()
+  t.textContent = `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`
+  span.append("renews ", t)
+  return span
+}
+
 // ---- rendering -----------------------------------------------------------
 
 /**
@@ -259,7 +295,12 @@ const tokenCard = (t, now) => {
     row(dl, "From", t.ipAllowlist.join(", "))
     dl.lastElementChild?.classList.add("wide")
   }
-  if (t.dailySendLimit != null) row(dl, "Daily send limit", String(t.dailySendLimit))
+  if (t.budget) {
+    row(dl, "Budget", budgetSummary(t.budget))
+    dl.lastElementChild?.classList.add("wide")
+    row(dl, "Budget used", budgetUsage(t.budget))
+    dl.lastElementChild?.classList.add("wide")
+  }
   if (t.staticKey) row(dl, "Signs in with", "Static key (the secret as bearer)")
   article.append(dl)
   if (t.rotationDue) article.append(rotationHint(t))
@@ -500,11 +541,30 @@ const readCreateForm = () => {
   if (walletIds.length > 0) out.walletIds = walletIds
   const ips = listOf(/** @type {HTMLTextAreaElement} */ ($("ip-allowlist")).value)
   if (ips.length > 0) out.ipAllowlist = ips
-  const limit = input("daily-send-limit").value.trim()
-  if (limit !== "") {
-    const n = Number(limit)
-    if (!Number.isInteger(n) || n < 1) return "The daily send limit must be a whole number above 0."
-    out.dailySendLimit = n
+  const budget = readBudgetFields()
+  if (typeof budget === "string") return budget
+  if (budget) out.budget = budget
+  return out
+}
+
+/** @returns {Record<string, unknown> | undefined | string} the budget input, none, or what is wrong with it */
+const readBudgetFields = () => {
+  const amount = input("budget-amount").value.trim()
+  const max = input("budget-max").value.trim()
+  if (amount === "") return max === "" ? undefined : "Give a budget amount to set a maximum per payment."
+  const n = Number(amount)
+  if (!Number.isInteger(n) || n < 1) return "The budget must be a whole number above 0."
+  /** @type {Record<string, unknown>} */
+  const out = {
+    amount: n,
+    unit: /** @type {HTMLSelectElement} */ ($("budget-unit")).value,
+    period: /** @type {HTMLSelectElement} */ ($("budget-period")).value,
+  }
+  if (max !== "") {
+    const m = Number(max)
+    if (!Number.isInteger(m) || m < 1) return "The maximum per payment must be a whole number above 0."
+    if (m > n) return "The maximum per payment cannot be more than the budget."
+    out.maxPerPayment = m
   }
   if (input("static-key").checked) out.staticKey = true
   return out

@@ -4,6 +4,7 @@
 import {
   GraphQLBoolean,
   GraphQLEnumType,
+  GraphQLError,
   GraphQLInputObjectType,
   GraphQLInt,
   GraphQLList,
@@ -13,7 +14,10 @@ import {
   GraphQLID,
   GraphQLNullableType,
 } from "graphql"
-import { apiTokenStatus, ApiToken } from "@/domain/api-tokens"
+import { apiTokenStatus, ApiToken, dailySendLimitOfBudget, API_TOKEN_BUDGET_PERIODS, API_TOKEN_BUDGET_UNITS } from "@/domain/api-tokens"
+import { apiTokenBudgetStatus, ApiTokenBudgetStatus } from "@/app/api-tokens/budget-usage"
+import type { GraphQLContext } from "@/graphql/context"
+import { mapError } from "@/graphql/error-map"
 import type { ApiTokenCreated as ApiTokenCreatedSource } from "@/app/api-tokens"
 import { apiTokenRotation } from "@/app/api-tokens/rotation-reminders"
 import { ErrorsField } from "../error"
@@ -39,6 +43,46 @@ export const ApiTokenAuthMethodEnum = new GraphQLEnumType({
 })
 
 export type ApiTokenSource = ApiToken & { clientId: string }
+
+export const ApiTokenBudgetUnitEnum = new GraphQLEnumType({
+  name: "ApiTokenBudgetUnit",
+  description: "The unit a budget counts in; payments from every wallet are converted at their own price",
+  values: Object.fromEntries(API_TOKEN_BUDGET_UNITS.map((u) => [u, {}])),
+})
+
+export const ApiTokenBudgetPeriodEnum = new GraphQLEnumType({
+  name: "ApiTokenBudgetPeriod",
+  description:
+    "When a budget renews, in UTC: DAILY at 00:00, WEEKLY on Monday 00:00 (ISO weeks), MONTHLY on the 1st at 00:00, YEARLY on 1 January at 00:00, NEVER never",
+  values: Object.fromEntries(API_TOKEN_BUDGET_PERIODS.map((p) => [p, {}])),
+})
+
+export const ApiTokenBudgetObject = new GraphQLObjectType<ApiTokenBudgetStatus>({
+  name: "ApiTokenBudget",
+  description: "What the token may send from all its wallets together in each period, and what the current period has used",
+  fields: () => ({
+    amount: { type: nn(GraphQLInt), description: "Per period, in unit" },
+    unit: { type: nn(ApiTokenBudgetUnitEnum) },
+    period: { type: nn(ApiTokenBudgetPeriodEnum) },
+    maxPerPayment: { type: GraphQLInt, description: "The most one payment may be worth, in unit; null: no maximum but the budget" },
+    used: { type: nn(GraphQLInt), description: "Sent in the current period, in unit (a payment in flight counts)" },
+    remaining: { type: nn(GraphQLInt), description: "amount - used, never below 0" },
+    renewsAt: { type: TimestampScalar, description: "When the next period starts (used goes back to 0); null for NEVER" },
+  }),
+})
+
+export const ApiTokenBudgetInput = new GraphQLInputObjectType({
+  name: "ApiTokenBudgetInput",
+  description: "One budget for every wallet of a write token",
+  fields: () => ({
+    amount: { type: nn(GraphQLInt), description: "Per period, in unit: 1 to 2147483647" },
+    unit: { type: nn(ApiTokenBudgetUnitEnum) },
+    period: { type: nn(ApiTokenBudgetPeriodEnum) },
+    maxPerPayment: { type: GraphQLInt, description: "The most one payment may be worth, in unit (at most amount)" },
+  }),
+})
+
+const DAILY_SEND_LIMIT_DEPRECATION = "Use budget: dailySendLimit means a DAILY budget in SATS"
 
 export const ApiTokenObject = new GraphQLObjectType<ApiTokenSource>({
   name: "ApiToken",
@@ -72,7 +116,23 @@ export const ApiTokenObject = new GraphQLObjectType<ApiTokenSource>({
     walletIds: { type: list(WalletIdScalar) },
     ipAllowlist: { type: list(GraphQLString) },
     rateLimitPerMinute: { type: GraphQLInt },
-    dailySendLimit: { type: GraphQLInt, description: "Amount per rolling 24 h, in the wallet's unit" },
+    budget: {
+      type: ApiTokenBudgetObject,
+      resolve: async (t: ApiTokenSource, _args: unknown, ctx: GraphQLContext) => {
+        const b = await apiTokenBudgetStatus(t)
+        if (b instanceof Error) {
+          const m = mapError(b, ctx.logger)
+          throw new GraphQLError(m.message, { extensions: { code: m.code } })
+        }
+        return b
+      },
+    },
+    dailySendLimit: {
+      type: GraphQLInt,
+      description: "The amount of a DAILY budget in SATS; null for any other budget or none",
+      deprecationReason: DAILY_SEND_LIMIT_DEPRECATION,
+      resolve: (t: ApiTokenSource) => dailySendLimitOfBudget(t.budget),
+    },
     staticKey: {
       type: nn(GraphQLBoolean),
       description: "The secret is also accepted as the Bearer itself (static-key mode, chosen at creation)",
@@ -123,7 +183,12 @@ export const ApiTokenCreateInput = new GraphQLInputObjectType({
     walletIds: { type: list(WalletIdScalar), description: "Limit the token to these wallets of the account" },
     ipAllowlist: { type: list(GraphQLString), description: "IP addresses or CIDR blocks the token may be used from" },
     rateLimitPerMinute: { type: GraphQLInt },
-    dailySendLimit: { type: GraphQLInt, description: "write tokens only: amount per rolling 24 h, in the wallet's unit" },
+    budget: { type: ApiTokenBudgetInput, description: "write tokens only: one budget for every wallet of the token" },
+    dailySendLimit: {
+      type: GraphQLInt,
+      description: "write tokens only: a DAILY budget of this many sats",
+      deprecationReason: DAILY_SEND_LIMIT_DEPRECATION,
+    },
     authMethod: { type: ApiTokenAuthMethodEnum, description: "Default CLIENT_SECRET_BASIC" },
     staticKey: {
       type: GraphQLBoolean,
@@ -159,7 +224,16 @@ export const ApiTokenUpdateInput = new GraphQLInputObjectType({
     walletIds: { type: list(WalletIdScalar), description: "Limit the token to these wallets of the account; null: every wallet" },
     ipAllowlist: { type: list(GraphQLString), description: "IP addresses or CIDR blocks; null: any address" },
     rateLimitPerMinute: { type: GraphQLInt, description: "null: the default limit" },
-    dailySendLimit: { type: GraphQLInt, description: "write tokens only: amount per rolling 24 h, in the wallet's unit; null: no limit" },
+    budget: {
+      type: ApiTokenBudgetInput,
+      description:
+        "write tokens only: replaces the budget; with the same period what the current period used keeps counting, another period starts at 0; null: no budget",
+    },
+    dailySendLimit: {
+      type: GraphQLInt,
+      description: "write tokens only: a DAILY budget of this many sats; null: no budget",
+      deprecationReason: DAILY_SEND_LIMIT_DEPRECATION,
+    },
   }),
 })
 
