@@ -541,6 +541,7 @@ const readCreateForm = () => {
   if (walletIds.length > 0) out.walletIds = walletIds
   const ips = listOf(/** @type {HTMLTextAreaElement} */ ($("ip-allowlist")).value)
   if (ips.length > 0) out.ipAllowlist = ips
+  if (input("static-key").checked) out.staticKey = true
   const budget = readBudgetFields()
   if (typeof budget === "string") return budget
   if (budget) out.budget = budget
@@ -566,7 +567,6 @@ const readBudgetFields = () => {
     if (m > n) return "The maximum per payment cannot be more than the budget."
     out.maxPerPayment = m
   }
-  if (input("static-key").checked) out.staticKey = true
   return out
 }
 
