@@ -330,6 +330,12 @@ const measureRefusal = async (stack: RunningStack, bearer: string) => {
 const machineLine = (hydraDsn: string | undefined, redisPrefix: string | undefined) =>
   `${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), ${fmt(totalmem() / 2 ** 30)} GiB RAM (${fmt(freemem() / 2 ** 30)} GiB free), Node ${process.version}, Hydra on ${hydraDsn ? "PostgreSQL" : "SQLite"}, FerretDB on SQLite, Redis ${redisPrefix ? "on" : "off"}`
 
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (Linux; clock ticks of 1/100 s). */
+const cpuSecondsOf = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
 /**
  * Row 6b's Hydra: the same binary, database (so the same clients and ES256 key
  * set), system secret and hashing as the stack's, from hydra.yml without its
@@ -392,13 +398,23 @@ const measureIssuance = async (
   const scrape = async () => histogramBuckets(await (await fetch(`${stack.urls.metrics}/metrics`)).text(), HOOK_HISTOGRAM)
   const hookBefore = await scrape()
   const runs = { hooked: [] as LoadResult[], unhooked: [] as LoadResult[] }
+  // CPU time per issued token, of each process: a cost that a loaded machine does not inflate the way it inflates wall time.
+  const pids = {
+    hydra: stack.processes.find((p) => p.name === "hydra")?.pid,
+    api: stack.processes.find((p) => p.name === "api")?.pid,
+    bare: bare.proc.pid,
+  }
+  const cpu = { hydra: 0, api: 0, bare: 0 }
   for (let round = 1; round <= plan.rounds; round++) {
     const order = round % 2 === 1 ? (["hooked", "unhooked"] as const) : (["unhooked", "hooked"] as const)
     for (const which of order) {
       log(`[bench] round ${round}/${plan.rounds}: row ${which === "hooked" ? "6" : "6b"}, ${plan.durationS} s`)
       const profiled = profile && round === 1 && which === "hooked"
       if (profiled) await profile.profiler.start()
+      const watched = which === "hooked" ? (["hydra", "api"] as const) : (["bare"] as const)
+      const before = watched.map((k) => (pids[k] ? cpuSecondsOf(pids[k]) : NaN))
       runs[which].push(await load(which === "hooked" ? hooked : unhooked, plan.issuanceConnections, plan.durationS))
+      watched.forEach((k, i) => (cpu[k] += (pids[k] ? cpuSecondsOf(pids[k]) : NaN) - before[i]!))
       if (profiled) await profile.profiler.stopTo(profile.file)
     }
   }
@@ -415,6 +431,12 @@ const measureIssuance = async (
   const without = summary(runs.unhooked)
   const hookP50 = histogramQuantile(hook, 0.5) * 1000
   const hookP99 = histogramQuantile(hook, 0.99) * 1000
+  const issued = (rs: LoadResult[]) => rs.reduce((n, r) => n + r.ok, 0)
+  const perToken = {
+    hydra: (cpu.hydra * 1000) / issued(runs.hooked),
+    api: (cpu.api * 1000) / issued(runs.hooked),
+    bare: (cpu.bare * 1000) / issued(runs.unhooked),
+  }
   const result = (x: ReturnType<typeof summary>) =>
     `${fmt(x.rps, 0)} tokens/s; p50 ${fmt(x.p50)} ms, p99 ${fmt(x.p99)} ms; failed ${x.bad}`
   const c = plan.issuanceConnections
@@ -427,6 +449,11 @@ const measureIssuance = async (
         `token hook as the API sees it (${hookCount} calls, from \`${HOOK_HISTOGRAM}\`)`,
         `p50 ${fmt(hookP50, 2)} ms, p99 ${fmt(hookP99, 2)} ms (interpolated in buckets)`,
       ],
+      [
+        "6",
+        "CPU time per issued token (user + system, from /proc)",
+        `row 6: Hydra ${fmt(perToken.hydra, 2)} ms + API (the hook) ${fmt(perToken.api, 2)} ms; row 6b: Hydra ${fmt(perToken.bare, 2)} ms`,
+      ],
     ],
     numbers: [
       ["row 6: tokens/s", withHook.rps],
@@ -437,6 +464,9 @@ const measureIssuance = async (
       ["row 6b: p99 ms", without.p99],
       ["row 6: hook p50 ms", hookP50],
       ["row 6: hook p99 ms", hookP99],
+      ["row 6: Hydra CPU ms per token", perToken.hydra],
+      ["row 6: API CPU ms per token (the hook)", perToken.api],
+      ["row 6b: Hydra CPU ms per token", perToken.bare],
     ] as Array<[string, number]>,
     targets: [
       { what: "row 6 (hook on) ≥ 0.8 × row 6b (no hook)", value: withHook.rps / without.rps, op: ">=", limit: 0.8, unit: "×", digits: 2 },
