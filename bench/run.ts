@@ -868,12 +868,14 @@ const medianOfRuns = async (n: number) => {
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
-  const cells = (values: number[], digits: number) => values.map((v) => fmt(v, digits)).join(" / ")
+  // Two decimals below 10 (CPU ms per token, hook latency), one above.
+  const digitsFor = (values: number[]) => (Math.abs(median(values)) < 10 ? 2 : 1)
   const lines: string[] = [`## npm run bench -- ${[`--runs ${n}`, ...rest].join(" ")} — medians of ${n} runs, ${new Date().toISOString()}`, ""]
   lines.push("| number | each run | median |", "| --- | ---: | ---: |")
   for (const [name] of summaries[0]!.numbers) {
     const values = summaries.map((s) => s.numbers.find(([k]) => k === name)?.[1] ?? NaN)
-    lines.push(`| ${name} | ${cells(values, 1)} | ${fmt(median(values), 1)} |`)
+    const d = digitsFor(values)
+    lines.push(`| ${name} | ${values.map((v) => fmt(v, d)).join(" / ")} | ${fmt(median(values), d)} |`)
   }
   lines.push("", "| target (judged on the median) | each run | median | verdict |", "| --- | ---: | ---: | --- |")
   for (const t of summaries[0]!.targets) {
