@@ -5,7 +5,7 @@ import { cleanupApiTokens, migrateDailySendLimits, reconcileApiTokens, setApiTok
 import type { Config } from "@/config"
 import { HydraAdmin } from "@/services/hydra"
 import type { Logger } from "@/services/logger"
-import { tokenHookRoutes } from "./hooks/hydra-token-hook"
+import { TokenHookDeps, tokenHookRoutes } from "./hooks/hydra-token-hook"
 
 export const configureApiTokens = (config: Config, logger: Logger, opts: { onActiveCountChanged?: () => void } = {}) =>
   setApiTokensDeps({
@@ -35,7 +35,11 @@ const pauseForChaosTests = (config: Config, logger: Logger) => {
   }
 }
 
-export const startApiTokens = (config: Config, logger: Logger, opts: { onActiveCountChanged?: () => void } = {}) => {
+export const startApiTokens = (
+  config: Config,
+  logger: Logger,
+  opts: { onActiveCountChanged?: () => void; tokenHookCache?: TokenHookDeps["cached"] } = {},
+) => {
   configureApiTokens(config, logger, opts)
   const timers: NodeJS.Timeout[] = []
   const every = (seconds: number, name: string, job: () => Promise<unknown>) => {
@@ -62,7 +66,7 @@ export const startApiTokens = (config: Config, logger: Logger, opts: { onActiveC
   every(config.apiTokens.cleanupIntervalSeconds, "cleanup", () => cleanupApiTokens())
   every(config.apiTokens.reconcileIntervalSeconds, "reconcile", () => reconcileApiTokens())
   return {
-    routes: tokenHookRoutes({ secret: config.hydra.tokenHookSecret, logger }),
+    routes: tokenHookRoutes({ secret: config.hydra.tokenHookSecret, logger, cached: opts.tokenHookCache }),
     stop: () => timers.forEach(clearInterval),
   }
 }

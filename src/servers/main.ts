@@ -98,15 +98,6 @@ const main = async () => {
   const gaugeTimer = setInterval(refreshActiveGauge, 30_000)
   gaugeTimer.unref()
 
-  const apiTokens = startApiTokens(config, logger, { onActiveCountChanged: refreshActiveGauge })
-  const extraRoutes = [apiTokens.routes, apiTokensPageRoutes({ devMode: config.devMode })]
-  if (config.devMode) {
-    const issuer = await createDevSessionIssuer({ dataDir: config.dataDir, issuer: config.session.issuer })
-    extraRoutes.push(devRoutes({ issuer, logger }))
-    extraRoutes.push(devLightningRoutes({ logger }))
-    logger.warn("dev mode is on: /dev/session issues user sessions to anyone")
-  }
-
   // API-token JWTs verify only with Hydra's access-token keys, never its OpenID key (same public JWKS).
   const hydraKeys = restrictToKeyIds(
     remoteKeySet(config.hydra.jwksUrl, { onFetch: (result) => metrics.jwksRefreshes.inc({ issuer: "hydra", result }) }),
@@ -137,6 +128,19 @@ const main = async () => {
     invalidations,
     cacheTtlMs: config.apiTokens.cacheTtlSeconds * 1000,
   })
+  const apiTokens = startApiTokens(config, logger, {
+    onActiveCountChanged: refreshActiveGauge,
+    // The token hook decides from the same cached records as the request path.
+    tokenHookCache: { apiTokens: principals.apiTokens, invalidations },
+  })
+  const extraRoutes = [apiTokens.routes, apiTokensPageRoutes({ devMode: config.devMode })]
+  if (config.devMode) {
+    const issuer = await createDevSessionIssuer({ dataDir: config.dataDir, issuer: config.session.issuer })
+    extraRoutes.push(devRoutes({ issuer, logger }))
+    extraRoutes.push(devLightningRoutes({ logger }))
+    logger.warn("dev mode is on: /dev/session issues user sessions to anyone")
+  }
+
   const usage = createUsageRecorder(async (entries) => {
     const r = await apiTokenStore.recordLastUsed(entries as Array<{ tokenId: ApiTokenId; at: Date }>)
     if (r instanceof Error) throw r

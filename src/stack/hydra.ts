@@ -3,6 +3,7 @@
 // created before the first token is issued (Hydra would otherwise generate an
 // RSA-4096 key, which signs 2.5x slower; see shared NATIVE-STACK.md).
 import { randomUUID } from "node:crypto"
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { binaryPath } from "./go-build"
 import { ManagedProcess, runToCompletion, startProcess } from "./child-process"
@@ -25,6 +26,11 @@ export type HydraOptions = {
   echo?: (line: string) => void
   /** More environment for Hydra, e.g. SSL_CERT_FILE when its token hook is reached over TLS. */
   extraEnv?: NodeJS.ProcessEnv
+  /**
+   * The benchmark's comparison only: hydra.yml without `oauth2.token_hook` (written
+   * into logDir), and neither hook variable in the environment.
+   */
+  withoutTokenHook?: boolean
 }
 
 export const hydraEnv = (o: HydraOptions): NodeJS.ProcessEnv => ({
@@ -37,8 +43,7 @@ export const hydraEnv = (o: HydraOptions): NodeJS.ProcessEnv => ({
   SERVE_PUBLIC_PORT: String(o.publicPort),
   SERVE_ADMIN_HOST: o.publicHost,
   SERVE_ADMIN_PORT: String(o.adminPort),
-  OAUTH2_TOKEN_HOOK_URL: o.tokenHookUrl,
-  OAUTH2_TOKEN_HOOK_AUTH_CONFIG_VALUE: o.tokenHookSecret,
+  ...(o.withoutTokenHook ? {} : { OAUTH2_TOKEN_HOOK_URL: o.tokenHookUrl, OAUTH2_TOKEN_HOOK_AUTH_CONFIG_VALUE: o.tokenHookSecret }),
   TTL_ACCESS_TOKEN: `${o.accessTokenLifespanSeconds}s`,
   SQA_OPT_OUT: "true",
   ...o.extraEnv,
@@ -53,10 +58,11 @@ export const startHydra = async (o: HydraOptions): Promise<ManagedProcess> => {
   // --dev lets Hydra accept an http:// issuer; only for loopback addresses. An
   // https:// issuer runs without it (the production profile: TLS terminated in front).
   const dev = o.issuer.startsWith("http://") ? ["--dev"] : []
+  const config = o.withoutTokenHook ? writeConfigWithoutTokenHook(o.logDir) : join(repoRoot, "hydra", "hydra.yml")
   const proc = startProcess({
-    name: "hydra",
+    name: o.withoutTokenHook ? "hydra-no-hook" : "hydra",
     command: bin,
-    args: ["serve", "all", ...dev, "--sqa-opt-out", "-c", join(repoRoot, "hydra", "hydra.yml")],
+    args: ["serve", "all", ...dev, "--sqa-opt-out", "-c", config],
     env,
     logDir: o.logDir,
     echo: o.echo,
@@ -69,6 +75,19 @@ export const startHydra = async (o: HydraOptions): Promise<ManagedProcess> => {
   await ensureAccessTokenKeySet(adminUrl)
   await warmJwks(`http://${o.publicHost}:${o.publicPort}`)
   return proc
+}
+
+/** hydra.yml with its `oauth2.token_hook` block (the lines indented under it) left out. */
+const writeConfigWithoutTokenHook = (dir: string) => {
+  const lines = readFileSync(join(repoRoot, "hydra", "hydra.yml"), "utf8").split("\n")
+  const start = lines.findIndex((l) => /^ {2}token_hook:/.test(l))
+  if (start < 0) throw new Error("hydra/hydra.yml has no oauth2.token_hook block")
+  let end = start + 1
+  while (end < lines.length && (/^ {3,}/.test(lines[end]!) || lines[end]!.trim() === "")) end++
+  mkdirSync(dir, { recursive: true })
+  const file = join(dir, "hydra-without-token-hook.yml")
+  writeFileSync(file, [...lines.slice(0, start), ...lines.slice(end)].join("\n"))
+  return file
 }
 
 /**

@@ -7,6 +7,7 @@ import { ApiTokenModel } from "@/services/mongoose/api-tokens-schema"
 import { testStack } from "../harness/stack-state"
 import { waitForLogLine } from "../support/api-log"
 import { accessTokenFor, createApiToken, gql, merchantWithToken, revokeApiToken } from "../support/api-tokens"
+import { announceToStack } from "../support/announce"
 import { devSession } from "../support/tokens"
 
 const stack = testStack()
@@ -31,6 +32,7 @@ describe("requests with API-token JWTs", () => {
   it("refuses a JWT of an API token that expired after the JWT was issued (api_token_expired)", async () => {
     const { token, jwt } = await merchantWithToken(["read"])
     await ApiTokenModel.updateOne({ _id: token.id }, { $set: { expiresAt: new Date(Date.now() - 1000) } })
+    await announceToStack({ tokenId: token.id }) // the token hook cached the unexpired record at the exchange
     const { res, requestId } = await postWithId(jwt, ME)
     expect(res.status).toBe(401)
     expect(await waitForLogLine((l) => l.requestId === requestId)).toMatchObject({ reason: "api_token_expired" })

@@ -1,8 +1,11 @@
 // The token hook's decision, called by Hydra at every issuance: may this client
 // get an access token, and with which claims? Refused: unknown or PENDING client,
 // revoked or expired token, locked account, a rotated-out client whose grace
-// ended, or granted scopes beyond the token's (defence in depth).
+// ended, or granted scopes beyond the token's (defence in depth). The record
+// comes from `lookup`: the API process passes the cache the request path uses
+// (api-token-cache.ts), so the hook refuses a token at the same moment as the API.
 import { apiTokenStatus } from "@/domain/api-tokens"
+import type { ResolvedApiToken } from "../auth/api-token-cache"
 import { resolveApiTokenByClientId } from "./resolve-by-client-id"
 
 export type IssuanceRefusal =
@@ -18,16 +21,23 @@ export type IssuanceDecision =
   | { allow: false; reason: IssuanceRefusal; tokenId?: string; accountId?: string }
   | Error
 
+export type IssuanceLookup = {
+  lookup: (clientId: string) => Promise<ResolvedApiToken | Error>
+  /** The invalidation bus's revocation set: refused even if a record says otherwise. */
+  isRevoked?: (tokenId: string) => boolean
+}
+
 export const decideTokenIssuance = async (
   clientId: string,
   grantedScopes: readonly string[] = [],
+  deps: IssuanceLookup = { lookup: resolveApiTokenByClientId },
   now = new Date(),
 ): Promise<IssuanceDecision> => {
-  const r = await resolveApiTokenByClientId(clientId)
+  const r = await deps.lookup(clientId)
   if (r instanceof Error) return r.name === "ApiTokenNotFoundError" ? { allow: false, reason: "UNKNOWN_CLIENT" } : r
   const refuse = (reason: IssuanceRefusal) => ({ allow: false as const, reason, tokenId: r.token.id, accountId: r.account.id })
   const status = apiTokenStatus(r.token, now)
-  if (status === "REVOKED") return refuse("TOKEN_REVOKED")
+  if (status === "REVOKED" || deps.isRevoked?.(r.token.id)) return refuse("TOKEN_REVOKED")
   if (status === "EXPIRED") return refuse("TOKEN_EXPIRED")
   if (r.account.status !== "ACTIVE") return refuse("ACCOUNT_LOCKED")
   if (r.client.notAfter && r.client.notAfter.getTime() <= now.getTime()) return refuse("CLIENT_ROTATED_OUT")

@@ -13,12 +13,13 @@
 // never change), a constant-time compare of the verifier, then the token's
 // record by client id through the same cache, invalidation and checks as a JWT.
 // No write per request: last use goes through the same batched recorder.
+// The API-token records live in api-token-cache.ts, which the token hook shares
+// (`resolver.apiTokens`).
 import { LRUCache } from "lru-cache"
 import type { Account } from "@/domain/accounts"
 import {
   apiTokenStatus,
   ApiToken,
-  ApiTokenClient,
   ApiTokenScope,
   ApiTokenStaticKey,
   checkApiTokenClientSecretFormat,
@@ -32,9 +33,10 @@ import { CouldNotFindError } from "@/domain/shared/errors"
 import type { Principal } from "@/graphql/context"
 import type { VerifiedJwt } from "@/services/jwks/verify-jwt"
 import type { InvalidationBus, InvalidationEvent } from "@/services/invalidation"
+import { createApiTokenCache, ResolvedApiToken } from "./api-token-cache"
 
+export type { ResolvedApiToken } from "./api-token-cache"
 export type IssuerKind = "hydra" | "session"
-export type ResolvedApiToken = { token: ApiToken; client: ApiTokenClient; account: Account }
 
 export type PrincipalResolverDeps = {
   verify: (jwt: string) => Promise<VerifiedJwt<IssuerKind> | AuthRejection>
@@ -97,9 +99,13 @@ const isNotFound = (e: Error) => e instanceof CouldNotFindError || e.name.endsWi
 
 export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
   const now = deps.now ?? (() => new Date())
-  const tokens = new LRUCache<string, ResolvedApiToken>({ max: deps.cacheMax ?? 10_000, ttl: deps.cacheTtlMs })
+  const tokens = createApiTokenCache({
+    lookup: deps.lookupApiToken,
+    invalidations: deps.invalidations,
+    ttlMs: deps.cacheTtlMs,
+    max: deps.cacheMax,
+  })
   const users = new LRUCache<string, Account>({ max: deps.cacheMax ?? 10_000, ttl: deps.cacheTtlMs })
-  const clientIdsByToken = new Map<string, Set<string>>()
   // sha256(secret) → key document. Never invalidated: a key document is never
   // changed, and everything that can refuse it (revocation, rotation, expiry,
   // an edit, a lock) is on the token and client records read below.
@@ -110,30 +116,17 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
 
   const evict = (e: InvalidationEvent) => {
     generation += 1
-    if ("tokenId" in e) {
-      for (const clientId of clientIdsByToken.get(e.tokenId) ?? []) tokens.delete(clientId)
-      clientIdsByToken.delete(e.tokenId)
-      return
-    }
+    if ("tokenId" in e) return
     // Account events are rare (lock, unlock): a walk of the cache is fine.
-    for (const [clientId, r] of tokens.entries()) if (r.account.id === e.accountId) tokens.delete(clientId)
     for (const [userId, a] of users.entries()) if (a.id === e.accountId) users.delete(userId)
   }
   deps.invalidations.onInvalidated(evict)
 
   const cachedApiToken = async (clientId: string): Promise<ResolvedApiToken | AuthRejection> => {
-    const hit = tokens.get(clientId)
-    if (hit) return hit
-    const startedAt = generation
-    const found = await deps.lookupApiToken(clientId)
+    const found = await tokens.get(clientId)
     if (found instanceof Error) {
       return isNotFound(found) ? new AuthRejection("unknown_api_token") : new AuthRejection("store_unavailable")
     }
-    if (startedAt !== generation) return found
-    tokens.set(clientId, found)
-    const set = clientIdsByToken.get(found.token.id) ?? new Set<string>()
-    set.add(clientId)
-    clientIdsByToken.set(found.token.id, set)
     return found
   }
 
@@ -261,6 +254,8 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
       users.clear()
       staticKeys.clear()
     },
+    /** The API-token records this resolver caches; the token hook decides from the same ones. */
+    apiTokens: tokens,
   }
 }
 

@@ -4,11 +4,22 @@
 //   403 {code: <refusal reason>}      Hydra refuses issuance (access_denied)
 //   503 {code: STORE_UNAVAILABLE}     the token store is down: Hydra refuses too (fail closed)
 //   200 {session: {access_token: {account_id, token_id}}}  the claims Hydra adds to the JWT
+//
+// The record comes from the API's own cache of token records (`cached`, the one
+// the request path uses, evicted by every invalidation event), so issuance makes
+// no database round trip. Before it trusts a cached record the hook waits until
+// this process has applied every event published before the call
+// (`InvalidationBus.caughtUp`): a revocation, rotation, edit or lock made on any
+// replica is refused by the very next issuance. When that cannot be known
+// (Redis down), the hook reads the store instead.
 import { createHash, timingSafeEqual } from "node:crypto"
 import express, { RequestHandler, Router } from "express"
 import { z } from "zod"
 import { decideTokenIssuance } from "@/app/api-tokens/decide-token-issuance"
+import { resolveApiTokenByClientId } from "@/app/api-tokens/resolve-by-client-id"
+import type { ApiTokenCache } from "@/app/auth/api-token-cache"
 import { recordAuditEvent } from "@/app/audit/record-audit-event"
+import type { InvalidationBus } from "@/services/invalidation"
 import { metrics } from "@/services/metrics"
 import type { Logger } from "@/services/logger"
 
@@ -34,8 +45,19 @@ const timed: RequestHandler = (_req, res, next) => {
   next()
 }
 
-export const tokenHookRoutes = (deps: { secret: string; logger: Logger }): Router => {
+export type TokenHookDeps = {
+  secret: string
+  logger: Logger
+  /** Absent: every issuance reads the store. */
+  cached?: { apiTokens: ApiTokenCache; invalidations: Pick<InvalidationBus, "caughtUp" | "isRevoked"> }
+}
+
+export const tokenHookRoutes = (deps: TokenHookDeps): Router => {
   const expected = digest(deps.secret)
+  const cached = deps.cached
+  const lookup = async (clientId: string) =>
+    cached && (await cached.invalidations.caughtUp()) ? cached.apiTokens.get(clientId) : resolveApiTokenByClientId(clientId)
+  const issuance = { lookup, isRevoked: cached?.invalidations.isRevoked }
   const router = Router()
   router.post(TOKEN_HOOK_PATH, timed, express.json({ limit: "64kb" }), async (req, res) => {
     const given = req.get(TOKEN_HOOK_SECRET_HEADER)
@@ -53,7 +75,7 @@ export const tokenHookRoutes = (deps: { secret: string; logger: Logger }): Route
       return
     }
     const { client_id: clientId, granted_scopes: granted } = body.data.request
-    const decision = await decideTokenIssuance(clientId, granted ?? [])
+    const decision = await decideTokenIssuance(clientId, granted ?? [], issuance)
     if (decision instanceof Error) {
       deps.logger.error({ clientId, err: decision.message }, "token hook: token store unavailable, refusing")
       metrics.tokenHookDecisions.inc({ decision: "STORE_UNAVAILABLE" })

@@ -27,11 +27,21 @@ export type InvalidationBus = {
   onReconnected: (listener: () => void) => () => void
   /** Applies events found by the periodic resync from Mongo. */
   resync: (events: Iterable<InvalidationEvent>) => void
+  /**
+   * Resolves true once every event another replica published before this call
+   * has been applied here (a PING on the subscriber connection: Redis answers it
+   * after the messages it already queued there), false when that cannot be known
+   * (the subscriber is down or slow). Without Redis: true at once. The token hook
+   * calls it before it trusts a cached record.
+   */
+  caughtUp: () => Promise<boolean>
   close: () => Promise<void>
   mode: () => "redis" | "local"
 }
 
 export const INVALIDATION_CHANNEL = "api-token-invalidated"
+/** How long `caughtUp` waits for Redis before it answers false (the caller then reads the store). */
+const CAUGHT_UP_TIMEOUT_MS = 250
 
 /** The wire format: JSON of the event. Anything else is ignored. */
 export const parseInvalidationMessage = (message: string): InvalidationEvent | undefined => {
@@ -109,6 +119,16 @@ export const createInvalidationBus = async (redis?: { url: string; keyPrefix: st
     publisher && {
       // Best effort: the other replicas also pick it up from Mongo on their next resync.
       send: (event) => publisher.publish(channel, JSON.stringify(event)).then(() => undefined, () => undefined),
+      caughtUp: () => {
+        if (subscriber?.status !== "ready") return Promise.resolve(false)
+        let timer: NodeJS.Timeout | undefined
+        const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), CAUGHT_UP_TIMEOUT_MS)))
+        const pong = subscriber.ping().then(
+          () => true,
+          () => false,
+        )
+        return Promise.race([pong, late]).finally(() => clearTimeout(timer))
+      },
       close: () => {
         subscriber?.disconnect()
         publisher.disconnect()
@@ -120,7 +140,7 @@ export const createInvalidationBus = async (redis?: { url: string; keyPrefix: st
 /** The bus over a core; with a Redis transport, events also go to the other replicas. */
 const busOf = (
   core: ReturnType<typeof createLocalCore>,
-  redis?: { send: (event: InvalidationEvent) => Promise<void>; close: () => void },
+  redis?: { send: (event: InvalidationEvent) => Promise<void>; caughtUp: () => Promise<boolean>; close: () => void },
 ): InvalidationBus => ({
   publish: async (event) => {
     // Local first: this process refuses at once, whatever Redis does.
@@ -134,6 +154,7 @@ const busOf = (
   resync: (events) => {
     for (const e of events) core.apply(e)
   },
+  caughtUp: redis ? redis.caughtUp : async () => true,
   close: async () => redis?.close(),
   mode: () => (redis ? "redis" : "local"),
 })

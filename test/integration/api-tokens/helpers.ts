@@ -1,11 +1,14 @@
 // Shared set-up for the API-token integration tests: the use cases run in this
 // process against the stack's real FerretDB and Hydra; the token hook they
-// trigger runs in the stack's API process, on the same database.
+// trigger runs in the stack's API process, on the same database. Their events
+// go out on the stack's Redis channel, as from another replica, so the API
+// process (and the token hook's cache in it) learns them.
 import { randomInt } from "node:crypto"
 import { decodeJwt } from "jose"
 import { ApiTokensDeps, ManagementCaller, setApiTokensDeps } from "@/app/api-tokens"
 import { checkedToPhoneNumber } from "@/domain/accounts"
 import { HydraAdmin } from "@/services/hydra"
+import { createInvalidationBus, invalidationBus, InvalidationEvent, setInvalidationBus } from "@/services/invalidation"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import "@/services/mongoose/api-tokens"
 import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
@@ -15,6 +18,7 @@ export const stack = testStack()
 
 export const setUp = async (policy: Partial<ApiTokensDeps["policy"]> = {}): Promise<ApiTokensDeps> => {
   await connectMongo(stack.urls.mongodb)
+  if (stack.urls.redis) setInvalidationBus(await createInvalidationBus({ url: stack.urls.redis, keyPrefix: stack.redisKeyPrefix ?? "" }))
   return setApiTokensDeps({
     hydra: HydraAdmin({ adminUrl: stack.urls.hydraAdmin }),
     policy: {
@@ -27,7 +31,13 @@ export const setUp = async (policy: Partial<ApiTokensDeps["policy"]> = {}): Prom
     },
   })
 }
-export const tearDown = () => disconnectMongo()
+export const tearDown = async () => {
+  await invalidationBus().close()
+  await disconnectMongo()
+}
+
+/** Tells every API process of a change this test wrote straight to Mongo, as a use case (or the resync) would. */
+export const announce = (event: InvalidationEvent) => invalidationBus().publish(event)
 
 export const newMerchant = async () => {
   const phone = checkedToPhoneNumber(`+1557${randomInt(1_000_000, 9_999_999)}`)

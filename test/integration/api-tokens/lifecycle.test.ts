@@ -13,7 +13,7 @@ import {
 import { apiTokenStatus } from "@/domain/api-tokens"
 import { ApiTokenModel } from "@/services/mongoose/api-tokens-schema"
 import { eventually } from "../../support/eventually"
-import { exchange, hydraClient, newMerchant, setUp, stack, tearDown, unwrap } from "./helpers"
+import { announce, exchange, hydraClient, newMerchant, setUp, stack, tearDown, unwrap } from "./helpers"
 
 let deps: ApiTokensDeps
 beforeAll(async () => {
@@ -165,8 +165,9 @@ describe("expiry", () => {
     const m = await newMerchant()
     const created = unwrap(await createApiToken({ caller: m.caller, name: "short", scopes: ["read"], expiresIn: 3600 }))
     expect((await exchange(created.clientId, created.clientSecret)).status).toBe(200)
-    // Time travel: the record says it expired a second ago.
+    // Time travel: the record says it expired a second ago (announced: the hook had it cached, unexpired).
     await ApiTokenModel.updateOne({ _id: created.token.id }, { $set: { expiresAt: new Date(Date.now() - 1000) } })
+    await announce({ tokenId: created.token.id })
 
     expect((await hydraClient(created.clientId)).status).toBe(200)
     const x = await exchange(created.clientId, created.clientSecret)
@@ -200,8 +201,10 @@ describe("what the auth middleware reads", () => {
     const created = unwrap(await createApiToken({ caller: m.caller, name: "pending", scopes: ["read"] }))
     const before = await exchange(created.clientId, created.clientSecret)
     expect(before.status).toBe(200)
-    // The state a crash between the Mongo write and the Hydra client leaves behind.
+    // The state a crash between the Mongo write and the Hydra client leaves behind,
+    // announced so the API process (its token hook cached the record) reads it.
     await ApiTokenModel.updateOne({ _id: created.token.id }, { $set: { storedStatus: "PENDING" } })
+    await announce({ tokenId: created.token.id })
 
     const resolved = await resolveApiTokenByClientId(created.clientId)
     expect(resolved).toBeInstanceOf(Error)
@@ -209,7 +212,7 @@ describe("what the auth middleware reads", () => {
     const x = await exchange(created.clientId, created.clientSecret)
     expect(x.status).toBe(403)
     expect(x.body.error).toBe("access_denied")
-    // The API never saw this client before, so nothing is cached: it reads the PENDING record.
+    // The API reads the PENDING record (its cached one was evicted by the event).
     const res = await fetch(stack.urls.graphql, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${before.body.access_token as string}` },

@@ -6,7 +6,7 @@ import { createApiToken, revokeApiToken, rotateApiToken } from "@/app/api-tokens
 import { mapError } from "@/graphql/error-map"
 import { ApiTokenClientModel, ApiTokenModel } from "@/services/mongoose/api-tokens-schema"
 import { waitForLogLine } from "../../support/api-log"
-import { exchange, hydraClient, newMerchant, setUp, stack, tearDown, unwrap } from "./helpers"
+import { announce, exchange, hydraClient, newMerchant, setUp, stack, tearDown, unwrap } from "./helpers"
 
 beforeAll(async () => {
   await setUp()
@@ -61,8 +61,9 @@ describe("the token_id claim", () => {
     const jwtA = await exchange(a.clientId, a.clientSecret)
     const jwtB = await exchange(b.clientId, b.clientSecret)
     expect(jwtA.claims).toMatchObject({ token_id: a.token.id })
-    // Point A's client record at token B (neither JWT has been used yet, so the API has nothing cached).
+    // Point A's client record at token B, announced so the API drops what its token hook cached at the exchange.
     await ApiTokenClientModel.updateOne({ _id: a.clientId }, { $set: { tokenId: b.token.id } })
+    await announce({ tokenId: a.token.id })
 
     const requestId = `claim-${Math.random().toString(36).slice(2)}`
     const refused = await callApi(jwtA.body.access_token as string, requestId)

@@ -1,11 +1,19 @@
 import { createApiToken } from "@/app/api-tokens"
+import type { AccountId } from "@/domain/accounts"
 import { AccountsRepository } from "@/services/mongoose/accounts"
-import { exchange, newMerchant, setUp, stack, tearDown, unwrap } from "./helpers"
+import { announce, exchange, newMerchant, setUp, stack, tearDown, unwrap } from "./helpers"
 
 beforeAll(async () => {
+  expect(stack.urls.redis).toBeDefined() // the hook's API process learns of changes made here through Redis
   await setUp()
 })
 afterAll(tearDown)
+
+/** As the admin CLI locks and unlocks: Mongo first, then the event. */
+const setAccountStatus = async (id: AccountId, status: "LOCKED" | "ACTIVE") => {
+  unwrap(await AccountsRepository().setAccountStatus(id, status))
+  await announce({ accountId: id })
+}
 
 const hook = (body: unknown, secret: string | null = stack.tokenHookSecret) =>
   fetch(`${stack.urls.api}/hooks/hydra/token`, {
@@ -53,14 +61,15 @@ describe("POST /hooks/hydra/token", () => {
   it("refuses issuance (403 → access_denied) once the account is locked, and allows it again when unlocked", async () => {
     const m = await newMerchant()
     const c = unwrap(await createApiToken({ caller: m.caller, name: "locked", scopes: ["read"] }))
-    unwrap(await AccountsRepository().setAccountStatus(m.account.id, "LOCKED"))
+    expect((await hook(hydraBody(c.clientId))).status).toBe(200) // the hook's process has the record cached
+    await setAccountStatus(m.account.id, "LOCKED")
     const r = await hook(hydraBody(c.clientId))
     expect(r.status).toBe(403)
     expect(await r.json()).toEqual({ error: { code: "ACCOUNT_LOCKED" } })
     const x = await exchange(c.clientId, c.clientSecret)
     expect(x.status).toBe(403)
     expect(x.body.error).toBe("access_denied")
-    unwrap(await AccountsRepository().setAccountStatus(m.account.id, "ACTIVE"))
+    await setAccountStatus(m.account.id, "ACTIVE")
     expect((await exchange(c.clientId, c.clientSecret)).status).toBe(200)
   })
 })
