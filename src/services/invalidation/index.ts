@@ -27,6 +27,11 @@ export type InvalidationBus = {
   onReconnected: (listener: () => void) => () => void
   /** Applies events found by the periodic resync from Mongo. */
   resync: (events: Iterable<InvalidationEvent>) => void
+  /**
+   * Applies an event that reached this process by another way than Redis (the
+   * admin socket): its listeners run as for a Redis message; nothing is republished.
+   */
+  receive: (event: InvalidationEvent) => void
   close: () => Promise<void>
   mode: () => "redis" | "local"
 }
@@ -134,6 +139,7 @@ const busOf = (
   resync: (events) => {
     for (const e of events) core.apply(e)
   },
+  receive: core.apply,
   close: async () => redis?.close(),
   mode: () => (redis ? "redis" : "local"),
 })
