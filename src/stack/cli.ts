@@ -36,6 +36,7 @@ const summary = (s: RunningStack) => {
     `  MongoDB              ${mongo}`,
     `  Redis                ${s.urls.redis ?? "not configured (in-process revocation and limits)"}`,
     `  Data and logs        ${dataDir}/ (logs in ${dataDir}/logs)`,
+    `  Admin CLI            ${env.FLASH_DATA_DIR ? `FLASH_DATA_DIR=${env.FLASH_DATA_DIR} ` : ""}npm run admin -- list <accountId>  (settings from ${relative(repoRoot, s.settingsFile).startsWith("..") ? s.settingsFile : relative(repoRoot, s.settingsFile)}${s.adminSocket ? ", changes applied at once over its admin socket" : ""})`,
     "",
     "  Dev user session:",
     `    curl -s -X POST ${s.urls.api}/dev/session -H 'content-type: application/json' -d '{"phone":"+15550001111"}'`,
