@@ -182,7 +182,7 @@ const NO_HYDRA: HydraAdminPort = {
 const tellingBus = async (s: Partial<Settings>): Promise<InvalidationBus> => {
   const bus = s.REDIS_URL ? await createInvalidationBus({ url: s.REDIS_URL, keyPrefix: s.REDIS_KEY_PREFIX ?? "flash:" }) : createLocalInvalidationBus()
   const told = async (event: InvalidationEvent) => {
-    if (s.REDIS_URL) console.error(`[admin] published on Redis (${s.REDIS_KEY_PREFIX ?? "flash:"}…): ${JSON.stringify(event)}`)
+    if (s.REDIS_URL) console.error(`[admin] sent on Redis (every replica applies it within a second): ${JSON.stringify(event)}`)
     if (s.ADMIN_SOCKET) {
       const r = await notifyAdminSocket(s.ADMIN_SOCKET, event)
       if (r === true) console.error(`[admin] applied at once by the API on ${s.ADMIN_SOCKET}`)
