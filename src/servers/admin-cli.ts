@@ -201,7 +201,8 @@ const tellingBus = async (s: Partial<Settings>): Promise<InvalidationBus> => {
   }
 }
 
-let noStackFile: string | undefined
+/** Said after a settings error: why the dev stack's file did not provide what is missing. */
+let hint: string | undefined
 
 /** The environment, with what the dev stack's settings file says for the names it leaves unset. */
 const environment = (names: readonly ConfigVariable[]): Record<string, string | undefined> | ConfigError => {
@@ -214,9 +215,11 @@ const environment = (names: readonly ConfigVariable[]): Record<string, string | 
     return new ConfigError(`the dev stack's settings in ${FLASH_DATA_DIR} are unreadable: ${e instanceof Error ? e.message : String(e)}`)
   }
   if (!stack) {
-    noStackFile = `(no settings of a dev stack in ${FLASH_DATA_DIR}: set the variables, or run \`npm start\` with the same FLASH_DATA_DIR)`
+    hint = `(no settings of a dev stack in ${FLASH_DATA_DIR}: set the variables, or run \`npm start\` with the same FLASH_DATA_DIR)`
     return env
   }
+  const withheld = stack.withheld.filter((k) => names.includes(k))
+  if (withheld.length > 0) hint = `(${stack.file} withholds ${withheld.join(", ")}: it carries credentials; set it in the environment)`
   const taken: string[] = []
   for (const name of names) {
     const fromFile = stack.settings[name as keyof typeof stack.settings]
@@ -246,7 +249,7 @@ const run = async (argv: string[]): Promise<number> => {
     })
   } catch (e) {
     if (e instanceof ConfigError) {
-      console.error(`[admin] ${e.message}${noStackFile ? `\n${noStackFile}` : ""}`)
+      console.error(`[admin] ${e.message}${hint ? `\n${hint}` : ""}`)
       return 2
     }
     throw e

@@ -46,6 +46,22 @@ describe("the admin CLI's settings", () => {
     expect(statSync(file).mode & 0o777).toBe(0o600)
   })
 
+  it("an address with credentials is withheld from the file, and the CLI says to set it in the environment", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "flash-admin-creds-"))
+    try {
+      const file = writeDevStackSettings(dir, { MONGODB_URI: "mongodb://flash:pw-must-not-leak@127.0.0.1:27017/flash", HYDRA_ADMIN_URL: "http://127.0.0.1:4445" })
+      const text = readFileSync(file, "utf8")
+      expect(text).not.toContain("pw-must-not-leak")
+      expect(JSON.parse(text)).toMatchObject({ settings: { HYDRA_ADMIN_URL: "http://127.0.0.1:4445" }, withheld: ["MONGODB_URI"] })
+      const r = await admin({ FLASH_DATA_DIR: dir }, "list", ACCOUNT)
+      expect(r.code).toBe(2)
+      expect(r.stderr).toContain("MONGODB_URI: is required by `npm run admin -- list` (not set)")
+      expect(r.stderr).toContain(`${file} withholds MONGODB_URI: it carries credentials; set it in the environment`)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it("list without MONGODB_URI anywhere: exit 2, naming the variable and the command, and asking for no secret", async () => {
     const r = await admin({ FLASH_DATA_DIR: empty }, "list", ACCOUNT)
     expect(r.code).toBe(2)
