@@ -53,9 +53,9 @@ describe("the admin CLI beside npm start, without Redis", () => {
     }
   }
 
-  const merchantWithToken = async () => {
+  const merchantWithToken = async (phone: string) => {
     const session = (await (
-      await fetch(`${api}/dev/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ phone: "+15550004242" }) })
+      await fetch(`${api}/dev/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ phone }) })
     ).json()) as { token: string; accountId: string }
     const created = await post(
       `${api}/graphql`,
@@ -73,7 +73,7 @@ describe("the admin CLI beside npm start, without Redis", () => {
       body: new URLSearchParams({ grant_type: "client_credentials" }),
     })
     const jwt = ((await exchanged.json()) as { access_token: string }).access_token
-    return { accountId: session.accountId, token, jwt }
+    return { accountId: session.accountId, session: session.token, token, jwt }
   }
 
   it("the launcher records its API's settings without any secret, and gives the API a socket only its user can open", () => {
@@ -97,7 +97,7 @@ describe("the admin CLI beside npm start, without Redis", () => {
   it(
     "cleanup, list and revoke succeed with the stack's own settings; after the revoke the very next request with the token's JWT gets 401, and its open WebSocket closes 4441 within 1 s",
     async () => {
-      const { accountId, token, jwt } = await merchantWithToken()
+      const { accountId, token, jwt } = await merchantWithToken("+15550004242")
       expect(await statusOf(`${api}/graphql`, jwt)).toBe(200)
       const ws = await openSocket(`${api.replace(/^http/, "ws")}/graphql`, jwt)
       sockets.push(ws)
@@ -120,6 +120,27 @@ describe("the admin CLI beside npm start, without Redis", () => {
       expect(await statusOf(`${api}/graphql`, jwt)).toBe(401)
       await eventually("the token's socket is closed", () => !ws.isOpen(), 1000)
       expect(await ws.closed).toBe(4441)
+    },
+    120_000,
+  )
+
+  it(
+    "lock refuses the account's token and session on the very next request and closes the token's WebSocket 4442; unlock lets them in again at once",
+    async () => {
+      const { accountId, session, jwt } = await merchantWithToken("+15550004343")
+      expect([await statusOf(`${api}/graphql`, jwt), await statusOf(`${api}/graphql`, session)]).toEqual([200, 200])
+      const ws = await openSocket(`${api.replace(/^http/, "ws")}/graphql`, jwt)
+      sockets.push(ws)
+
+      const lock = await admin("lock", accountId)
+      expect(lock.code).toBe(0)
+      expect(JSON.parse(lock.stdout)).toEqual({ accountId, status: "LOCKED" })
+      expect([await statusOf(`${api}/graphql`, jwt), await statusOf(`${api}/graphql`, session)]).toEqual([401, 401])
+      await eventually("the locked account's socket is closed", () => !ws.isOpen(), 1000)
+      expect(await ws.closed).toBe(4442)
+
+      expect((await admin("unlock", accountId)).code).toBe(0)
+      expect([await statusOf(`${api}/graphql`, jwt), await statusOf(`${api}/graphql`, session)]).toEqual([200, 200])
     },
     120_000,
   )
