@@ -76,7 +76,8 @@ describe("the admin CLI beside npm start, without Redis", () => {
     return { accountId: session.accountId, session: session.token, token, jwt }
   }
 
-  it("the launcher records its API's settings without any secret, and gives the API a socket only its user can open", () => {
+  it("the launcher records its API's settings without any secret, gives the API a socket only its user can open, and says how to run the CLI", () => {
+    expect(launched!.output()).toContain(`FLASH_DATA_DIR=${dataDir} npm run admin -- list <accountId>  (settings from ${join(dataDir, "stack-settings.json")}; changes applied at once`)
     const file = join(dataDir, "stack-settings.json")
     const written = readFileSync(file, "utf8")
     const { settings } = JSON.parse(written) as { settings: Record<string, string> }
