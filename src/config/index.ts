@@ -15,6 +15,8 @@ const httpUrl = z
   .transform((u) => u.replace(/\/+$/, ""))
 const positiveInt = z.coerce.number().int().positive()
 const rotationDays = `must be a whole number of days from 1 to ${MAX_ROTATION_DUE_DAYS}`
+/** Linux's sun_path holds 108 bytes, one of them the terminating NUL. */
+export const UNIX_SOCKET_PATH_MAX = 107
 
 const EnvShape = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
@@ -55,6 +57,16 @@ const EnvShape = z.object({
     .regex(/^rediss?:\/\//, "must start with redis:// or rediss://")
     .optional(),
   REDIS_KEY_PREFIX: z.string().default("flash:"),
+  /**
+   * A Unix socket (mode 0600: only this OS user) on which the API takes
+   * invalidation events from the admin CLI and applies them at once, Redis or
+   * not. The launcher sets it to admin.sock in its data dir. Unset: none.
+   */
+  ADMIN_SOCKET: z
+    .string()
+    .refine((p) => p.startsWith("/"), "must be an absolute path")
+    .refine((p) => Buffer.byteLength(p) <= UNIX_SOCKET_PATH_MAX, `must be at most ${UNIX_SOCKET_PATH_MAX} bytes (a Unix socket path)`)
+    .optional(),
   /**
    * With Redis: how long a wallet's head (version, balance) kept there answers
    * balance reads before the ledger is read again. Every payment updates it
@@ -167,13 +179,16 @@ export class ConfigError extends Error {
 
 export type Config = ReturnType<typeof loadConfig>
 
+// Empty strings count as unset, so `FOO= npm start` falls back to the default.
+const withoutEmpty = (env: Record<string, string | undefined>) =>
+  Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""))
+
+const issueLines = (issues: z.core.$ZodIssue[]) => issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`)
+
 export const loadConfig = (env: Record<string, string | undefined> = process.env) => {
-  // Empty strings count as unset, so `FOO= npm start` falls back to the default.
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""))
-  const parsed = EnvSchema.safeParse(cleaned)
+  const parsed = EnvSchema.safeParse(withoutEmpty(env))
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`)
-    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`)
+    throw new ConfigError(`invalid configuration:\n${issueLines(parsed.error.issues).join("\n")}`)
   }
   const e = parsed.data
   const apiPublicUrl = e.API_PUBLIC_URL ?? `http://${e.API_HOST}:${e.API_PORT}`
@@ -190,6 +205,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
     mongodbUri: e.MONGODB_URI,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : undefined,
+    adminSocket: e.ADMIN_SOCKET,
     ledgerHeadTtlSeconds: e.LEDGER_HEAD_TTL_SECONDS,
     hydra: {
       publicUrl: e.HYDRA_PUBLIC_URL,
@@ -239,4 +255,33 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
       maxListSize: e.GRAPHQL_MAX_LIST_SIZE,
     },
   }
+}
+
+export type ConfigVariable = keyof typeof EnvShape.shape
+type Env = z.output<typeof EnvShape>
+
+/**
+ * A few of the API's settings, for a tool that needs only those (the admin CLI's
+ * commands): each is validated by the same rule as in `loadConfig`, nothing
+ * else is read. A `required` one must be set: its API default does not apply (an
+ * operator's command must not act on a guessed database). `optional` ones keep
+ * their API default. `purpose` names the caller in the message.
+ */
+export const loadSettings = <R extends ConfigVariable, O extends ConfigVariable = never>(
+  env: Record<string, string | undefined>,
+  wanted: { purpose: string; required: readonly R[]; optional?: readonly O[] },
+): { [K in R]: NonNullable<Env[K]> } & { [K in O]: Env[K] } => {
+  const shape: Record<string, z.ZodType> = {}
+  for (const name of wanted.required) {
+    const rule = EnvShape.shape[name]
+    shape[name] = (rule instanceof z.ZodDefault || rule instanceof z.ZodOptional ? rule.unwrap() : rule) as z.ZodType
+  }
+  for (const name of wanted.optional ?? []) shape[name] = EnvShape.shape[name]
+  const parsed = z.object(shape).safeParse(withoutEmpty(env), {
+    error: (i) => (i.input === undefined ? `is required by ${wanted.purpose} (not set)` : undefined),
+  })
+  if (!parsed.success) {
+    throw new ConfigError(`invalid configuration:\n${issueLines(parsed.error.issues).join("\n")}`)
+  }
+  return parsed.data as { [K in R]: NonNullable<Env[K]> } & { [K in O]: Env[K] }
 }

@@ -1,123 +1,290 @@
-// Operator CLI: `npm run admin -- <command>`, with the same environment as the API
-// (MONGODB_URI, HYDRA_ADMIN_URL, REDIS_URL, ...).
+// Operator CLI: `npm run admin -- <command>`.
 //   list <accountId>    the account's tokens, newest first (no secrets exist to show)
-//   revoke <tokenId>    revoke one token (REVOKED in Mongo, published on Redis, Hydra client deleted)
+//   revoke <tokenId>    revoke one token (REVOKED in Mongo, told to the running APIs, Hydra client deleted)
 //   reconcile [pendingGraceSeconds]
 //                       repair Mongo ↔ Hydra drift (unfinished creations older than the grace, default 300 s; orphan clients)
 //   cleanup             delete Hydra clients of expired tokens and of ended rotation grace periods
-//   audit <accountId>   the account's API-token audit trail and hourly usage, newest first (no secrets exist to show)
-//   lock <accountId>    lock the account: its API tokens and sessions are refused on every replica within a second,
-//                       its WebSockets closed (4442), and Hydra issues no new JWT for its tokens
+//   audit <accountId> [first]
+//                       the account's API-token audit trail and hourly usage, newest first (no secrets exist to show)
+//   lock <accountId>    lock the account: its API tokens and sessions are refused at once, its WebSockets
+//                       closed (4442), and Hydra issues no new JWT for its tokens
 //   unlock <accountId>  unlock it again
-// Output is JSON on stdout; exit code 0 on success, 1 on failure, 2 on usage errors.
-import {
-  apiTokenStatus,
-} from "@/domain/api-tokens"
+//
+// Settings: each command reads only the variables it uses (COMMANDS below), validated by the
+// API's own rules (src/config). One the environment does not set is taken from the settings
+// file of the dev stack (`npm start`) in FLASH_DATA_DIR (default .data), if there is one.
+// A change that narrows a token or an account is told to the running APIs after the Mongo
+// write: on Redis (REDIS_URL) to every replica, and on the API's admin socket (ADMIN_SOCKET),
+// which needs no Redis. Without either, the APIs see it at their periodic resync from Mongo.
+// Output is JSON on stdout, notes on stderr; exit code 0 on success, 1 on failure, 2 on usage
+// or settings errors.
+import { apiTokenStatus, OAuth2ServerUnavailableError } from "@/domain/api-tokens"
 import { checkedToAccountId } from "@/domain/accounts"
-import { cleanupApiTokens, listApiTokensOfAccount, reconcileApiTokens, revokeApiTokenById } from "@/app/api-tokens"
+import {
+  ApiTokensDeps,
+  ApiTokensPolicy,
+  cleanupApiTokens,
+  listApiTokensOfAccount,
+  reconcileApiTokens,
+  revokeApiTokenById,
+  setApiTokensDeps,
+} from "@/app/api-tokens"
 import { listAuditEventsOfAccount } from "@/app/audit"
-import { ConfigError, loadConfig } from "@/config"
-import { createLogger } from "@/services/logger"
-import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
-import { createInvalidationBus, invalidationBus, setInvalidationBus } from "@/services/invalidation"
-import { AccountsRepository } from "@/services/mongoose/accounts"
 import { recordAuditEvent } from "@/app/audit/record-audit-event"
-import { configureApiTokens } from "./api-tokens"
+import { ConfigError, ConfigVariable, loadSettings } from "@/config"
+import { readDevStackSettings } from "@/config/dev-stack-settings"
+import { HydraAdmin, HydraAdminPort } from "@/services/hydra"
+import { createInvalidationBus, createLocalInvalidationBus, InvalidationBus, InvalidationEvent, setInvalidationBus } from "@/services/invalidation"
+import { notifyAdminSocket } from "@/services/invalidation/admin-socket"
+import { createLogger, Logger } from "@/services/logger"
+import { AccountsRepository } from "@/services/mongoose/accounts"
+import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
 
-const USAGE =
-  "usage: npm run admin -- list <accountId> | revoke <tokenId> | reconcile [pendingGraceSeconds] | cleanup | audit <accountId> [first] | lock <accountId> | unlock <accountId>"
-const NEEDS_ARG = ["list", "revoke", "audit", "lock", "unlock"]
+/** The settings by which a command tells the running APIs of its change; all optional. */
+const TELLS_APIS = ["REDIS_URL", "REDIS_KEY_PREFIX", "ADMIN_SOCKET"] as const
+
+/** cleanup records rotation reminders at the API's age (src/app/api-tokens/rotation-reminders.ts). */
+const READS_ROTATION_AGE = ["API_TOKEN_ROTATION_DUE_DAYS"] as const
+type Optional = (typeof TELLS_APIS)[number] | (typeof READS_ROTATION_AGE)[number]
+type Settings = ReturnType<typeof loadSettings<"MONGODB_URI", "HYDRA_ADMIN_URL" | Optional | "LOG_LEVEL">>
+type Context = { deps: () => ApiTokensDeps; logger: Logger }
+type Outcome = unknown | Error | UsageError
+
+class UsageError extends Error {}
+
+type Command = {
+  args: string
+  /** How many arguments it takes, at least and at most. */
+  arity: [number, number]
+  required: readonly ConfigVariable[]
+  optional: readonly ConfigVariable[]
+  run: (args: string[], ctx: Context) => Promise<Outcome>
+}
+
+const accountIdArg = (raw: string | undefined) => {
+  const id = checkedToAccountId(raw)
+  return id instanceof Error ? new UsageError(id.message) : id
+}
+
+const COMMANDS: Record<string, Command> = {
+  list: {
+    args: "<accountId>",
+    arity: [1, 1],
+    required: ["MONGODB_URI"],
+    optional: [],
+    run: async ([raw], { deps }) => {
+      const accountId = accountIdArg(raw)
+      if (accountId instanceof Error) return accountId
+      const tokens = await listApiTokensOfAccount(accountId, deps())
+      if (tokens instanceof Error) return tokens
+      return tokens.map((t) => ({
+        id: t.id,
+        name: t.name,
+        clientId: t.clientId,
+        scopes: t.scopes,
+        status: apiTokenStatus(t),
+        createdAt: t.createdAt,
+        expiresAt: t.expiresAt,
+        lastUsedAt: t.lastUsedAt,
+      }))
+    },
+  },
+  audit: {
+    args: "<accountId> [first]",
+    arity: [1, 2],
+    required: ["MONGODB_URI"],
+    optional: [],
+    run: async ([raw, first]) => {
+      const accountId = accountIdArg(raw)
+      if (accountId instanceof Error) return accountId
+      if (first !== undefined && !/^[1-9][0-9]*$/.test(first)) return new UsageError("first must be a positive integer")
+      return listAuditEventsOfAccount(accountId, { first: first ? Number(first) : 200 })
+    },
+  },
+  lock: {
+    args: "<accountId>",
+    arity: [1, 1],
+    required: ["MONGODB_URI"],
+    optional: TELLS_APIS,
+    run: ([raw], ctx) => setAccountStatus(raw, "LOCKED", ctx),
+  },
+  unlock: {
+    args: "<accountId>",
+    arity: [1, 1],
+    required: ["MONGODB_URI"],
+    optional: TELLS_APIS,
+    run: ([raw], ctx) => setAccountStatus(raw, "ACTIVE", ctx),
+  },
+  revoke: {
+    args: "<tokenId>",
+    arity: [1, 1],
+    required: ["MONGODB_URI", "HYDRA_ADMIN_URL"],
+    optional: TELLS_APIS,
+    run: async ([id], { deps }) => {
+      const r = await revokeApiTokenById(id!, deps())
+      return r instanceof Error ? r : { id: r.id, status: apiTokenStatus(r), revokedAt: r.revokedAt }
+    },
+  },
+  reconcile: {
+    args: "[pendingGraceSeconds]",
+    arity: [0, 1],
+    required: ["MONGODB_URI", "HYDRA_ADMIN_URL"],
+    optional: TELLS_APIS,
+    run: async ([raw], { deps }) => {
+      if (raw !== undefined && !/^[0-9]+$/.test(raw)) return new UsageError("pendingGraceSeconds must be a whole number of seconds")
+      return reconcileApiTokens(deps(), raw === undefined ? {} : { pendingGraceMs: Number(raw) * 1000 })
+    },
+  },
+  cleanup: {
+    args: "",
+    arity: [0, 0],
+    required: ["MONGODB_URI", "HYDRA_ADMIN_URL"],
+    optional: READS_ROTATION_AGE,
+    run: async (_args, { deps }) => cleanupApiTokens(deps()),
+  },
+}
+
+const USAGE = `usage: npm run admin -- ${Object.entries(COMMANDS)
+  .map(([name, c]) => `${name}${c.args ? ` ${c.args}` : ""}`)
+  .join(" | ")}`
+
+const setAccountStatus = async (raw: string | undefined, status: "LOCKED" | "ACTIVE", { deps, logger }: Context) => {
+  const accountId = accountIdArg(raw)
+  if (accountId instanceof Error) return accountId
+  // Mongo first (the token hook and the resync read it), then the running APIs.
+  const r = await AccountsRepository().setAccountStatus(accountId, status)
+  if (r instanceof Error) return r
+  await deps().invalidation().publish({ accountId })
+  await recordAuditEvent({ type: status === "LOCKED" ? "ACCOUNT_LOCKED" : "ACCOUNT_UNLOCKED", accountId, actor: "operator" }, logger)
+  return { accountId, status }
+}
+
+// Operators create no tokens: no command reads the creation policy. Zero caps
+// would refuse a creation, should one ever be tried from here.
+const NO_CREATION_POLICY: ApiTokensPolicy = {
+  tokenEndpoint: "",
+  graphqlUrl: "",
+  accessTokenLifespanSeconds: 0,
+  maxActivePerAccount: 0,
+  maxExpiresInSeconds: 0,
+}
+const hydraUnused = async () => new OAuth2ServerUnavailableError("this command does not use Hydra (HYDRA_ADMIN_URL is not read)")
+const NO_HYDRA: HydraAdminPort = {
+  createClient: hydraUnused,
+  deleteClient: hydraUnused,
+  setClientScopes: hydraUnused,
+  clientExists: hydraUnused,
+  listOurClients: hydraUnused,
+}
+
+/**
+ * The bus the use cases publish on: Redis when configured (every replica), and
+ * the admin socket when known (the API on this machine, Redis or not). What
+ * reached whom is said on stderr; the Mongo write stands either way.
+ */
+const tellingBus = async (s: Partial<Settings>): Promise<InvalidationBus> => {
+  const bus = s.REDIS_URL ? await createInvalidationBus({ url: s.REDIS_URL, keyPrefix: s.REDIS_KEY_PREFIX ?? "flash:" }) : createLocalInvalidationBus()
+  const told = async (event: InvalidationEvent) => {
+    if (s.REDIS_URL) console.error(`[admin] sent on Redis (every replica applies it within a second): ${JSON.stringify(event)}`)
+    if (s.ADMIN_SOCKET) {
+      const r = await notifyAdminSocket(s.ADMIN_SOCKET, event)
+      if (r === true) console.error(`[admin] applied at once by the API on ${s.ADMIN_SOCKET}`)
+      else console.error(`[admin] the API's admin socket did not take it (${r.message}); running APIs see it at their next resync from Mongo`)
+    }
+    if (!s.REDIS_URL && !s.ADMIN_SOCKET) {
+      console.error("[admin] neither REDIS_URL nor ADMIN_SOCKET is set: running APIs see this at their next resync from Mongo")
+    }
+  }
+  return {
+    ...bus,
+    publish: async (event) => {
+      await bus.publish(event)
+      await told(event)
+    },
+  }
+}
+
+/** Said after a settings error: why the dev stack's file did not provide what is missing. */
+let hint: string | undefined
+
+/** The environment, with what the dev stack's settings file says for the names it leaves unset. */
+const environment = (names: readonly ConfigVariable[]): Record<string, string | undefined> | ConfigError => {
+  const { FLASH_DATA_DIR } = loadSettings(process.env, { purpose: "the admin CLI", required: [], optional: ["FLASH_DATA_DIR"] })
+  const env: Record<string, string | undefined> = { ...process.env }
+  let stack
+  try {
+    stack = readDevStackSettings(FLASH_DATA_DIR)
+  } catch (e) {
+    return new ConfigError(`the dev stack's settings in ${FLASH_DATA_DIR} are unreadable: ${e instanceof Error ? e.message : String(e)}`)
+  }
+  if (!stack) {
+    hint = `(no settings of a dev stack in ${FLASH_DATA_DIR}: set the variables, or run \`npm start\` with the same FLASH_DATA_DIR)`
+    return env
+  }
+  const withheld = stack.withheld.filter((k) => names.includes(k))
+  if (withheld.length > 0) hint = `(${stack.file} withholds ${withheld.join(", ")}: it carries credentials; set it in the environment)`
+  const taken: string[] = []
+  for (const name of names) {
+    const fromFile = stack.settings[name as keyof typeof stack.settings]
+    if (fromFile === undefined || (env[name] !== undefined && env[name] !== "")) continue
+    env[name] = fromFile
+    taken.push(name)
+  }
+  if (taken.length > 0) console.error(`[admin] read ${taken.join(", ")} from ${stack.file} (npm start's settings; the environment wins)`)
+  return env
+}
 
 const run = async (argv: string[]): Promise<number> => {
-  const [command, arg, extra] = argv
-  if (
-    !command ||
-    ![...NEEDS_ARG, "reconcile", "cleanup"].includes(command) ||
-    (NEEDS_ARG.includes(command) && !arg)
-  ) {
+  const [name, ...args] = argv
+  const command = name === undefined ? undefined : COMMANDS[name]
+  if (!command || args.length < command.arity[0] || args.length > command.arity[1]) {
     console.error(USAGE)
     return 2
   }
-  let config
+  let settings: Partial<Settings>
   try {
-    config = loadConfig()
+    const env = environment([...command.required, ...command.optional])
+    if (env instanceof Error) throw env
+    settings = loadSettings(env, {
+      purpose: `\`npm run admin -- ${name}\``,
+      required: command.required as Array<"MONGODB_URI" | "HYDRA_ADMIN_URL">,
+      optional: [...(command.optional as Optional[]), "LOG_LEVEL"],
+    })
   } catch (e) {
     if (e instanceof ConfigError) {
-      console.error(`[admin] ${e.message}`)
+      console.error(`[admin] ${e.message}${hint ? `\n${hint}` : ""}`)
       return 2
     }
     throw e
   }
-  const logger = createLogger(process.env.LOG_LEVEL ?? "warn")
-  await connectMongo(config.mongodbUri)
-  // With Redis, a revocation or a lock reaches every API replica within a second
-  // (without it, their periodic resync from Mongo picks it up).
-  if (config.redis) setInvalidationBus(await createInvalidationBus({ url: config.redis.url, keyPrefix: config.redis.keyPrefix }))
-  const deps = configureApiTokens(config, logger)
+  const logger = createLogger(process.env.LOG_LEVEL ? (settings.LOG_LEVEL ?? "warn") : "warn")
+  await connectMongo(settings.MONGODB_URI!)
+  const bus = command.optional.includes("ADMIN_SOCKET") ? await tellingBus(settings) : createLocalInvalidationBus()
+  setInvalidationBus(bus)
+  let deps: ApiTokensDeps | undefined
+  const ctx: Context = {
+    logger,
+    deps: () =>
+      (deps ??= setApiTokensDeps({
+        hydra: settings.HYDRA_ADMIN_URL ? HydraAdmin({ adminUrl: settings.HYDRA_ADMIN_URL }) : NO_HYDRA,
+        policy: { ...NO_CREATION_POLICY, rotationDueDays: settings.API_TOKEN_ROTATION_DUE_DAYS },
+        logger,
+      })),
+  }
   try {
-    let result: unknown
-    if (command === "list") {
-      const accountId = checkedToAccountId(arg)
-      if (accountId instanceof Error) {
-        console.error(`[admin] ${accountId.message}`)
-        return 2
-      }
-      const tokens = await listApiTokensOfAccount(accountId, deps)
-      result =
-        tokens instanceof Error
-          ? tokens
-          : tokens.map((t) => ({
-              id: t.id,
-              name: t.name,
-              clientId: t.clientId,
-              scopes: t.scopes,
-              status: apiTokenStatus(t),
-              createdAt: t.createdAt,
-              expiresAt: t.expiresAt,
-              lastUsedAt: t.lastUsedAt,
-            }))
-    } else if (command === "audit") {
-      const accountId = checkedToAccountId(arg)
-      if (accountId instanceof Error) {
-        console.error(`[admin] ${accountId.message}`)
-        return 2
-      }
-      result = await listAuditEventsOfAccount(accountId, { first: extra ? Number(extra) : 200 })
-    } else if (command === "lock" || command === "unlock") {
-      const accountId = checkedToAccountId(arg)
-      if (accountId instanceof Error) {
-        console.error(`[admin] ${accountId.message}`)
-        return 2
-      }
-      const status = command === "lock" ? "LOCKED" : "ACTIVE"
-      // Mongo first (the token hook and the resync read it), then every replica.
-      const r = await AccountsRepository().setAccountStatus(accountId, status)
-      if (!(r instanceof Error)) {
-        await invalidationBus().publish({ accountId })
-        await recordAuditEvent({ type: command === "lock" ? "ACCOUNT_LOCKED" : "ACCOUNT_UNLOCKED", accountId, actor: "operator" }, logger)
-      }
-      result = r instanceof Error ? r : { accountId, status }
-    } else if (command === "revoke") {
-      const r = await revokeApiTokenById(arg!, deps)
-      result = r instanceof Error ? r : { id: r.id, status: apiTokenStatus(r), revokedAt: r.revokedAt }
-    } else if (command === "reconcile") {
-      const graceSeconds = arg === undefined ? undefined : Number(arg)
-      if (graceSeconds !== undefined && !(Number.isInteger(graceSeconds) && graceSeconds >= 0)) {
-        console.error(USAGE)
-        return 2
-      }
-      result = await reconcileApiTokens(deps, graceSeconds === undefined ? {} : { pendingGraceMs: graceSeconds * 1000 })
-    } else {
-      result = await cleanupApiTokens(deps)
+    const result = await command.run(args, ctx)
+    if (result instanceof UsageError) {
+      console.error(`[admin] ${result.message}\n${USAGE}`)
+      return 2
     }
     if (result instanceof Error) {
-      console.error(`[admin] ${command} failed: ${result.name}: ${result.message}`)
+      console.error(`[admin] ${name} failed: ${result.name}: ${result.message}`)
       return 1
     }
     console.log(JSON.stringify(result, null, 2))
     return 0
   } finally {
-    await invalidationBus().close()
+    await bus.close()
     await disconnectMongo()
   }
 }

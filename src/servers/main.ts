@@ -26,6 +26,7 @@ import { devLightningRoutes } from "./dev/lightning-routes"
 import { startWalletServices } from "./wallet-services"
 import { createApiServer } from "./graphql-main-server"
 import { apiTokensPageRoutes } from "./web/api-tokens-page"
+import { startAdminSocket } from "./admin-socket"
 
 const main = async () => {
   let config
@@ -68,6 +69,10 @@ const main = async () => {
   })
   await resync.run()
   invalidations.onReconnected(() => void resync.run())
+  // The admin CLI's changes reach this process at once through it, Redis or not.
+  const adminSocket = config.adminSocket
+    ? await startAdminSocket({ path: config.adminSocket, deliver: invalidations.receive, logger })
+    : undefined
   const resyncTimer = setInterval(() => void resync.run(), config.revocationResyncSeconds * 1000)
   resyncTimer.unref()
 
@@ -186,6 +191,7 @@ const main = async () => {
       await usageHours.stop()
       clearInterval(gaugeTimer)
       clearInterval(resyncTimer)
+      await adminSocket?.close()
       await invalidations.close()
       await rateLimiter.close()
     },

@@ -44,6 +44,8 @@ export const startApiReplica = async (o: {
     // Trust the primary API's dev session issuer, as replicas trust one gateway.
     SESSION_ISSUER: `${o.primaryApiUrl}/dev`,
     SESSION_JWKS_URL: `${o.primaryApiUrl}/dev/.well-known/jwks.json`,
+    // The admin socket is the primary's: a replica learns of the CLI's changes through Redis.
+    ADMIN_SOCKET: "",
     ...o.extraEnv,
   }
   const proc = startProcess({

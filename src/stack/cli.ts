@@ -20,9 +20,15 @@ const int = (name: string, fallback: number) => {
 }
 const log = (line: string) => console.error(line)
 
+/** A path as the user reads it: relative to the checkout when inside it. */
+const shown = (path: string) => {
+  const rel = relative(repoRoot, path)
+  return rel === "" ? "." : rel.startsWith("..") ? path : rel
+}
+
 const summary = (s: RunningStack) => {
-  const rel = relative(repoRoot, s.dataDir)
-  const dataDir = rel === "" ? "." : rel.startsWith("..") ? s.dataDir : rel
+  const dataDir = shown(s.dataDir)
+  const admin = `${env.FLASH_DATA_DIR ? `FLASH_DATA_DIR=${env.FLASH_DATA_DIR} ` : ""}npm run admin -- list <accountId>`
   const mongo = env.MONGODB_URI ? `${s.urls.mongodb} (external)` : `${s.urls.mongodb} (FerretDB, SQLite in ${dataDir}/ferretdb)`
   return [
     "",
@@ -36,6 +42,7 @@ const summary = (s: RunningStack) => {
     `  MongoDB              ${mongo}`,
     `  Redis                ${s.urls.redis ?? "not configured (in-process revocation and limits)"}`,
     `  Data and logs        ${dataDir}/ (logs in ${dataDir}/logs)`,
+    `  Admin CLI            ${admin}  (settings from ${shown(s.settingsFile)}${s.adminSocket ? "; changes applied at once over the API's admin socket" : ""})`,
     "",
     "  Dev user session:",
     `    curl -s -X POST ${s.urls.api}/dev/session -H 'content-type: application/json' -d '{"phone":"+15550001111"}'`,

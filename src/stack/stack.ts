@@ -11,6 +11,8 @@ import { launchedChildren, stopLeftovers } from "./leftovers"
 import { loadOrCreateSecrets } from "./secrets"
 import { httpOk, waitFor } from "./wait"
 import { apiNodeFlags } from "./api-node-flags"
+import { UNIX_SOCKET_PATH_MAX } from "../config"
+import { writeDevStackSettings } from "../config/dev-stack-settings"
 
 export type StackOptions = {
   dataDir: string
@@ -57,6 +59,10 @@ export type RunningStack = {
     metrics?: string
   }
   tokenHookSecret: string
+  /** The API's admin socket (ADMIN_SOCKET), absent when the data dir's path is too long for one. */
+  adminSocket?: string
+  /** Where the API's non-secret settings are written for the admin CLI (src/config/dev-stack-settings.ts). */
+  settingsFile: string
   processes: ManagedProcess[]
   apiEnv: NodeJS.ProcessEnv
   stop: () => Promise<void>
@@ -112,6 +118,7 @@ export const startStack = async (o: StackOptions): Promise<RunningStack> => {
       )
     }
 
+    const adminSocket = process.env.ADMIN_SOCKET || defaultAdminSocket(dataDir, log)
     const apiEnv: NodeJS.ProcessEnv = {
       ...process.env,
       FLASH_DEV_MODE: "true",
@@ -129,6 +136,7 @@ export const startStack = async (o: StackOptions): Promise<RunningStack> => {
       API_TOKEN_ACCESS_TOKEN_LIFESPAN_SECONDS: String(lifespan),
       ...(o.redisUrl ? { REDIS_URL: o.redisUrl } : {}),
       ...(o.redisKeyPrefix ? { REDIS_KEY_PREFIX: o.redisKeyPrefix } : {}),
+      ...(adminSocket ? { ADMIN_SOCKET: adminSocket } : {}),
       ...o.apiEnv,
     }
     log(`[stack] starting the API on ${apiUrl}`)
@@ -147,6 +155,8 @@ export const startStack = async (o: StackOptions): Promise<RunningStack> => {
       timeoutMs: 120_000,
       abortIf: () => (api.isRunning() ? undefined : `exited early, see ${api.logFile}`),
     })
+    // For `npm run admin` beside this stack: the addresses, never the secrets.
+    const settingsFile = writeDevStackSettings(dataDir, apiEnv)
 
     return {
       dataDir,
@@ -163,6 +173,8 @@ export const startStack = async (o: StackOptions): Promise<RunningStack> => {
         metrics: apiEnv.METRICS_PORT === "0" ? undefined : `http://${apiEnv.METRICS_HOST}:${apiEnv.METRICS_PORT}`,
       },
       tokenHookSecret: secrets.tokenHookSecret,
+      adminSocket: apiEnv.ADMIN_SOCKET || undefined,
+      settingsFile,
       processes,
       apiEnv,
       stop,
@@ -171,4 +183,12 @@ export const startStack = async (o: StackOptions): Promise<RunningStack> => {
     await stop()
     throw e
   }
+}
+
+/** admin.sock in the data dir, unless that path is too long for a Unix socket (then none, with a warning). */
+const defaultAdminSocket = (dataDir: string, log: (line: string) => void): string | undefined => {
+  const path = join(dataDir, "admin.sock")
+  if (Buffer.byteLength(path) <= UNIX_SOCKET_PATH_MAX) return path
+  log(`[stack] no admin socket: ${path} is longer than a Unix socket path may be; the admin CLI's changes reach the API at its next resync (set ADMIN_SOCKET to a shorter path)`)
+  return undefined
 }

@@ -35,6 +35,11 @@ export type InvalidationBus = {
    * calls it before it trusts a cached record.
    */
   caughtUp: () => Promise<boolean>
+  /**
+   * Applies an event that reached this process by another way than Redis (the
+   * admin socket): its listeners run as for a Redis message; nothing is republished.
+   */
+  receive: (event: InvalidationEvent) => void
   close: () => Promise<void>
   mode: () => "redis" | "local"
 }
@@ -155,6 +160,7 @@ const busOf = (
     for (const e of events) core.apply(e)
   },
   caughtUp: redis ? redis.caughtUp : async () => true,
+  receive: core.apply,
   close: async () => redis?.close(),
   mode: () => (redis ? "redis" : "local"),
 })
