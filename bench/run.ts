@@ -14,7 +14,8 @@
 // exposes every response's latency as a float in ms, which gives exact
 // percentiles where its own histogram rounds to whole milliseconds.
 //
-// Flags: --quick (a short run), --only-refusal (only the query-limit refusal row), --cpu-prof (a V8 CPU profile of the API
+// Flags: --lookups (only FerretDB's findOne cost as a collection grows, with
+// and without the GIN indexes: bench/lookups.ts), --quick (a short run), --only-refusal (only the query-limit refusal row), --cpu-prof (a V8 CPU profile of the API
 // process per row, for finding a hot path), --keep-data (keep the data dir and logs).
 // Exit code: non-zero only on a crash; a missed target prints MISSED.
 import { randomBytes } from "node:crypto"
@@ -29,10 +30,11 @@ import { ApiTokenClientModel } from "@/services/mongoose/api-tokens-schema"
 import { startApiReplica } from "@/stack/api-replica"
 import type { ManagedProcess } from "@/stack/child-process"
 import { repoRoot } from "@/stack/paths"
-import { createScratchPostgres, deleteRedisKeys, dropScratchPostgres, redisAnswers } from "@/stack/scratch-services"
+import { createScratchPostgres, deleteRedisKeys, dropScratchPostgres, ensurePostgresDatabase, redisAnswers } from "@/stack/scratch-services"
 import { RunningStack, startStack } from "@/stack/stack"
 import { freePort, freeStackPorts } from "@/stack/wait"
 import { connectInspector, liveHeapMb } from "./inspector"
+import { runLookupsBench } from "./lookups"
 import { connectProfiler } from "./profiler"
 import { bucketDelta, histogramBuckets, histogramQuantile, median, percentile } from "./stats"
 import { httpRefusalTimes, wsRefusalTimes } from "./refusal"
@@ -295,7 +297,11 @@ const main = async () => {
   if (hydraDsn) cleanups.push(() => dropScratchPostgres(POSTGRES_ADMIN_URL, hydraDatabase))
   const redisPrefix = (await redisAnswers(REDIS_URL)) ? `flash-bench-${run}:` : undefined
   if (redisPrefix) cleanups.push(() => deleteRedisKeys(REDIS_URL, redisPrefix))
-  log(`[bench] Hydra on ${hydraDsn ? "PostgreSQL" : "SQLite"}; Redis ${redisPrefix ? "on" : "absent (in-process revocation)"}`)
+  // FerretDB on PostgreSQL too, as npm start and the tests run it (GIN indexes: lookups use an index).
+  const ferretdbDatabase = `flash_bench_ferretdb_${run}`
+  const ferretdbPostgresqlUrl = hydraDsn ? await ensurePostgresDatabase(POSTGRES_ADMIN_URL, ferretdbDatabase, { fresh: true }) : undefined
+  if (ferretdbPostgresqlUrl) cleanups.push(() => dropScratchPostgres(POSTGRES_ADMIN_URL, ferretdbDatabase))
+  log(`[bench] Hydra on ${hydraDsn ? "PostgreSQL" : "SQLite"}; FerretDB on ${ferretdbPostgresqlUrl ? "PostgreSQL" : "SQLite"}; Redis ${redisPrefix ? "on" : "absent (in-process revocation)"}`)
 
   const profDir = join(tmpdir(), `flash-bench-cpu-prof-${run}`)
   if (CPU_PROF) mkdirSync(profDir, { recursive: true })
@@ -314,6 +320,7 @@ const main = async () => {
     dataDir,
     ...(await freeStackPorts()),
     hydraDsn,
+    ferretdbPostgresqlUrl,
     redisUrl: redisPrefix ? REDIS_URL : undefined,
     redisKeyPrefix: redisPrefix,
     // Long enough that no JWT of the run expires mid-measurement.
@@ -630,12 +637,12 @@ const main = async () => {
   for (const [what, ok, measured] of targets) add([what, measured, verdict(ok)])
   for (const [what, ok, measured] of informational) add([`${what} — not an issue target`, measured, verdict(ok)])
 
-  const machine = `${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), ${fmt(totalmem() / 2 ** 30)} GiB RAM (${fmt(freemem() / 2 ** 30)} GiB free), Node ${process.version}, Hydra on ${hydraDsn ? "PostgreSQL" : "SQLite"}, FerretDB on SQLite, Redis ${redisPrefix ? "on" : "off"}`
+  const machine = `${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), ${fmt(totalmem() / 2 ** 30)} GiB RAM (${fmt(freemem() / 2 ** 30)} GiB free), Node ${process.version}, Hydra on ${hydraDsn ? "PostgreSQL" : "SQLite"}, FerretDB on ${ferretdbPostgresqlUrl ? "PostgreSQL" : "SQLite"}, Redis ${redisPrefix ? "on" : "off"}`
   process.stdout.write(`\n## npm run bench${QUICK ? " --quick" : ""} — ${new Date().toISOString()}\n\n${machine}\n\n${lines.join("\n")}\n\n`)
   if (CPU_PROF) log(`[bench] CPU profiles of the API process, one per row: ${profDir}`)
 }
 
-main()
+;(argv.has("--lookups") ? runLookupsBench(POSTGRES_ADMIN_URL) : main())
   .then(cleanUp)
   .then(() => process.exit(0))
   .catch(async (e: unknown) => {
