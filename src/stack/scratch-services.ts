@@ -37,12 +37,18 @@ export const createScratchPostgres = async (adminUrl: string, name: string, pool
   return u.toString()
 }
 
-/** Database `name` on the server of `adminUrl`, as FerretDB's PostgreSQL handler (pgx) takes it. */
+/**
+ * Database `name` on the server of `adminUrl`, as FerretDB's PostgreSQL handler
+ * (pgx) takes it. Its pool is capped at 20 connections (FerretDB's default is
+ * 50): with Hydra's 20 and a second stack beside it (the production-profile
+ * suite, the bench) that stays under PostgreSQL's default max_connections of 100.
+ */
 export const postgresDatabaseUrl = (adminUrl: string, name: string) => {
   const u = new URL(adminUrl)
   u.pathname = `/${name}`
   u.search = ""
   u.searchParams.set("sslmode", "disable")
+  u.searchParams.set("pool_max_conns", "20")
   return u.toString()
 }
 
