@@ -108,6 +108,7 @@ const HOT_LOOKUPS: Array<[string, () => { explain: () => Promise<unknown> }, str
   ["an account's wallets", () => WalletModel.find({ accountId: id() }).sort({ currency: 1 }), "accountId"],
   ["a wallet by id", () => WalletModel.findById(id()), "_id"],
   ["the ledger head: an entry by wallet and version", () => LedgerEntryModel.findById(ledgerEntryId(id() as never, 7)), "_id"],
+  ["a page of a wallet's transactions", () => LedgerEntryModel.find({ walletId: id() }).sort({ createdAt: -1, _id: -1 }).limit(11), "walletId"],
   ["a ledger entry by entryKey", () => LedgerEntryModel.findOne({ entryKey: `debit:${id()}` }), "entryKey"],
   ["an invoice by payment hash", () => WalletInvoiceModel.findById(id()), "_id"],
   ["an invoice's settlement by payment hash", () => InvoiceSettlementModel.findById(id()), "_id"],
