@@ -88,7 +88,9 @@ describe("the ledger head", () => {
 
 describe("a page of transactions over several wallets", () => {
   it("pages newest first across the wallets, each entry once, and answers nothing after a cursor of another wallet", async () => {
-    const [a, b, other] = [randomUUID(), randomUUID(), randomUUID()] as WalletId[]
+    const a = randomUUID() as WalletId
+    const b = randomUUID() as WalletId
+    const other = randomUUID() as WalletId
     for (let i = 0; i < 5; i++) {
       for (const w of [a, b]) expect(await credit(w, i + 1)).not.toBeInstanceOf(Error)
     }
