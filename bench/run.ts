@@ -15,7 +15,8 @@
 // percentiles where its own histogram rounds to whole milliseconds.
 //
 // Flags: --lookups (only FerretDB's findOne cost as a collection grows, with
-// and without the GIN indexes: bench/lookups.ts), --quick (a short run), --only-refusal (only the query-limit refusal row), --cpu-prof (a V8 CPU profile of the API
+// and without the GIN indexes: bench/lookups.ts), --growth (only the read paths
+// as the store grows: bench/growth.ts, begun), --quick (a short run), --only-refusal (only the query-limit refusal row), --cpu-prof (a V8 CPU profile of the API
 // process per row, for finding a hot path), --keep-data (keep the data dir and logs).
 // Exit code: non-zero only on a crash; a missed target prints MISSED.
 import { randomBytes } from "node:crypto"
@@ -34,6 +35,7 @@ import { createScratchPostgres, deleteRedisKeys, dropScratchPostgres, ensurePost
 import { RunningStack, startStack } from "@/stack/stack"
 import { freePort, freeStackPorts } from "@/stack/wait"
 import { connectInspector, liveHeapMb } from "./inspector"
+import { runGrowthBench } from "./growth"
 import { runLookupsBench } from "./lookups"
 import { connectProfiler } from "./profiler"
 import { bucketDelta, histogramBuckets, histogramQuantile, median, percentile } from "./stats"
@@ -642,7 +644,11 @@ const main = async () => {
   if (CPU_PROF) log(`[bench] CPU profiles of the API process, one per row: ${profDir}`)
 }
 
-;(argv.has("--lookups") ? runLookupsBench(POSTGRES_ADMIN_URL) : main())
+;(argv.has("--lookups")
+  ? runLookupsBench(POSTGRES_ADMIN_URL)
+  : argv.has("--growth")
+    ? runGrowthBench({ postgresAdminUrl: POSTGRES_ADMIN_URL, redisUrl: REDIS_URL, quick: QUICK })
+    : main())
   .then(cleanUp)
   .then(() => process.exit(0))
   .catch(async (e: unknown) => {
