@@ -14,8 +14,9 @@
 // exposes every response's latency as a float in ms, which gives exact
 // percentiles where its own histogram rounds to whole milliseconds.
 //
-// Flags: --growth (bench/growth.ts: cost as accounts, tokens and the ledger grow), --quick (a short run),
-// --only-refusal (only the query-limit refusal row), --only-issuance (only
+// Flags: --growth (bench/growth.ts: cost as accounts, tokens and the ledger grow), --lookups (only
+// FerretDB's findOne cost as a collection grows, with and without the GIN indexes: bench/lookups.ts),
+// --quick (a short run), --only-refusal (only the query-limit refusal row), --only-issuance (only
 // rows 6 and 6b: issuance with and without the token hook), --cpu-prof (a V8 CPU profile of the API
 // process per row, for finding a hot path), --keep-data (keep the data dir and logs), --runs N (N
 // whole runs one after another, each on a stack of its own; then every number's median, and the
@@ -37,11 +38,12 @@ import type { ManagedProcess } from "@/stack/child-process"
 import { startHydra } from "@/stack/hydra"
 import { repoRoot } from "@/stack/paths"
 import { loadOrCreateSecrets } from "@/stack/secrets"
-import { createScratchPostgres, deleteRedisKeys, dropScratchPostgres, redisAnswers } from "@/stack/scratch-services"
+import { createScratchPostgres, deleteRedisKeys, dropScratchPostgres, ensurePostgresDatabase, redisAnswers } from "@/stack/scratch-services"
 import { RunningStack, startStack } from "@/stack/stack"
 import { freePort, freeStackPorts } from "@/stack/wait"
 import { growthMain } from "./growth"
 import { connectInspector, liveHeapMb } from "./inspector"
+import { runLookupsBench } from "./lookups"
 import { connectProfiler, Profiler } from "./profiler"
 import { bucketDelta, histogramBuckets, histogramQuantile, median, percentile } from "./stats"
 import { httpRefusalTimes, wsRefusalTimes } from "./refusal"
@@ -329,8 +331,8 @@ const measureRefusal = async (stack: RunningStack, bearer: string) => {
   }
 }
 
-const machineLine = (hydraDsn: string | undefined, redisPrefix: string | undefined) =>
-  `${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), ${fmt(totalmem() / 2 ** 30)} GiB RAM (${fmt(freemem() / 2 ** 30)} GiB free), Node ${process.version}, Hydra on ${hydraDsn ? "PostgreSQL" : "SQLite"}, FerretDB on SQLite, Redis ${redisPrefix ? "on" : "off"}`
+const machineLine = (hydraDsn: string | undefined, redisPrefix: string | undefined, ferretdbPostgresqlUrl: string | undefined) =>
+  `${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), ${fmt(totalmem() / 2 ** 30)} GiB RAM (${fmt(freemem() / 2 ** 30)} GiB free), Node ${process.version}, Hydra on ${hydraDsn ? "PostgreSQL" : "SQLite"}, FerretDB on ${ferretdbPostgresqlUrl ? "PostgreSQL" : "SQLite"}, Redis ${redisPrefix ? "on" : "off"}`
 
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (Linux; clock ticks of 1/100 s). */
 const cpuSecondsOf = (pid: number) => {
@@ -493,7 +495,11 @@ const main = async (): Promise<RunSummary> => {
   if (hydraDsn) cleanups.push(() => dropScratchPostgres(POSTGRES_ADMIN_URL, hydraDatabase))
   const redisPrefix = (await redisAnswers(REDIS_URL)) ? `flash-bench-${run}:` : undefined
   if (redisPrefix) cleanups.push(() => deleteRedisKeys(REDIS_URL, redisPrefix))
-  log(`[bench] Hydra on ${hydraDsn ? "PostgreSQL" : "SQLite"}; Redis ${redisPrefix ? "on" : "absent (in-process revocation)"}`)
+  // FerretDB on PostgreSQL too, as npm start and the tests run it (GIN indexes: lookups use an index).
+  const ferretdbDatabase = `flash_bench_ferretdb_${run}`
+  const ferretdbPostgresqlUrl = hydraDsn ? await ensurePostgresDatabase(POSTGRES_ADMIN_URL, ferretdbDatabase, { fresh: true }) : undefined
+  if (ferretdbPostgresqlUrl) cleanups.push(() => dropScratchPostgres(POSTGRES_ADMIN_URL, ferretdbDatabase))
+  log(`[bench] Hydra on ${hydraDsn ? "PostgreSQL" : "SQLite"}; FerretDB on ${ferretdbPostgresqlUrl ? "PostgreSQL" : "SQLite"}; Redis ${redisPrefix ? "on" : "absent (in-process revocation)"}`)
 
   const profDir = join(tmpdir(), `flash-bench-cpu-prof-${run}`)
   if (CPU_PROF) mkdirSync(profDir, { recursive: true })
@@ -512,6 +518,7 @@ const main = async (): Promise<RunSummary> => {
     dataDir,
     ...(await freeStackPorts()),
     hydraDsn,
+    ferretdbPostgresqlUrl,
     redisUrl: redisPrefix ? REDIS_URL : undefined,
     redisKeyPrefix: redisPrefix,
     // Long enough that no JWT of the run expires mid-measurement.
@@ -552,7 +559,7 @@ const main = async (): Promise<RunSummary> => {
     if (CPU_PROF) log(`[bench] CPU profile of the API process during row 6: ${profDir}/row-6.cpuprofile`)
     const lines: string[] = ["| # | what | result |", "| --- | --- | --- |", ...issuance.rows.map((r) => `| ${r.join(" | ")} |`)]
     lines.push("", "| target | measured | verdict |", "| --- | ---: | --- |", ...issuance.targets.map((x) => `| ${targetRow(x).join(" | ")} |`))
-    process.stdout.write(`\n## npm run bench -- --only-issuance${QUICK ? " --quick" : ""} — ${new Date().toISOString()}\n\n${machineLine(hydraDsn, redisPrefix)}\n\n${lines.join("\n")}\n\n`)
+    process.stdout.write(`\n## npm run bench -- --only-issuance${QUICK ? " --quick" : ""} — ${new Date().toISOString()}\n\n${machineLine(hydraDsn, redisPrefix, ferretdbPostgresqlUrl)}\n\n${lines.join("\n")}\n\n`)
     return { numbers: issuance.numbers, targets: issuance.targets }
   }
 
@@ -820,7 +827,7 @@ const main = async (): Promise<RunSummary> => {
   add(["---", "---:", "---"])
   for (const t of targets) add(targetRow(t))
 
-  process.stdout.write(`\n## npm run bench${QUICK ? " --quick" : ""} — ${new Date().toISOString()}\n\n${machineLine(hydraDsn, redisPrefix)}\n\n${lines.join("\n")}\n\n`)
+  process.stdout.write(`\n## npm run bench${QUICK ? " --quick" : ""} — ${new Date().toISOString()}\n\n${machineLine(hydraDsn, redisPrefix, ferretdbPostgresqlUrl)}\n\n${lines.join("\n")}\n\n`)
   if (CPU_PROF) log(`[bench] CPU profiles of the API process, one per row: ${profDir}`)
 
   const numbers: Array<[string, number]> = []
@@ -894,13 +901,17 @@ const medianOfRuns = async (n: number) => {
 }
 
 // `--growth` is its own benchmark (bench/growth.ts): the same stack, grown to many accounts.
+const runOnce = () =>
+  main().then((summary) => {
+    if (SUMMARY_FILE) writeFileSync(SUMMARY_FILE, JSON.stringify(summary))
+  })
 const entry = argv.has("--growth")
   ? growthMain(process.argv.slice(2))
-  : RUNS > 1
-    ? medianOfRuns(RUNS)
-    : main().then((summary) => {
-        if (SUMMARY_FILE) writeFileSync(SUMMARY_FILE, JSON.stringify(summary))
-      })
+  : argv.has("--lookups")
+    ? runLookupsBench(POSTGRES_ADMIN_URL)
+    : RUNS > 1
+      ? medianOfRuns(RUNS)
+      : runOnce()
 entry
   .then(cleanUp)
   .then(() => process.exit(0))

@@ -52,6 +52,16 @@ const EnvShape = z.object({
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, "must start with mongodb:// or mongodb+srv://")
     .default("mongodb://127.0.0.1:27017/flash"),
+  /**
+   * The PostgreSQL database of the FerretDB that MONGODB_URI points at (its
+   * postgresql handler). Set: the API creates the GIN indexes FerretDB's
+   * lookups need there (src/services/ferretdb-postgresql). Unset (a real
+   * MongoDB, or FerretDB on SQLite): nothing is done.
+   */
+  FERRETDB_POSTGRESQL_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
+    .optional(),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, "must start with redis:// or rediss://")
@@ -204,6 +214,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     graphql: { introspection: e.GRAPHQL_INTROSPECTION },
     metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
     mongodbUri: e.MONGODB_URI,
+    ferretdbPostgresqlUrl: e.FERRETDB_POSTGRESQL_URL,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : undefined,
     adminSocket: e.ADMIN_SOCKET,
     ledgerHeadTtlSeconds: e.LEDGER_HEAD_TTL_SECONDS,

@@ -15,7 +15,7 @@ import { createLogger } from "@/services/logger"
 import type { ApiTokenId } from "@/domain/api-tokens"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { ApiTokensRepository } from "@/services/mongoose/api-tokens"
-import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
+import { connectMongo, disconnectMongo, ensureFerretdbGinIndexes } from "@/services/mongoose/connection"
 import { LedgerRepository, LegacyLedgerError } from "@/services/mongoose/ledger"
 import { metrics } from "@/services/metrics"
 import { createRateLimiter } from "@/services/rate-limit"
@@ -48,6 +48,8 @@ const main = async () => {
     process.exit(2)
   }
   if (ledgerFormat instanceof Error) throw ledgerFormat
+  // After every collection exists (the format check creates flash_meta).
+  if (config.ferretdbPostgresqlUrl) await ensureFerretdbGinIndexes(config.ferretdbPostgresqlUrl, logger)
   const wallet = await startWalletServices(config, logger)
 
   const invalidations = await createInvalidationBus(config.redis)

@@ -1,7 +1,8 @@
 // `npm start`: builds what is missing, brings up FerretDB, Hydra and the API on
 // their default addresses with data in ./.data, prints where everything is,
 // and stops every child on Ctrl-C / SIGTERM. Each address is overridable by env.
-import { relative } from "node:path"
+import { relative, resolve } from "node:path"
+import { devFerretdbStore, DevFerretdbStore } from "./ferretdb"
 import { GoMissingError } from "./go-build"
 import { defaultDataDir, repoRoot } from "./paths"
 import { RunningStack, startStack } from "./stack"
@@ -26,10 +27,14 @@ const shown = (path: string) => {
   return rel === "" ? "." : rel.startsWith("..") ? path : rel
 }
 
-const summary = (s: RunningStack) => {
+const summary = (s: RunningStack, store: DevFerretdbStore | undefined) => {
   const dataDir = shown(s.dataDir)
   const admin = `${env.FLASH_DATA_DIR ? `FLASH_DATA_DIR=${env.FLASH_DATA_DIR} ` : ""}npm run admin -- list <accountId>`
-  const mongo = env.MONGODB_URI ? `${s.urls.mongodb} (external)` : `${s.urls.mongodb} (FerretDB, SQLite in ${dataDir}/ferretdb)`
+  const mongo = !store
+    ? `${s.urls.mongodb} (external)`
+    : store.kind === "postgresql"
+      ? `${s.urls.mongodb} (FerretDB on PostgreSQL, database ${store.database})`
+      : `${s.urls.mongodb} (FerretDB, SQLite in ${dataDir}/ferretdb: every lookup scans)`
   return [
     "",
     "Flash API tokens — the stack is up",
@@ -53,8 +58,17 @@ const summary = (s: RunningStack) => {
 }
 
 const main = async () => {
+  const dataDir = resolve(env.FLASH_DATA_DIR ?? defaultDataDir)
+  // FerretDB on PostgreSQL when it answers (GIN indexes: lookups use an index), else SQLite.
+  const store: DevFerretdbStore | undefined = env.MONGODB_URI
+    ? undefined
+    : env.FERRETDB_POSTGRESQL_URL
+      ? { kind: "postgresql", url: env.FERRETDB_POSTGRESQL_URL, database: new URL(env.FERRETDB_POSTGRESQL_URL).pathname.slice(1) }
+      : await devFerretdbStore(dataDir)
+  if (store?.kind === "sqlite") log(`[stack] FerretDB on SQLite: ${store.why}`)
   const stack = await startStack({
-    dataDir: env.FLASH_DATA_DIR ?? defaultDataDir,
+    dataDir,
+    ferretdbPostgresqlUrl: store?.kind === "postgresql" ? store.url : undefined,
     apiPort: int("API_PORT", 4012),
     hydraPublicPort: int("HYDRA_PUBLIC_PORT", 4444),
     hydraAdminPort: int("HYDRA_ADMIN_PORT", 4445),
@@ -67,7 +81,7 @@ const main = async () => {
     redisUrl: env.REDIS_URL,
     log,
   })
-  console.log(summary(stack))
+  console.log(summary(stack, store))
 
   let stopping = false
   const shutdown = async (why: string, code: number) => {

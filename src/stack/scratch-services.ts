@@ -37,6 +37,38 @@ export const createScratchPostgres = async (adminUrl: string, name: string, pool
   return u.toString()
 }
 
+/**
+ * Database `name` on the server of `adminUrl`, as FerretDB's PostgreSQL handler
+ * (pgx) takes it. Its pool is capped at 20 connections (FerretDB's default is
+ * 50): with Hydra's 20 and a second stack beside it (the production-profile
+ * suite, the bench) that stays under PostgreSQL's default max_connections of 100.
+ */
+export const postgresDatabaseUrl = (adminUrl: string, name: string) => {
+  const u = new URL(adminUrl)
+  u.pathname = `/${name}`
+  u.search = ""
+  u.searchParams.set("sslmode", "disable")
+  u.searchParams.set("pool_max_conns", "20")
+  return u.toString()
+}
+
+/**
+ * Database `name` for FerretDB, created when missing (first dropped when
+ * `fresh`); its URL, or undefined when PostgreSQL does not answer.
+ */
+export const ensurePostgresDatabase = async (adminUrl: string, name: string, o: { fresh: boolean }) => {
+  const pg = await connectPostgres(adminUrl)
+  if (!pg) return undefined
+  try {
+    if (o.fresh) await pg.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    const exists = await pg.query("SELECT 1 FROM pg_database WHERE datname = $1", [name])
+    if (exists.rowCount === 0) await pg.query(`CREATE DATABASE ${name}`)
+  } finally {
+    await pg.end()
+  }
+  return postgresDatabaseUrl(adminUrl, name)
+}
+
 export const dropScratchPostgres = async (adminUrl: string, name: string) => {
   const pg = await connectPostgres(adminUrl)
   if (!pg) return

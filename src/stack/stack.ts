@@ -29,6 +29,11 @@ export type StackOptions = {
   hydraDsn?: string
   /** An external MongoDB: FerretDB is not started. */
   mongodbUri?: string
+  /**
+   * FerretDB on this PostgreSQL database (the API then creates the GIN indexes
+   * its lookups need); default: FerretDB on SQLite, where every lookup scans.
+   */
+  ferretdbPostgresqlUrl?: string
   /** An external Hydra (both URLs): Hydra is not started. */
   hydraPublicUrl?: string
   hydraAdminUrl?: string
@@ -68,6 +73,10 @@ export type RunningStack = {
   stop: () => Promise<void>
 }
 
+export const SQLITE_SCAN_WARNING =
+  "[stack] warning: FerretDB on SQLite uses no index: every lookup is a full scan of its collection, and cost grows with the data. " +
+  "Start PostgreSQL at 127.0.0.1:5432 (or set FERRETDB_POSTGRESQL_URL) to put FerretDB on PostgreSQL with GIN indexes."
+
 export const startStack = async (o: StackOptions): Promise<RunningStack> => {
   const log = o.log ?? ((l: string) => console.error(l))
   const host = o.host ?? "127.0.0.1"
@@ -91,8 +100,9 @@ export const startStack = async (o: StackOptions): Promise<RunningStack> => {
     const mongoPort = o.mongoPort ?? 27017
     const mongodbUri = o.mongodbUri ?? `mongodb://${host}:${mongoPort}/flash`
     if (!external.mongo) {
-      log(`[stack] starting FerretDB on ${host}:${mongoPort}`)
-      track(await startFerretdb({ host, port: mongoPort, dataDir, logDir, echo: o.echo }))
+      log(`[stack] starting FerretDB on ${host}:${mongoPort} (${o.ferretdbPostgresqlUrl ? "PostgreSQL" : "SQLite"})`)
+      if (!o.ferretdbPostgresqlUrl) log(SQLITE_SCAN_WARNING)
+      track(await startFerretdb({ host, port: mongoPort, dataDir, logDir, postgresqlUrl: o.ferretdbPostgresqlUrl, echo: o.echo }))
     }
 
     const apiUrl = `http://${host}:${apiPort}`
@@ -130,6 +140,8 @@ export const startStack = async (o: StackOptions): Promise<RunningStack> => {
       METRICS_PORT: String(metricsPort),
       GRAPHQL_INTROSPECTION: String(o.introspection ?? process.env.GRAPHQL_INTROSPECTION ?? true),
       MONGODB_URI: mongodbUri,
+      // Our FerretDB: the API indexes its PostgreSQL database, or nothing on SQLite.
+      ...(external.mongo ? {} : { FERRETDB_POSTGRESQL_URL: o.ferretdbPostgresqlUrl }),
       HYDRA_PUBLIC_URL: hydraPublicUrl,
       HYDRA_ADMIN_URL: hydraAdminUrl,
       TOKEN_HOOK_SECRET: secrets.tokenHookSecret,

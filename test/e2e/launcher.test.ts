@@ -4,7 +4,9 @@ import { spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { DEFAULT_POSTGRES_ADMIN_URL, devFerretdbDatabase } from "@/stack/ferretdb"
 import { stopLeftovers } from "@/stack/leftovers"
+import { dropScratchPostgres } from "@/stack/scratch-services"
 import { repoRoot } from "@/stack/paths"
 import { freePort } from "@/stack/wait"
 import { alive, launch as launchWith, stillAliveAfter, stopWithSigterm } from "../support/launcher"
@@ -23,6 +25,7 @@ describe("the stack launcher", () => {
       FERRETDB_PORT: String(await freePort()),
       METRICS_PORT: String(await freePort()),
       MONGODB_URI: "",
+      FERRETDB_POSTGRESQL_URL: "",
       HYDRA_DSN: "",
       HYDRA_PUBLIC_URL: "",
       HYDRA_ADMIN_URL: "",
@@ -32,6 +35,7 @@ describe("the stack launcher", () => {
   afterAll(async () => {
     // Whatever a failed test left running from a SIGKILLed launcher.
     await stopLeftovers(dataDir).catch(() => [])
+    await dropScratchPostgres(DEFAULT_POSTGRES_ADMIN_URL, devFerretdbDatabase(dataDir))
     rmSync(dataDir, { recursive: true, force: true })
   })
 
@@ -55,6 +59,8 @@ describe("the stack launcher", () => {
       expect(first.output()).toContain("/.well-known/jwks.json")
       expect(first.output()).toContain("/dev/session")
       expect(first.output()).toContain(`Metrics              http://127.0.0.1:${env.METRICS_PORT}/metrics`)
+      // PostgreSQL answers on this machine: FerretDB keeps the data dir's data in a database of its own.
+      expect(first.output()).toContain(`(FerretDB on PostgreSQL, database ${devFerretdbDatabase(dataDir)})`)
       expect((await fetch(`${api()}/readyz`)).status).toBe(200)
 
       const { accountId } = await session("+15550009999")

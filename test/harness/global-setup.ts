@@ -1,13 +1,13 @@
 // Starts the stack the tests run against, the way `npm start` does, but on free
 // ports in a temporary data dir: Hydra on a fresh PostgreSQL database when
 // PostgreSQL answers at 127.0.0.1:5432 (the production path; SQLite otherwise),
-// FerretDB on SQLite, the machine's Redis under a key prefix of this run, and
-// the API. FLASH_TEST_SKIP_STACK=1 skips it (unit tests only).
+// FerretDB on a fresh PostgreSQL database of its own too (SQLite otherwise), the
+// machine's Redis under a key prefix of this run, and the API. FLASH_TEST_SKIP_STACK=1 skips it (unit tests only).
 import { randomBytes } from "node:crypto"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { createScratchPostgres, dropScratchPostgres, redisAnswers } from "../../src/stack/scratch-services"
+import { createScratchPostgres, dropScratchPostgres, ensurePostgresDatabase, redisAnswers } from "../../src/stack/scratch-services"
 import { startStack } from "../../src/stack/stack"
 import { freeStackPorts } from "../../src/stack/wait"
 import { STATE_ENV, TestStackState } from "./stack-state"
@@ -25,17 +25,22 @@ export default async function globalSetup() {
   const postgresDatabase = `flash_test_hydra_${run}`
   const hydraDsn = await createScratchPostgres(POSTGRES_ADMIN_URL, postgresDatabase)
   log(hydraDsn ? `[test] Hydra on PostgreSQL database ${postgresDatabase}` : "[test] PostgreSQL does not answer: Hydra on SQLite")
+  const ferretdbDatabase = `flash_test_ferretdb_${run}`
+  const ferretdbPostgresqlUrl = hydraDsn ? await ensurePostgresDatabase(POSTGRES_ADMIN_URL, ferretdbDatabase, { fresh: true }) : undefined
+  if (ferretdbPostgresqlUrl) log(`[test] FerretDB on PostgreSQL database ${ferretdbDatabase}`)
   const redis = (await redisAnswers(REDIS_URL)) ? { url: REDIS_URL, prefix: `flash-test-${run}:` } : undefined
   if (!redis) log("[test] Redis does not answer: the API runs without it")
 
   const cleanUpAfterFailure = async () => {
     if (hydraDsn) await dropScratchPostgres(POSTGRES_ADMIN_URL, postgresDatabase).catch(() => undefined)
+    if (ferretdbPostgresqlUrl) await dropScratchPostgres(POSTGRES_ADMIN_URL, ferretdbDatabase).catch(() => undefined)
     if (!process.env.FLASH_TEST_KEEP_DATA) rmSync(dataDir, { recursive: true, force: true })
   }
   const stack = await startStack({
     dataDir,
     ...(await freeStackPorts()),
     hydraDsn,
+    ferretdbPostgresqlUrl,
     redisUrl: redis?.url,
     redisKeyPrefix: redis?.prefix,
     // Short, so the refresh test sees tokens expire within its run.
@@ -59,6 +64,7 @@ export default async function globalSetup() {
     redisKeyPrefix: redis?.prefix,
     tokenHookSecret: stack.tokenHookSecret,
     postgresDatabase: hydraDsn ? postgresDatabase : undefined,
+    ferretdbPostgresqlUrl,
     apiEnv: Object.fromEntries(Object.entries(stack.apiEnv).filter((e): e is [string, string] => e[1] !== undefined)),
   }
   const stateFile = join(dataDir, "test-stack.json")

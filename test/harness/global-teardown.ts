@@ -1,5 +1,5 @@
 // Stops everything the global setup started and removes what it created:
-// the processes, the PostgreSQL database, this run's Redis keys, the data dir.
+// the processes, the PostgreSQL databases, this run's Redis keys, the data dir.
 import { rmSync } from "node:fs"
 import { deleteRedisKeys, dropScratchPostgres } from "../../src/stack/scratch-services"
 import type { RunningStack } from "../../src/stack/stack"
@@ -11,9 +11,9 @@ export default async function globalTeardown() {
   const state = testStack()
   await stack.stop()
 
-  if (state.postgresDatabase) {
-    await dropScratchPostgres(process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres", state.postgresDatabase)
-  }
+  const postgresAdminUrl = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
+  if (state.postgresDatabase) await dropScratchPostgres(postgresAdminUrl, state.postgresDatabase)
+  if (state.ferretdbPostgresqlUrl) await dropScratchPostgres(postgresAdminUrl, new URL(state.ferretdbPostgresqlUrl).pathname.slice(1))
   if (state.urls.redis && state.redisKeyPrefix) await deleteRedisKeys(state.urls.redis, state.redisKeyPrefix)
   if (!process.env.FLASH_TEST_KEEP_DATA) rmSync(state.dataDir, { recursive: true, force: true })
 }

@@ -20,6 +20,8 @@ export type TestStackState = {
   redisKeyPrefix?: string
   tokenHookSecret: string
   postgresDatabase?: string
+  /** FerretDB's PostgreSQL database (its postgresql handler); absent when FerretDB runs on SQLite. */
+  ferretdbPostgresqlUrl?: string
   apiEnv: Record<string, string>
 }
 

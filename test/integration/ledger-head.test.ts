@@ -85,3 +85,31 @@ describe("the ledger head", () => {
     expect(await meta.findOne({ _id: "ledger-entry-ids:wallet-version" })).not.toBeNull()
   })
 })
+
+describe("a page of transactions over several wallets", () => {
+  it("pages newest first across the wallets, each entry once, and answers nothing after a cursor of another wallet", async () => {
+    const a = randomUUID() as WalletId
+    const b = randomUUID() as WalletId
+    const other = randomUUID() as WalletId
+    for (let i = 0; i < 5; i++) {
+      for (const w of [a, b]) expect(await credit(w, i + 1)).not.toBeInstanceOf(Error)
+    }
+    const otherEntry = await credit(other, 1)
+    if (otherEntry instanceof Error) throw otherEntry
+    const all = await LedgerEntryModel.find({ walletId: { $in: [a, b] } }).sort({ createdAt: -1, _id: -1 }).lean<Array<{ _id: string }>>()
+    expect(all).toHaveLength(10)
+
+    const seen: string[] = []
+    let after: string | undefined
+    for (let pages = 0; ; pages++) {
+      const page = await ledger.listForWallets([a, b], 3, after)
+      if (page instanceof Error) throw page
+      seen.push(...page.entries.map((e) => e.id))
+      if (!page.hasNextPage) break
+      after = page.entries.at(-1)!.id
+      expect(pages).toBeLessThan(4)
+    }
+    expect(seen).toEqual(all.map((d) => d._id))
+    expect(await ledger.listForWallets([a, b], 3, otherEntry.id)).toEqual({ entries: [], hasNextPage: false })
+  })
+})

@@ -1,5 +1,7 @@
 // One mongoose connection per process, shared by every repository.
 import mongoose from "mongoose"
+import { ensureGinIndexes } from "@/services/ferretdb-postgresql"
+import type { Logger } from "@/services/logger"
 
 /**
  * Pool and timeout defaults, each used only when the URI does not set it:
@@ -27,6 +29,29 @@ export const connectMongo = async (uri: string) => {
   // Build every unique index now, so invariants hold from the first request.
   await Promise.all(Object.values(mongoose.models).map((m) => m.syncIndexes()))
   return mongoose.connection
+}
+
+/**
+ * On FerretDB with its PostgreSQL handler, after the indexes above exist: the
+ * GIN indexes without which its lookups scan (see services/ferretdb-postgresql).
+ * A failure is logged, not fatal: the API still answers, only slower.
+ */
+export const ensureFerretdbGinIndexes = async (postgresUrl: string, logger: Logger) => {
+  const database = mongoose.connection.db?.databaseName ?? "flash"
+  try {
+    const startedAt = Date.now()
+    const r = await ensureGinIndexes(postgresUrl, database)
+    if (r.kind === "no-ferretdb-metadata") {
+      logger.warn({ database }, "FERRETDB_POSTGRESQL_URL is set, but that PostgreSQL database holds no FerretDB metadata for this MongoDB database: no GIN indexes created")
+    } else if (r.kind === "busy") {
+      logger.info({ database }, "another process is creating FerretDB's GIN indexes")
+    } else {
+      const created = r.created.map((c) => `${c.collection}.${c.field}`)
+      logger.info({ database, created, present: r.present, ms: Date.now() - startedAt }, "FerretDB GIN indexes in place")
+    }
+  } catch (e) {
+    logger.error({ database, err: e instanceof Error ? e.message : String(e) }, "could not create FerretDB's GIN indexes: lookups scan their collections")
+  }
 }
 
 export const disconnectMongo = () => mongoose.disconnect()

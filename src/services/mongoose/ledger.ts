@@ -221,19 +221,31 @@ export const LedgerRepository = () => {
     after: string | undefined,
   ): Promise<{ entries: LedgerEntry[]; hasNextPage: boolean } | UnknownRepositoryError> => {
     try {
-      const filter: Record<string, unknown> = { walletId: { $in: walletIds } }
+      let older: Record<string, unknown> = {}
       if (after) {
-        const cursor = await LedgerEntryModel.findOne({ _id: after, walletId: { $in: walletIds } }).lean<Doc>()
-        if (!cursor) return { entries: [], hasNextPage: false }
-        filter.$or = [
-          { createdAt: { $lt: cursor.createdAt } },
-          { createdAt: cursor.createdAt, _id: { $lt: after } },
-        ]
+        const cursor = await LedgerEntryModel.findOne({ _id: after }).lean<Doc>()
+        if (!cursor || !walletIds.includes(cursor.walletId as WalletId)) return { entries: [], hasNextPage: false }
+        older = {
+          $or: [
+            { createdAt: { $lt: cursor.createdAt } },
+            { createdAt: cursor.createdAt, _id: { $lt: after } },
+          ],
+        }
       }
-      const docs = await LedgerEntryModel.find(filter)
-        .sort({ createdAt: -1, _id: -1 })
-        .limit(first + 1)
-        .lean<Doc[]>()
+      // One query per wallet, merged: FerretDB hands an equality on walletId to SQL
+      // (served by its GIN index on PostgreSQL), but never `$in`, which would read the
+      // whole ledger.
+      const pages = await Promise.all(
+        walletIds.map((walletId) =>
+          LedgerEntryModel.find({ walletId, ...older })
+            .sort({ createdAt: -1, _id: -1 })
+            .limit(first + 1)
+            .lean<Doc[]>(),
+        ),
+      )
+      const newestFirst = (a: Doc, b: Doc) =>
+        (b.createdAt as Date).getTime() - (a.createdAt as Date).getTime() || (a._id === b._id ? 0 : (a._id as string) < (b._id as string) ? 1 : -1)
+      const docs = pages.flat().sort(newestFirst).slice(0, first + 1)
       return { entries: docs.slice(0, first).map(toEntry), hasNextPage: docs.length > first }
     } catch (e) {
       return unknown(e)
