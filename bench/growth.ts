@@ -277,7 +277,11 @@ const timed = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
   return [v, performance.now() - t0]
 }
 
-export const growthMain = async (argv: readonly string[]) => {
+/**
+ * `cleanups`: the bench's own clean-up list (bench/run.ts), which also runs on
+ * Ctrl-C and SIGTERM: what this run starts is stopped and removed either way.
+ */
+export const growthMain = async (argv: readonly string[], cleanups: Array<() => Promise<void>>) => {
   const sizes = (flagValue(argv, "sizes") ?? "1000,10000,100000").split(",").map(Number)
   if (sizes.some((n, i) => !Number.isInteger(n) || n < 100 || (i > 0 && n <= sizes[i - 1]!))) {
     throw new Error("--sizes must be ascending whole numbers of accounts, each at least 100, e.g. --sizes=1000,10000,100000")
@@ -288,186 +292,175 @@ export const growthMain = async (argv: readonly string[]) => {
 
   const run = randomBytes(4).toString("hex")
   const dataDir = mkdtempSync(join(tmpdir(), `flash-growth-${run}-`))
-  const cleanups: Array<() => Promise<void>> = [
-    async () => {
-      if (keepData) log(`[growth] data and logs kept in ${dataDir}`)
-      else rmSync(dataDir, { recursive: true, force: true })
+  cleanups.push(async () => {
+    if (keepData) log(`[growth] data and logs kept in ${dataDir}`)
+    else rmSync(dataDir, { recursive: true, force: true })
+  })
+  log(`[growth] run ${run}: sizes ${sizes.join(", ")} accounts, ${samples} samples per row and size, data in ${dataDir}`)
+  const hydraDatabase = `flash_growth_hydra_${run}`
+  const hydraDsn = await createScratchPostgres(POSTGRES_ADMIN_URL, hydraDatabase, 32)
+  if (hydraDsn) cleanups.push(() => dropScratchPostgres(POSTGRES_ADMIN_URL, hydraDatabase))
+  const ferretdbDatabase = `flash_growth_ferretdb_${run}`
+  const ferretdbPostgresqlUrl = hydraDsn ? await ensurePostgresDatabase(POSTGRES_ADMIN_URL, ferretdbDatabase, { fresh: true }) : undefined
+  if (ferretdbPostgresqlUrl) cleanups.push(() => dropScratchPostgres(POSTGRES_ADMIN_URL, ferretdbDatabase))
+  const redisPrefix = (await redisAnswers(REDIS_URL)) ? `flash-growth-${run}:` : undefined
+  if (redisPrefix) cleanups.push(() => deleteRedisKeys(REDIS_URL, redisPrefix))
+  const stack = await startStack({
+    dataDir,
+    ...(await freeStackPorts()),
+    hydraDsn,
+    ferretdbPostgresqlUrl,
+    redisUrl: redisPrefix ? REDIS_URL : undefined,
+    redisKeyPrefix: redisPrefix,
+    accessTokenLifespanSeconds: 3600,
+    apiEnv: {
+      RATE_LIMIT_API_TOKEN_PER_MINUTE: "100000000",
+      RATE_LIMIT_SESSION_PER_MINUTE: "100000000",
+      RATE_LIMIT_ANONYMOUS_PER_MINUTE: "100000000",
     },
-  ]
-  const cleanUp = async () => {
-    for (const c of cleanups.splice(0).reverse()) await c().catch((e: unknown) => log(`[growth] clean-up step failed: ${String(e)}`))
+    log,
+  })
+  const replicas: ManagedProcess[] = []
+  cleanups.push(async () => {
+    await Promise.all(replicas.map((p) => p.stop()))
+    await stack.stop()
+  })
+  const api2 = await startApiReplica({
+    apiEnv: stack.apiEnv,
+    primaryApiUrl: stack.urls.api,
+    dataDir: stack.dataDir,
+    name: "api-replica",
+    entry: join(repoRoot, "src", "servers", "main.ts"),
+    extraEnv: {},
+    nodeArgs: [],
+  })
+  replicas.push(api2.process)
+
+  await mongoose.connect(stack.urls.mongodb, { serverSelectionTimeoutMS: 5000 })
+  cleanups.push(() => mongoose.disconnect())
+
+  // The recipient of the payment row: an account made through the API.
+  const recipient = await session(stack.urls.api, "+19990000001")
+  const recipientWallets = await gqlData<{ me: { defaultAccount: { wallets: Array<{ id: string; walletCurrency: string }> } } }>(
+    stack.urls.graphql,
+    recipient.token,
+    "recipient wallets",
+    ME_BALANCES,
+  )
+  const recipientBtc = recipientWallets.me.defaultAccount.wallets.find((w) => w.walletCurrency === "BTC")!.id
+
+  const seeded: Seeded[] = []
+  const used = new Set<number>()
+  /** A seeded account this run has not used yet, drawn uniformly from all seeded so far. */
+  const fresh = (withToken: boolean): Seeded => {
+    for (;;) {
+      const i = Math.floor(Math.random() * seeded.length)
+      if (used.has(i) || seeded[i]!.hasToken !== withToken) continue
+      used.add(i)
+      return seeded[i]!
+    }
   }
-  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void cleanUp().finally(() => process.exit(130)))
 
-  try {
-    log(`[growth] run ${run}: sizes ${sizes.join(", ")} accounts, ${samples} samples per row and size, data in ${dataDir}`)
-    const hydraDatabase = `flash_growth_hydra_${run}`
-    const hydraDsn = await createScratchPostgres(POSTGRES_ADMIN_URL, hydraDatabase, 32)
-    if (hydraDsn) cleanups.push(() => dropScratchPostgres(POSTGRES_ADMIN_URL, hydraDatabase))
-    const ferretdbDatabase = `flash_growth_ferretdb_${run}`
-    const ferretdbPostgresqlUrl = hydraDsn ? await ensurePostgresDatabase(POSTGRES_ADMIN_URL, ferretdbDatabase, { fresh: true }) : undefined
-    if (ferretdbPostgresqlUrl) cleanups.push(() => dropScratchPostgres(POSTGRES_ADMIN_URL, ferretdbDatabase))
-    const redisPrefix = (await redisAnswers(REDIS_URL)) ? `flash-growth-${run}:` : undefined
-    if (redisPrefix) cleanups.push(() => deleteRedisKeys(REDIS_URL, redisPrefix))
-    const stack = await startStack({
-      dataDir,
-      ...(await freeStackPorts()),
-      hydraDsn,
-      ferretdbPostgresqlUrl,
-      redisUrl: redisPrefix ? REDIS_URL : undefined,
-      redisKeyPrefix: redisPrefix,
-      accessTokenLifespanSeconds: 3600,
-      apiEnv: {
-        RATE_LIMIT_API_TOKEN_PER_MINUTE: "100000000",
-        RATE_LIMIT_SESSION_PER_MINUTE: "100000000",
-        RATE_LIMIT_ANONYMOUS_PER_MINUTE: "100000000",
-      },
-      log,
+  const results = new Map<string, Map<number, number[]>>(ROWS.map((r) => [r.key, new Map()]))
+  const recordSample = (key: string, size: number, ms: number) => {
+    const bySize = results.get(key)!
+    const list = bySize.get(size) ?? []
+    list.push(ms)
+    bySize.set(size, list)
+  }
+  const seedSeconds: number[] = []
+
+  for (const size of sizes) {
+    const [, ms] = await timed(async () => {
+      await seed(seeded.length, size, seeded)
+      if (ferretdbPostgresqlUrl) await vacuumAnalyze(ferretdbPostgresqlUrl)
     })
-    const replicas: ManagedProcess[] = []
-    cleanups.push(async () => {
-      await Promise.all(replicas.map((p) => p.stop()))
-      await stack.stop()
-    })
-    const api2 = await startApiReplica({
-      apiEnv: stack.apiEnv,
-      primaryApiUrl: stack.urls.api,
-      dataDir: stack.dataDir,
-      name: "api-replica",
-      entry: join(repoRoot, "src", "servers", "main.ts"),
-      extraEnv: {},
-      nodeArgs: [],
-    })
-    replicas.push(api2.process)
+    seedSeconds.push(ms / 1000)
+    log(`[growth] ${size} accounts seeded (${fmt(ms / 1000, 0)} s); measuring`)
 
-    await mongoose.connect(stack.urls.mongodb, { serverSelectionTimeoutMS: 5000 })
-    cleanups.push(() => mongoose.disconnect())
-
-    // The recipient of the payment row: an account made through the API.
-    const recipient = await session(stack.urls.api, "+19990000001")
-    const recipientWallets = await gqlData<{ me: { defaultAccount: { wallets: Array<{ id: string; walletCurrency: string }> } } }>(
-      stack.urls.graphql,
-      recipient.token,
-      "recipient wallets",
-      ME_BALANCES,
-    )
-    const recipientBtc = recipientWallets.me.defaultAccount.wallets.find((w) => w.walletCurrency === "BTC")!.id
-
-    const seeded: Seeded[] = []
-    const used = new Set<number>()
-    /** A seeded account this run has not used yet, drawn uniformly from all seeded so far. */
-    const fresh = (withToken: boolean): Seeded => {
-      for (;;) {
-        const i = Math.floor(Math.random() * seeded.length)
-        if (used.has(i) || seeded[i]!.hasToken !== withToken) continue
-        used.add(i)
-        return seeded[i]!
+    for (let s = -WARMUP; s < samples; s++) {
+      const record = (key: string, size: number, ms: number) => {
+        if (s >= 0) recordSample(key, size, ms)
       }
-    }
+      // A user the API has never seen: session, then `me` with balances.
+      const a = fresh(true)
+      const [sess, sessionMs] = await timed(() => session(stack.urls.api, a.phone))
+      record("session", size, sessionMs)
+      const [, meMs] = await timed(() => gqlData(stack.urls.graphql, sess.token, "me", ME_BALANCES))
+      record("me", size, meMs)
+      const [, txMs] = await timed(() => gqlData(stack.urls.graphql, sess.token, "transactions", TRANSACTIONS))
+      record("transactions", size, txMs)
+      const [, auditMs] = await timed(() => gqlData(stack.urls.graphql, sess.token, "apiTokenAuditEvents", AUDIT))
+      record("audit", size, auditMs)
+      const [created, createMs] = await timed(() =>
+        gqlData<Created>(stack.urls.graphql, sess.token, "apiTokenCreate", CREATE, { input: { name: `growth-${s + WARMUP}`, scopes: ["read"] } }),
+      )
+      record("create", size, createMs)
+      const token = created.apiTokenCreate.apiToken!
+      const [, listMs] = await timed(() => gqlData(stack.urls.graphql, sess.token, "apiTokens", LIST))
+      record("list", size, listMs)
+      const [jwt, issueMs] = await timed(() => clientCredentials(stack.urls.tokenEndpoint, token.clientId, token.clientSecret))
+      record("issue", size, issueMs)
 
-    const results = new Map<string, Map<number, number[]>>(ROWS.map((r) => [r.key, new Map()]))
-    const recordSample = (key: string, size: number, ms: number) => {
-      const bySize = results.get(key)!
-      const list = bySize.get(size) ?? []
-      list.push(ms)
-      bySize.set(size, list)
-    }
-    const seedSeconds: number[] = []
+      // Revocation: the token's record cached on API 2 first.
+      const before = await gql(api2.graphql, jwt, "{ globals { network } }")
+      if (before.status !== 200) throw new Error(`API 2 refused a fresh token: ${before.status}`)
+      const t0 = performance.now()
+      await gqlData(stack.urls.graphql, sess.token, "apiTokenRevoke", REVOKE, { input: { id: token.id } })
+      let seen = Infinity
+      while (performance.now() - t0 < 5000) {
+        if ((await gql(api2.graphql, jwt, "{ globals { network } }")).status === 401) {
+          seen = performance.now() - t0
+          break
+        }
+        await sleep(2)
+      }
+      record("revocation", size, seen)
 
-    for (const size of sizes) {
-      const [, ms] = await timed(async () => {
-        await seed(seeded.length, size, seeded)
-        if (ferretdbPostgresqlUrl) await vacuumAnalyze(ferretdbPostgresqlUrl)
+      // A payment by a write token with a send limit, from another account the API has not seen.
+      const payer = fresh(false)
+      const payerSession = await session(stack.urls.api, payer.phone)
+      const writer = await gqlData<Created>(stack.urls.graphql, payerSession.token, "apiTokenCreate (write)", CREATE, {
+        input: { name: `growth-pay-${s + WARMUP}`, scopes: ["write"], dailySendLimit: 1000 },
       })
-      seedSeconds.push(ms / 1000)
-      log(`[growth] ${size} accounts seeded (${fmt(ms / 1000, 0)} s); measuring`)
-
-      for (let s = -WARMUP; s < samples; s++) {
-        const record = (key: string, size: number, ms: number) => {
-          if (s >= 0) recordSample(key, size, ms)
-        }
-        // A user the API has never seen: session, then `me` with balances.
-        const a = fresh(true)
-        const [sess, sessionMs] = await timed(() => session(stack.urls.api, a.phone))
-        record("session", size, sessionMs)
-        const [, meMs] = await timed(() => gqlData(stack.urls.graphql, sess.token, "me", ME_BALANCES))
-        record("me", size, meMs)
-        const [, txMs] = await timed(() => gqlData(stack.urls.graphql, sess.token, "transactions", TRANSACTIONS))
-        record("transactions", size, txMs)
-        const [, auditMs] = await timed(() => gqlData(stack.urls.graphql, sess.token, "apiTokenAuditEvents", AUDIT))
-        record("audit", size, auditMs)
-        const [created, createMs] = await timed(() =>
-          gqlData<Created>(stack.urls.graphql, sess.token, "apiTokenCreate", CREATE, { input: { name: `growth-${s + WARMUP}`, scopes: ["read"] } }),
-        )
-        record("create", size, createMs)
-        const token = created.apiTokenCreate.apiToken!
-        const [, listMs] = await timed(() => gqlData(stack.urls.graphql, sess.token, "apiTokens", LIST))
-        record("list", size, listMs)
-        const [jwt, issueMs] = await timed(() => clientCredentials(stack.urls.tokenEndpoint, token.clientId, token.clientSecret))
-        record("issue", size, issueMs)
-
-        // Revocation: the token's record cached on API 2 first.
-        const before = await gql(api2.graphql, jwt, "{ globals { network } }")
-        if (before.status !== 200) throw new Error(`API 2 refused a fresh token: ${before.status}`)
-        const t0 = performance.now()
-        await gqlData(stack.urls.graphql, sess.token, "apiTokenRevoke", REVOKE, { input: { id: token.id } })
-        let seen = Infinity
-        while (performance.now() - t0 < 5000) {
-          if ((await gql(api2.graphql, jwt, "{ globals { network } }")).status === 401) {
-            seen = performance.now() - t0
-            break
-          }
-          await sleep(2)
-        }
-        record("revocation", size, seen)
-
-        // A payment by a write token with a send limit, from another account the API has not seen.
-        const payer = fresh(false)
-        const payerSession = await session(stack.urls.api, payer.phone)
-        const writer = await gqlData<Created>(stack.urls.graphql, payerSession.token, "apiTokenCreate (write)", CREATE, {
-          input: { name: `growth-pay-${s + WARMUP}`, scopes: ["write"], dailySendLimit: 1000 },
-        })
-        const writerJwt = await clientCredentials(stack.urls.tokenEndpoint, writer.apiTokenCreate.apiToken!.clientId, writer.apiTokenCreate.apiToken!.clientSecret)
-        await gqlData(stack.urls.graphql, writerJwt, "globals (payer)", "{ globals { network } }")
-        const [paid, payMs] = await timed(() =>
-          gqlData<{ intraLedgerPaymentSend: { status: string; errors: unknown[] } }>(stack.urls.graphql, writerJwt, "intraLedgerPaymentSend", PAY, {
-            input: { walletId: payer.btcWalletId, recipientWalletId: recipientBtc, amount: 10 },
-          }),
-        )
-        if (paid.intraLedgerPaymentSend.status !== "SUCCESS") throw new Error(`payment failed: ${JSON.stringify(paid)}`)
-        record("pay", size, payMs)
-      }
+      const writerJwt = await clientCredentials(stack.urls.tokenEndpoint, writer.apiTokenCreate.apiToken!.clientId, writer.apiTokenCreate.apiToken!.clientSecret)
+      await gqlData(stack.urls.graphql, writerJwt, "globals (payer)", "{ globals { network } }")
+      const [paid, payMs] = await timed(() =>
+        gqlData<{ intraLedgerPaymentSend: { status: string; errors: unknown[] } }>(stack.urls.graphql, writerJwt, "intraLedgerPaymentSend", PAY, {
+          input: { walletId: payer.btcWalletId, recipientWalletId: recipientBtc, amount: 10 },
+        }),
+      )
+      if (paid.intraLedgerPaymentSend.status !== "SUCCESS") throw new Error(`payment failed: ${JSON.stringify(paid)}`)
+      record("pay", size, payMs)
     }
-
-    // ---------------------------------------------------------------- the table
-    const first = sizes[0]!
-    const last = sizes.at(-1)!
-    const label = (n: number) => (n % 1000 === 0 ? `${n / 1000}k` : String(n))
-    const lines: string[] = []
-    const add = (cells: Array<string | number>) => lines.push(`| ${cells.join(" | ")} |`)
-    add(["request", ...sizes.flatMap((n) => [`${label(n)} p50 ms`, `${label(n)} p99 ms`]), `${label(last)}/${label(first)} p50`, `≤ ${FLAT_FACTOR}×`])
-    add(["---", ...sizes.flatMap(() => ["---:", "---:"]), "---:", "---"])
-    let flat = 0
-    for (const row of ROWS) {
-      const bySize = results.get(row.key)!
-      const p50 = (n: number) => median(bySize.get(n) ?? [])
-      const ratio = p50(last) / p50(first)
-      if (ratio <= FLAT_FACTOR) flat++
-      add([
-        row.label,
-        ...sizes.flatMap((n) => [fmt(p50(n), 1), fmt(percentile(bySize.get(n) ?? [], 99), 1)]),
-        `${fmt(ratio, 2)}×`,
-        ratio <= FLAT_FACTOR ? "PASS" : "MISSED",
-      ])
-    }
-    const store = ferretdbPostgresqlUrl ? "PostgreSQL (GIN indexes)" : "SQLite (every lookup scans)"
-    const machine = `${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), ${fmt(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, Hydra on ${hydraDsn ? "PostgreSQL" : "SQLite"}, Redis ${redisPrefix ? "on" : "off"}, FerretDB on ${store}`
-    process.stdout.write(
-      `\n## npm run bench -- --growth — ${new Date().toISOString()}\n\n${machine}\n\n` +
-        `Seeding: ${sizes.map((n, i) => `${label(n)} accounts in ${fmt(seedSeconds[i]!, 0)} s`).join(", ")} (direct inserts). ${samples} samples per row and size, one request at a time.\n\n` +
-        `${lines.join("\n")}\n\n${flat} of ${ROWS.length} rows flat (p50 at ${label(last)} within ${FLAT_FACTOR}× of ${label(first)}).\n\n`,
-    )
-  } finally {
-    await cleanUp()
   }
+
+  // ---------------------------------------------------------------- the table
+  const first = sizes[0]!
+  const last = sizes.at(-1)!
+  const label = (n: number) => (n % 1000 === 0 ? `${n / 1000}k` : String(n))
+  const lines: string[] = []
+  const add = (cells: Array<string | number>) => lines.push(`| ${cells.join(" | ")} |`)
+  add(["request", ...sizes.flatMap((n) => [`${label(n)} p50 ms`, `${label(n)} p99 ms`]), `${label(last)}/${label(first)} p50`, `≤ ${FLAT_FACTOR}×`])
+  add(["---", ...sizes.flatMap(() => ["---:", "---:"]), "---:", "---"])
+  let flat = 0
+  for (const row of ROWS) {
+    const bySize = results.get(row.key)!
+    const p50 = (n: number) => median(bySize.get(n) ?? [])
+    const ratio = p50(last) / p50(first)
+    if (ratio <= FLAT_FACTOR) flat++
+    add([
+      row.label,
+      ...sizes.flatMap((n) => [fmt(p50(n), 1), fmt(percentile(bySize.get(n) ?? [], 99), 1)]),
+      `${fmt(ratio, 2)}×`,
+      ratio <= FLAT_FACTOR ? "PASS" : "MISSED",
+    ])
+  }
+  const store = ferretdbPostgresqlUrl ? "PostgreSQL (GIN indexes)" : "SQLite (every lookup scans)"
+  const machine = `${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), ${fmt(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, Hydra on ${hydraDsn ? "PostgreSQL" : "SQLite"}, Redis ${redisPrefix ? "on" : "off"}, FerretDB on ${store}`
+  process.stdout.write(
+    `\n## npm run bench -- --growth — ${new Date().toISOString()}\n\n${machine}\n\n` +
+      `Seeding: ${sizes.map((n, i) => `${label(n)} accounts in ${fmt(seedSeconds[i]!, 0)} s`).join(", ")} (direct inserts). ${samples} samples per row and size, one request at a time.\n\n` +
+      `${lines.join("\n")}\n\n${flat} of ${ROWS.length} rows flat (p50 at ${label(last)} within ${FLAT_FACTOR}× of ${label(first)}).\n\n`,
+  )
 }

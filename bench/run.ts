@@ -906,7 +906,7 @@ const runOnce = () =>
     if (SUMMARY_FILE) writeFileSync(SUMMARY_FILE, JSON.stringify(summary))
   })
 const entry = argv.has("--growth")
-  ? growthMain(process.argv.slice(2))
+  ? growthMain(process.argv.slice(2), cleanups)
   : argv.has("--lookups")
     ? runLookupsBench(POSTGRES_ADMIN_URL)
     : RUNS > 1

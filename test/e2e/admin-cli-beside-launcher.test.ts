@@ -8,8 +8,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
+import { DEFAULT_POSTGRES_ADMIN_URL, devFerretdbDatabase } from "@/stack/ferretdb"
 import { stopLeftovers } from "@/stack/leftovers"
 import { repoRoot } from "@/stack/paths"
+import { dropScratchPostgres } from "@/stack/scratch-services"
 import { freePort } from "@/stack/wait"
 import { eventually } from "../support/eventually"
 import { openSocket, post, statusOf } from "../support/invalidation"
@@ -40,6 +42,8 @@ describe("the admin CLI beside npm start, without Redis", () => {
     for (const s of sockets) await s.dispose()
     if (launched) await stopWithSigterm(launched)
     await stopLeftovers(dataDir).catch(() => [])
+    // The launcher keeps a dev stack's FerretDB database across restarts: this one is the test's.
+    await dropScratchPostgres(DEFAULT_POSTGRES_ADMIN_URL, devFerretdbDatabase(dataDir))
     rmSync(dataDir, { recursive: true, force: true })
   })
 
