@@ -146,7 +146,7 @@ const EnvShape = z.object({
   FLASH_TEST_PAUSE_CREATION_OF: z.string().min(1).optional(),
 })
 
-/** Every environment variable the API reads (the README's configuration table lists each). */
+/** Every environment variable the API reads (the settings table of docs/configuration.md lists each). */
 export const CONFIG_VARIABLES = Object.keys(EnvShape.shape)
 
 const EnvSchema = EnvShape.superRefine((env, ctx) => {

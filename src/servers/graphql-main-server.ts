@@ -26,7 +26,7 @@ import { admitOperation, httpQueryLimits } from "./middlewares/query-limits"
 import { httpRateLimit, rateKeyAndLimit, tooManyRequests } from "./middlewares/rate-limit"
 
 /**
- * WebSocket close codes (documented in the README). 4403 is graphql-ws's own
+ * WebSocket close codes (documented in docs/authentication.md). 4403 is graphql-ws's own
  * "Forbidden" for a connection_init that does not authenticate.
  */
 export const WS_CLOSE = {

@@ -1,4 +1,4 @@
-// The stack as operators deploy it (README "Running in production"), started
+// The stack as operators deploy it (docs/operations.md "Running in production"), started
 // natively on loopback: the production-profile suite (test/e2e/production-
 // profile.test.ts) runs against exactly this.
 //
@@ -71,7 +71,7 @@ export type RunningProductionStack = {
   proxyAddress: string
   sessions: SessionIssuer
   tokenHookSecret: string
-  /** The settings every replica runs with (README "Running in production"). */
+  /** The settings every replica runs with (docs/operations.md "Running in production"). */
   apiEnv: Record<string, string>
   processes: ManagedProcess[]
   stop: () => Promise<void>

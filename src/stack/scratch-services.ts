@@ -19,7 +19,7 @@ const connectPostgres = async (adminUrl: string) => {
 /**
  * Creates database `name` and returns Hydra's DSN for it, or undefined when
  * PostgreSQL does not answer. The DSN sets Hydra's pool size: its default pool
- * stalled under concurrent token requests (see the README's Benchmarks section).
+ * stalled under concurrent token requests (see docs/benchmarks.md).
  */
 export const createScratchPostgres = async (adminUrl: string, name: string, poolSize = 20) => {
   const pg = await connectPostgres(adminUrl)

@@ -1,4 +1,4 @@
-// The stack as it ships (README "Running in production"; src/stack/production-
+// The stack as it ships (docs/operations.md "Running in production"; src/stack/production-
 // stack.ts): NODE_ENV=production, nginx terminating TLS in front of two API
 // replicas and of Hydra (https issuer, no --dev, on PostgreSQL), Redis, user
 // sessions from a separate issuer process. Every request goes the way an

@@ -1,5 +1,5 @@
-// The seed's documents and the README's static-key commands, sent as written
-// (README.md, blocks seed-create, seed-curl and static-key-example; only the
+// The seed's documents and the static-key commands of the docs, sent as written
+// (docs/authentication.md, blocks seed-create, seed-curl and static-key-example; only the
 // address, the phone number and the token placeholder are substituted).
 import { spawnSync } from "node:child_process"
 import { readFileSync } from "node:fs"
@@ -11,15 +11,16 @@ import { devSession } from "../support/tokens"
 
 const stack = testStack()
 
-const readmeBlock = (name: string, lang: string) => {
-  const readme = readFileSync(join(repoRoot, "README.md"), "utf8")
-  const block = new RegExp(`<!-- ${name}:start -->\\s*\`\`\`${lang}\\n([\\s\\S]*?)\`\`\`\\s*<!-- ${name}:end -->`).exec(readme)
-  if (!block) throw new Error(`README.md has no ${name} block`)
+const DOC = "docs/authentication.md"
+const docBlock = (name: string, lang: string) => {
+  const doc = readFileSync(join(repoRoot, DOC), "utf8")
+  const block = new RegExp(`<!-- ${name}:start -->\\s*\`\`\`${lang}\\n([\\s\\S]*?)\`\`\`\\s*<!-- ${name}:end -->`).exec(doc)
+  if (!block) throw new Error(`${DOC} has no ${name} block`)
   return block[1]!
 }
 
-const SEED_CREATE = readmeBlock("seed-create", "graphql")
-const SEED_CURL = readmeBlock("seed-curl", "sh")
+const SEED_CREATE = docBlock("seed-create", "graphql")
+const SEED_CURL = docBlock("seed-curl", "sh")
 const randomPhone = () => `+1557${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`
 
 type SeedToken = { id: string; name: string; token: string; scopes: string[]; expiresAt: number; warning: string }
@@ -79,9 +80,9 @@ describe("the seed's documents, as written", () => {
   })
 })
 
-describe("the README's static-key commands", () => {
+describe("the static-key commands of docs/authentication.md", () => {
   it("create a static-key token and create an invoice with curl and the Bearer alone", () => {
-    const script = readmeBlock("static-key-example", "sh")
+    const script = docBlock("static-key-example", "sh")
       .replaceAll("http://127.0.0.1:4012", stack.urls.api)
       .replaceAll("+15550001111", randomPhone())
     const run = spawnSync("bash", ["-euo", "pipefail", "-c", script], { encoding: "utf8", timeout: 60_000 })

@@ -78,9 +78,12 @@ describe("config", () => {
     expect(loadConfig({ ...base, API_PORT: "" }).api.port).toBe(4012)
   })
 
-  it("documents every variable it reads in the README's settings table, and nothing else there", () => {
-    const readme = readFileSync(join(repoRoot, "README.md"), "utf8")
-    const section = readme.slice(readme.indexOf("### Every setting of the API"), readme.indexOf("## Docker"))
+  it("documents every variable it reads in the settings table of docs/configuration.md, and nothing else there", () => {
+    const doc = readFileSync(join(repoRoot, "docs", "configuration.md"), "utf8")
+    const start = doc.indexOf("\n## Every setting of the API\n")
+    expect(start).toBeGreaterThanOrEqual(0)
+    const end = doc.indexOf("\n## ", start + 1)
+    const section = doc.slice(start, end === -1 ? undefined : end)
     const rows = section.split("\n").filter((l) => l.startsWith("| `"))
     const documented = rows.flatMap((row) => [...row.split("|")[1]!.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]!))
     expect([...documented].sort()).toEqual([...CONFIG_VARIABLES].sort())
