@@ -17,6 +17,7 @@ import { ManagedProcess, startProcess } from "@/stack/child-process"
 import { repoRoot } from "@/stack/paths"
 import { RunningStack, startStack } from "@/stack/stack"
 import { freeStackPorts, httpOk, waitFor } from "@/stack/wait"
+import { randomPhone } from "../support/phone"
 
 const ROUNDS = 20
 let stack: RunningStack
@@ -72,7 +73,7 @@ const session = async () => {
   const res = await fetch(`${stack.urls.api}/dev/session`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ phone: `+1554${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}` }),
+    body: JSON.stringify({ phone: randomPhone() }),
   })
   return ((await res.json()) as { token: string }).token
 }

@@ -19,6 +19,7 @@ import { loadOrCreateSecrets } from "@/stack/secrets"
 import { RunningStack, startStack } from "@/stack/stack"
 import { freeStackPorts } from "@/stack/wait"
 import { PrivateRedis, privateRedis } from "../support/private-redis"
+import { randomPhone } from "../support/phone"
 
 let stack: RunningStack
 let dataDir: string
@@ -73,7 +74,7 @@ const session = async () => {
   const res = await fetch(`${stack.urls.api}/dev/session`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ phone: `+1556${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}` }),
+    body: JSON.stringify({ phone: randomPhone() }),
   })
   return ((await res.json()) as { token: string }).token
 }

@@ -14,6 +14,7 @@ import { RunningStack, startStack } from "@/stack/stack"
 import { freeStackPorts } from "@/stack/wait"
 import { eventually, openSocket, post, ROTATE } from "../support/invalidation"
 import { PrivateRedis, privateRedis } from "../support/private-redis"
+import { randomPhone } from "../support/phone"
 
 let stack: RunningStack
 let replica: ApiReplica | undefined
@@ -67,7 +68,7 @@ const session = async () => {
   const res = await fetch(`${stack.urls.api}/dev/session`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ phone: `+1557${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}` }),
+    body: JSON.stringify({ phone: randomPhone() }),
   })
   return ((await res.json()) as { token: string }).token
 }

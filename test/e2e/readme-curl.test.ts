@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { repoRoot } from "@/stack/paths"
 import { testStack } from "../harness/stack-state"
+import { randomPhone } from "../support/phone"
 
 const stack = testStack()
 
@@ -17,7 +18,7 @@ const readmeCurlExample = () => {
 
 describe("the README's curl commands", () => {
   it("create a token, exchange it at the token URL and read the wallets", () => {
-    const phone = `+1558${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`
+    const phone = randomPhone()
     const script = readmeCurlExample()
       .replaceAll("http://127.0.0.1:4012", stack.urls.api)
       .replaceAll("http://127.0.0.1:4444", stack.urls.hydraPublic)

@@ -8,6 +8,7 @@ import { repoRoot } from "@/stack/paths"
 import { testStack } from "../harness/stack-state"
 import { gql } from "../support/api-tokens"
 import { devSession } from "../support/tokens"
+import { randomPhone } from "../support/phone"
 
 const stack = testStack()
 
@@ -21,7 +22,6 @@ const docBlock = (name: string, lang: string) => {
 
 const SEED_CREATE = docBlock("seed-create", "graphql")
 const SEED_CURL = docBlock("seed-curl", "sh")
-const randomPhone = () => `+1557${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`
 
 type SeedToken = { id: string; name: string; token: string; scopes: string[]; expiresAt: number; warning: string }
 const runSeedCreate = async (document: string) => {

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto"
 import { migrateDailySendLimits } from "@/app/api-tokens"
 import type { ApiTokensDeps } from "@/app/api-tokens"
 import { executeTransfer } from "@/app/payments/transfer"
-import { checkedToPhoneNumber, WalletCurrency, WalletId } from "@/domain/accounts"
+import { WalletCurrency, WalletId } from "@/domain/accounts"
 import { ApiTokenId, BudgetExceededError, budgetPeriodAt } from "@/domain/api-tokens"
 import { paymentValue } from "@/domain/payments/price"
 import { AccountsRepository } from "@/services/mongoose/accounts"
@@ -15,6 +15,7 @@ import { ApiTokensRepository } from "@/services/mongoose/api-tokens"
 import { ApiTokenModel } from "@/services/mongoose/api-tokens-schema"
 import { LedgerRepository } from "@/services/mongoose/ledger"
 import { useOwnDatabase } from "../support/own-database"
+import { randomPhone } from "../support/phone"
 
 useOwnDatabase("flash_budget_migration")
 
@@ -112,8 +113,7 @@ describe("tokens with the old dailySendLimit", () => {
   })
 
   it("carry what they sent today (UTC) under the old per-wallet rule into today's budget, once, converted to sats", async () => {
-    const phone = checkedToPhoneNumber(`+1556${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`)
-    if (phone instanceof Error) throw phone
+    const phone = randomPhone()
     const owner = await AccountsRepository().findOrCreateByPhone(phone)
     if (owner instanceof Error) throw owner
     const wallets = await AccountsRepository().listWallets(owner.account.id)

@@ -1,4 +1,5 @@
 import { testStack } from "../harness/stack-state"
+import { randomPhone } from "../support/phone"
 
 const stack = testStack()
 
@@ -47,7 +48,7 @@ describe("dev session", () => {
     })
 
   it("creates the user and account on first use and returns the same ones afterwards", async () => {
-    const phone = `+1555${Math.floor(1e6 + Math.random() * 8e6)}`
+    const phone = randomPhone()
     const first = (await (await post({ phone })).json()) as { token: string; userId: string; accountId: string }
     const second = (await (await post({ phone })).json()) as { token: string; userId: string; accountId: string }
     expect(first.token.split(".")).toHaveLength(3)
@@ -56,7 +57,7 @@ describe("dev session", () => {
   })
 
   it("answers concurrent first sessions for one phone with one account", async () => {
-    const phone = `+1556${Math.floor(1e6 + Math.random() * 8e6)}`
+    const phone = randomPhone()
     const results = await Promise.all(Array.from({ length: 5 }, () => post({ phone }).then((r) => r.json())))
     expect(new Set(results.map((r) => (r as { accountId: string }).accountId)).size).toBe(1)
   })
@@ -105,7 +106,7 @@ describe("accountDefaultWallet (public payee lookup by username)", () => {
     }).then((r) => r.json() as Promise<{ data?: { accountDefaultWallet: { id: string; walletCurrency: string } }; errors?: Array<{ extensions: { code: string } }> }>)
 
   it("answers anyone with the default wallet, or the wallet of the asked currency, of the named account", async () => {
-    const phone = `+1559${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`
+    const phone = randomPhone()
     const res = await fetch(`${stack.urls.api}/dev/session`, {
       method: "POST",
       headers: { "content-type": "application/json" },

@@ -4,7 +4,6 @@
 // an event published by the API process reaches a subscription here), and the
 // API's wallet heads in Redis (a payment made here moves the balance the API
 // reads, as a payment on another replica would).
-import { randomInt } from "node:crypto"
 import { graphql, parse, subscribe, ExecutionResult } from "graphql"
 import mongoose from "mongoose"
 import { configureWalletServices } from "@/app/wallet-services"
@@ -19,6 +18,7 @@ import { connectMongo } from "@/services/mongoose/connection"
 import { LedgerEntryModel } from "@/services/mongoose/ledger-schema"
 import { InProcessPubSub, PubSub, RedisPubSub } from "@/services/pubsub"
 import { testStack } from "../harness/stack-state"
+import { randomPhone } from "../support/phone"
 
 export const stack = testStack()
 export const logger = createLogger("silent")
@@ -51,7 +51,7 @@ export const tearDownWallets = async () => {
 export type TestAccount = { account: Account; btc: Wallet; usd: Wallet; principal: Principal }
 
 export const newAccount = async (): Promise<TestAccount> => {
-  const phone = `+1557${randomInt(1_000_000, 9_999_999)}`
+  const phone = randomPhone()
   const r = await AccountsRepository().findOrCreateByPhone(phone as never)
   if (r instanceof Error) throw r
   const wallets = await AccountsRepository().listWallets(r.account.id)

@@ -13,12 +13,12 @@ import { createClient, Client } from "graphql-ws"
 import mongoose from "mongoose"
 import WebSocket from "ws"
 import type { WalletId } from "@/domain/accounts"
-import { checkedToPhoneNumber } from "@/domain/accounts"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { connectMongo } from "@/services/mongoose/connection"
 import { LedgerRepository } from "@/services/mongoose/ledger"
 import { RunningProductionStack, startProductionStack } from "@/stack/production-stack"
 import { createScratchPostgres, deleteRedisKeys, dropScratchPostgres } from "@/stack/scratch-services"
+import { randomPhone } from "./phone"
 
 const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
@@ -196,8 +196,7 @@ export const wsClient = (
  * the repository function /dev/session uses, against the stack's Mongo.
  */
 export const createUser = async (stack: RunningProductionStack) => {
-  const phone = checkedToPhoneNumber(`+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`)
-  if (phone instanceof Error) throw phone
+  const phone = randomPhone()
   const created = await AccountsRepository().findOrCreateByPhone(phone)
   if (created instanceof Error) throw created
   const session = await stack.sessions.issue(created.user.id)

@@ -5,7 +5,9 @@ import { join } from "node:path"
 import { importJWK, JWK, SignJWT } from "jose"
 import { testStack } from "../harness/stack-state"
 
-export const randomPhone = () => `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`
+import { randomPhone } from "./phone"
+
+export { randomPhone }
 
 export const devSession = async (phone = randomPhone()) => {
   const res = await fetch(`${testStack().urls.api}/dev/session`, {

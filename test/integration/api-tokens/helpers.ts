@@ -3,16 +3,15 @@
 // trigger runs in the stack's API process, on the same database. Their events
 // go out on the stack's Redis channel, as from another replica, so the API
 // process (and the token hook's cache in it) learns them.
-import { randomInt } from "node:crypto"
 import { decodeJwt } from "jose"
 import { ApiTokensDeps, ManagementCaller, setApiTokensDeps } from "@/app/api-tokens"
-import { checkedToPhoneNumber } from "@/domain/accounts"
 import { HydraAdmin } from "@/services/hydra"
 import { createInvalidationBus, invalidationBus, InvalidationEvent, setInvalidationBus } from "@/services/invalidation"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import "@/services/mongoose/api-tokens"
 import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
 import { testStack } from "../../harness/stack-state"
+import { randomPhone } from "../../support/phone"
 
 export const stack = testStack()
 
@@ -40,8 +39,7 @@ export const tearDown = async () => {
 export const announce = (event: InvalidationEvent) => invalidationBus().publish(event)
 
 export const newMerchant = async () => {
-  const phone = checkedToPhoneNumber(`+1557${randomInt(1_000_000, 9_999_999)}`)
-  if (phone instanceof Error) throw phone
+  const phone = randomPhone()
   const r = await AccountsRepository().findOrCreateByPhone(phone)
   if (r instanceof Error) throw r
   const caller: ManagementCaller = { kind: "user", domainAccount: r.account }
