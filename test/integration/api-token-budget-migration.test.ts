@@ -8,7 +8,6 @@ import type { ApiTokensDeps } from "@/app/api-tokens"
 import { executeTransfer } from "@/app/payments/transfer"
 import { WalletCurrency, WalletId } from "@/domain/accounts"
 import { ApiTokenId, BudgetExceededError, budgetPeriodAt } from "@/domain/api-tokens"
-import { paymentValue } from "@/domain/payments/price"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { ApiTokenSpendModel, ApiTokenSpendsRepository } from "@/services/mongoose/api-token-spends"
 import { ApiTokensRepository } from "@/services/mongoose/api-tokens"
@@ -67,7 +66,6 @@ describe("tokens with the old dailySendLimit", () => {
         sender: { walletId, currency, amount },
         recipient: { walletId: payee, currency: "BTC", amount: sats },
         apiToken: payer,
-        value: paymentValue({ sats, senderAmount: amount, senderCurrency: currency }),
       })
     expect(await pay(btc, "BTC", 400, 400)).not.toBeInstanceOf(Error)
     // Under the old rule the USD wallet had its own 500 (cents); now 20 cents (200 sats) do not fit.

@@ -39,7 +39,6 @@ const payAt = (t: Token, at: string, sats: number) =>
       sender: { walletId: t.wallet, currency: "BTC", amount: sats },
       recipient: { walletId: t.payee, currency: "BTC", amount: sats },
       apiToken: { tokenId: t.tokenId, accountId: t.accountId, budget: t.budget },
-      value: { sats, cents: Math.ceil(sats / 10) },
     },
     { now: () => new Date(at) },
   )

@@ -144,7 +144,7 @@ describe("checkBudget and checkPaymentMax", () => {
   })
 
   it("the red-team case: after 300 sats, 300 cents (3000 sats) do not fit a budget of 300 sats", () => {
-    const usd300 = paymentValue({ sats: 3000, senderAmount: 300, senderCurrency: "USD" })
+    const usd300 = paymentValue({ senderAmount: 300, senderCurrency: "USD" })
     expect(usd300).toEqual({ sats: 3000, cents: 300 })
     expect(checkBudget(sats, 300, usd300)).toBeInstanceOf(Error)
   })
@@ -175,8 +175,8 @@ describe("checkBudget and checkPaymentMax", () => {
 describe("paymentValue", () => {
   it("rounds the other unit up, so a budget errs towards refusing", () => {
     // 1 cent = 10 sats at the dev price: 15 sats are worth 2 cents to a budget, not 1.
-    expect(paymentValue({ sats: 15, senderAmount: 15, senderCurrency: "BTC" })).toEqual({ sats: 15, cents: 2 })
+    expect(paymentValue({ senderAmount: 15, senderCurrency: "BTC" })).toEqual({ sats: 15, cents: 2 })
     // A USD wallet paying a 15-sat invoice is charged 2 cents: worth 20 sats to a budget.
-    expect(paymentValue({ sats: 15, senderAmount: 2, senderCurrency: "USD" })).toEqual({ sats: 20, cents: 2 })
+    expect(paymentValue({ senderAmount: 2, senderCurrency: "USD" })).toEqual({ sats: 20, cents: 2 })
   })
 })

@@ -1,7 +1,7 @@
 // Pays another wallet of our ledger directly (Flash's intraLedgerPaymentSend).
 import type { Wallet } from "@/domain/accounts"
 import { checkedToWalletId } from "@/domain/accounts"
-import { paymentValue, satsToMinor } from "@/domain/payments/price"
+import { satsToMinor } from "@/domain/payments/price"
 import {
   checkedToIdempotencyKey,
   checkedToMemo,
@@ -56,7 +56,6 @@ export const payIntraLedger = async (args: {
     recipient: { walletId: recipient.id, currency: recipient.currency, amount: recipientAmount },
     memo,
     apiToken: args.apiToken,
-    value: paymentValue({ sats, senderAmount: sats, senderCurrency: "BTC" }),
   })
   if (done instanceof Error && isRefusedBeforeDebit(done)) await binding.release()
   if (done instanceof Error) return done

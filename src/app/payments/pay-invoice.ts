@@ -4,7 +4,7 @@
 // ledger; the sandbox network knows no other node, so any other invoice is
 // unknown.
 import type { Wallet } from "@/domain/accounts"
-import { minorToSats, paymentValue, satsToMinor } from "@/domain/payments/price"
+import { minorToSats, satsToMinor } from "@/domain/payments/price"
 import {
   AmountInvoiceExpectedError,
   checkedToIdempotencyKey,
@@ -123,7 +123,6 @@ export const payInvoice = async (args: PayInvoiceArgs): Promise<PaymentSendResul
     memo: memo ?? invoice.memo,
     paymentHash: invoice.paymentHash,
     apiToken: args.apiToken,
-    value: paymentValue({ sats, senderAmount, senderCurrency: args.wallet.currency }),
   })
   if (done instanceof Error) {
     // The debit was refused: give the invoice back to other payers. (After a

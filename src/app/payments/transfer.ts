@@ -11,8 +11,8 @@
 import type { WalletCurrency, WalletId } from "@/domain/accounts"
 import { LedgerEntry, LedgerEntryKind, LedgerRepository } from "@/services/mongoose/ledger"
 import { ApiTokenSpendsRepository, StoredReservation } from "@/services/mongoose/api-token-spends"
-import { ApiTokenBudget, BudgetExceededError, checkPaymentMax, PaymentOverMaxError, PaymentValue } from "@/domain/api-tokens"
-import { minorToSats, paymentValue } from "@/domain/payments/price"
+import { ApiTokenBudget, BudgetExceededError, checkPaymentMax, PaymentOverMaxError } from "@/domain/api-tokens"
+import { paymentValue } from "@/domain/payments/price"
 import { InsufficientBalanceError } from "@/domain/wallets"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { InvoicesRepository } from "@/services/mongoose/invoices"
@@ -33,8 +33,6 @@ export type TransferArgs = {
    * budget the payment's value is reserved in its spend log first.
    */
   apiToken?: ApiTokenPayer
-  /** What the payment is worth in both units at its own price (paymentValue); needed with a budget. */
-  value?: PaymentValue
 }
 
 export type ApiTokenPayer = { tokenId: string; accountId: string; budget: ApiTokenBudget | undefined }
@@ -59,7 +57,7 @@ export const executeTransfer = async (
   const budget = t.apiToken?.budget
   let reservation: StoredReservation | undefined
   if (t.apiToken && budget) {
-    const value = t.value ?? paymentValue({ sats: minorToSats(t.sender.amount, t.sender.currency), senderAmount: t.sender.amount, senderCurrency: t.sender.currency })
+    const value = paymentValue({ senderAmount: t.sender.amount, senderCurrency: t.sender.currency })
     const withinMax = checkPaymentMax(budget, value)
     if (withinMax instanceof Error) return withinMax
     const reserved = await ApiTokenSpendsRepository(deps).reserve({ tokenId: t.apiToken.tokenId, walletId: t.sender.walletId, transferId: t.transferId, value }, budget)

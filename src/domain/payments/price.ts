@@ -21,10 +21,11 @@ export const minorToSats = (amount: number, currency: WalletCurrency) =>
 /**
  * What a payment is worth in sats and in USD cents, for an API token's budget:
  * the sender's own amount in its unit, the other unit converted at the
- * payment's price and rounded up (and never below the sats the payment moves),
- * so a budget errs towards refusing.
+ * payment's price and rounded up (a USD sender is charged whole cents, so its
+ * cents are worth at least the sats the payment moves), so a budget errs
+ * towards refusing.
  */
-export const paymentValue = (p: { sats: number; senderAmount: number; senderCurrency: WalletCurrency }): { sats: number; cents: number } =>
+export const paymentValue = (p: { senderAmount: number; senderCurrency: WalletCurrency }): { sats: number; cents: number } =>
   p.senderCurrency === "BTC"
     ? { sats: p.senderAmount, cents: satsToCentsCeil(p.senderAmount) }
-    : { sats: Math.max(p.sats, centsToSats(p.senderAmount)), cents: p.senderAmount }
+    : { sats: centsToSats(p.senderAmount), cents: p.senderAmount }
