@@ -1,6 +1,6 @@
 // Static-key mode in the resolver, with the I/O ports replaced by in-memory
 // tables (test/e2e/static-key.test.ts runs the same code against the stack).
-import { createPrincipalResolver, ResolvedApiToken } from "@/app/auth/resolve-principal"
+import { createPrincipalResolver, ResolvedApiToken, STATIC_KEY_MISSES_PER_MINUTE } from "@/app/auth/resolve-principal"
 import {
   ApiToken,
   ApiTokenClientId,
@@ -107,6 +107,20 @@ describe("resolving a static key", () => {
   it("refuses a well-formed secret that no token has as unknown_api_token", async () => {
     const { resolver } = setup()
     expect(reason(await resolver.resolve(`Bearer ${generateApiTokenClientSecret()}`, "127.0.0.1"))).toBe("unknown_api_token")
+  })
+
+  it("bounds the store lookups an address can cause with unknown keys, without refusing other addresses or known keys", async () => {
+    const { resolver, secret, calls } = setup()
+    for (let i = 0; i < STATIC_KEY_MISSES_PER_MINUTE + 5; i++) {
+      expect(reason(await resolver.resolve(`Bearer ${generateApiTokenClientSecret()}`, "203.0.113.9"))).toBe("unknown_api_token")
+    }
+    expect(calls.keys).toBe(STATIC_KEY_MISSES_PER_MINUTE)
+    // The real key from that address: its first lookup is refused too (the address used up its minute)…
+    expect(reason(await resolver.resolve(`Bearer ${secret}`, "203.0.113.9"))).toBe("unknown_api_token")
+    // …but from another address it is found, and once cached it needs no lookup from anywhere.
+    expect(reason(await resolver.resolve(`Bearer ${secret}`, "198.51.100.1"))).toBe("apiToken")
+    expect(reason(await resolver.resolve(`Bearer ${secret}`, "203.0.113.9"))).toBe("apiToken")
+    expect(calls.keys).toBe(STATIC_KEY_MISSES_PER_MINUTE + 1)
   })
 
   it("refuses when the stored verifier does not match the secret (constant-time compare)", async () => {

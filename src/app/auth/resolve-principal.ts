@@ -70,6 +70,15 @@ export type AuthResult = { principal: AuthenticatedPrincipal; expiresAt: Date; r
  * token's expiry), so no timer has to span months.
  */
 const STATIC_KEY_RECHECK_MS = 6 * 3600 * 1000
+
+/**
+ * A well-formed key is cheap to make (its checksum is public), and one no token
+ * has costs a store lookup before it is refused, ahead of any rate limit. So
+ * each address may cause this many such lookups per minute on a replica; after
+ * that its unknown keys are refused without one until the minute ends. Keys
+ * found in the store never count, and a cached key needs no lookup at all.
+ */
+export const STATIC_KEY_MISSES_PER_MINUTE = 30
 const NEVER = new Date(8.64e15)
 
 /**
@@ -110,6 +119,8 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
   // changed, and everything that can refuse it (revocation, rotation, expiry,
   // an edit, a lock) is on the token and client records read below.
   const staticKeys = new LRUCache<string, ApiTokenStaticKey>({ max: deps.cacheMax ?? 10_000, ttl: deps.cacheTtlMs })
+  // Per address: store lookups of unknown keys in the current minute (see STATIC_KEY_MISSES_PER_MINUTE).
+  const keyMisses = new LRUCache<string, { minute: number; count: number }>({ max: 10_000 })
   // Bumped by every invalidation: a lookup that started before one may have read
   // the record before the change, so its result answers that request but is not cached.
   let generation = 0
@@ -214,13 +225,20 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
     }
   }
 
-  const cachedStaticKey = async (keyId: string): Promise<ApiTokenStaticKey | AuthRejection> => {
+  const cachedStaticKey = async (keyId: string, ip: string | undefined): Promise<ApiTokenStaticKey | AuthRejection> => {
     const hit = staticKeys.get(keyId)
     if (hit) return hit
     if (!deps.lookupStaticKey) return new AuthRejection("unknown_api_token")
+    const minute = Math.floor(now().getTime() / 60_000)
+    const address = ip ?? "unknown"
+    const misses = keyMisses.get(address)
+    const counted = misses?.minute === minute ? misses.count : 0
+    if (counted >= STATIC_KEY_MISSES_PER_MINUTE) return new AuthRejection("unknown_api_token", "too many unknown keys from this address")
     const found = await deps.lookupStaticKey(keyId)
     if (found instanceof Error) {
-      return isNotFound(found) ? new AuthRejection("unknown_api_token") : new AuthRejection("store_unavailable")
+      if (!isNotFound(found)) return new AuthRejection("store_unavailable")
+      keyMisses.set(address, { minute, count: counted + 1 })
+      return new AuthRejection("unknown_api_token")
     }
     staticKeys.set(keyId, found)
     return found
@@ -229,7 +247,7 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
   const resolveStaticKey = async (secret: string, ip: string | undefined): Promise<AuthResult> => {
     // Format and checksum first: a mistyped or made-up key costs no lookup.
     if (checkApiTokenClientSecretFormat(secret) !== true) return new AuthRejection("malformed_token")
-    const key = await cachedStaticKey(staticKeyId(secret))
+    const key = await cachedStaticKey(staticKeyId(secret), ip)
     if (key instanceof AuthRejection) return key
     if (!staticKeyMatches(key.verifier, secret)) return new AuthRejection("unknown_api_token")
     if (!key.staticKey) return new AuthRejection("api_token_oauth2_only")
