@@ -146,8 +146,15 @@ export class FlashClient {
     return this.ws.subscribe<T>({ query, variables }, sink as Sink)
   }
 
+  /**
+   * Closes the socket. Safe at any moment, also while a reconnect is waiting or
+   * connecting: graphql-ws's dispose then rejects with the pending connection's
+   * failure ("All Subscriptions Gone" once the last subscription stopped, or
+   * the socket's error), and no open socket is left to close.
+   */
   async close() {
-    await this.ws?.dispose()
+    const ws = this.ws
     this.ws = undefined
+    await ws?.dispose().catch(() => undefined)
   }
 }
