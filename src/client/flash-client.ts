@@ -155,6 +155,6 @@ export class FlashClient {
   async close() {
     const ws = this.ws
     this.ws = undefined
-    await ws?.dispose().catch(() => undefined)
+    await Promise.resolve(ws?.dispose()).catch(() => undefined)
   }
 }
