@@ -6,10 +6,9 @@
 import type { Logger } from "@/services/logger"
 import { apiTokensErrorTable } from "./errors/api-tokens"
 import { sharedErrorTable } from "./errors/shared"
+import type { ErrorTable } from "./errors/mapping"
 import { walletErrorTable } from "./errors/wallets"
 
-export type ErrorMapping = { code: string; message: string | ((e: Error) => string) }
-export type ErrorTable = Record<string, ErrorMapping>
 
 const tables: ErrorTable[] = [sharedErrorTable, walletErrorTable, apiTokensErrorTable]
 const byName: ErrorTable = Object.assign({}, ...tables)

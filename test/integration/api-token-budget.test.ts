@@ -5,7 +5,7 @@
 // key free again. User sessions have no budget.
 import { randomUUID } from "node:crypto"
 import { ApiTokenBudget, budgetPeriodAt } from "@/domain/api-tokens"
-import type { Principal } from "@/graphql/context"
+import type { Principal } from "@/domain/auth/principal"
 import { ApiTokenSpendModel, ApiTokenSpendsRepository } from "@/services/mongoose/api-token-spends"
 import { LedgerEntryModel } from "@/services/mongoose/ledger-schema"
 import {

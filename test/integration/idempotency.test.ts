@@ -9,7 +9,7 @@ import { IdempotencyKeyModel } from "@/services/mongoose/idempotency-keys"
 import { InvoiceSettlementModel } from "@/services/mongoose/ledger-schema"
 import { idempotencyScopeId, requestFingerprint } from "@/domain/payments/idempotency"
 import type { ApiTokenBudget } from "@/domain/api-tokens"
-import type { Principal } from "@/graphql/context"
+import type { Principal } from "@/domain/auth/principal"
 import {
   apiTokenPrincipal,
   balanceOf,

@@ -8,7 +8,7 @@ import { createPrincipalResolver, ResolvedApiToken } from "@/app/auth/resolve-pr
 import type { Account, WalletId } from "@/domain/accounts"
 import type { ApiToken, ApiTokenClientId } from "@/domain/api-tokens"
 import { AuthRejection, AUTH_REJECTION_REASONS } from "@/domain/auth"
-import type { Principal } from "@/graphql/context"
+import type { Principal } from "@/domain/auth/principal"
 import { accessNarrowed, closeFor } from "@/servers/graphql-main-server"
 import { createLocalInvalidationBus, InvalidationEvent, parseInvalidationMessage } from "@/services/invalidation"
 import { anAccount, anApiToken } from "../support/domain-fixtures"

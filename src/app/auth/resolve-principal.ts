@@ -30,7 +30,7 @@ import {
 import { AuthRejection, checkedToBearerCredential } from "@/domain/auth"
 import { ipAllowed } from "@/domain/auth/ip-allowlist"
 import { CouldNotFindError } from "@/domain/shared/errors"
-import type { Principal } from "@/graphql/context"
+import type { Principal } from "@/domain/auth/principal"
 import type { VerifiedJwt } from "@/services/jwks/verify-jwt"
 import type { InvalidationBus, InvalidationEvent } from "@/services/invalidation"
 import { createApiTokenCache, ResolvedApiToken } from "./api-token-cache"

@@ -19,7 +19,8 @@ import {
   WrongWalletCurrencyError,
 } from "@/domain/wallets"
 import { AccountsRepository } from "@/services/mongoose/accounts"
-import { InvoicesRepository, WalletInvoice } from "@/services/mongoose/invoices"
+import type { WalletInvoice } from "@/domain/wallets/invoice"
+import { InvoicesRepository } from "@/services/mongoose/invoices"
 import { walletServices } from "../wallet-services"
 import { bindPayment } from "./idempotency"
 import { announceIntraLedger, announceInvoicePaid, executeTransfer, ApiTokenPayer, isRefusedBeforeDebit } from "./transfer"

@@ -9,7 +9,8 @@
 // process dies in between, completeUnfinishedTransfers (run at start and
 // periodically) appends it later — the unique entryKey makes that idempotent.
 import type { WalletCurrency, WalletId } from "@/domain/accounts"
-import { LedgerEntry, LedgerEntryKind, LedgerRepository } from "@/services/mongoose/ledger"
+import type { LedgerEntry, LedgerEntryKind } from "@/domain/wallets/ledger"
+import { LedgerRepository } from "@/services/mongoose/ledger"
 import { ApiTokenSpendsRepository, StoredReservation } from "@/services/mongoose/api-token-spends"
 import { ApiTokenBudget, BudgetExceededError, checkPaymentMax, PaymentOverMaxError } from "@/domain/api-tokens"
 import { paymentValue } from "@/domain/payments/price"

@@ -10,7 +10,8 @@ import {
   checkedToMinorAmount,
   WrongWalletCurrencyError,
 } from "@/domain/wallets"
-import { InvoicesRepository, WalletInvoice } from "@/services/mongoose/invoices"
+import type { WalletInvoice } from "@/domain/wallets/invoice"
+import { InvoicesRepository } from "@/services/mongoose/invoices"
 import { walletServices } from "../wallet-services"
 
 export type CreateInvoiceArgs = {

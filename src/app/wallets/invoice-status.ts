@@ -1,7 +1,7 @@
 // The status of one of the caller's invoices (Flash's lnInvoicePaymentStatus).
 import type { WalletId } from "@/domain/accounts"
 import { InvoiceNotFoundError } from "@/domain/wallets"
-import type { WalletInvoice } from "@/services/mongoose/invoices"
+import type { WalletInvoice } from "@/domain/wallets/invoice"
 import { findLocalInvoice } from "../payments/pay-invoice"
 
 export type InvoicePaymentStatus = "PENDING" | "PAID" | "EXPIRED"

@@ -7,7 +7,7 @@
 // any network call, and lets a scanner drop false positives.
 import { randomBytes } from "node:crypto"
 import { InvalidApiTokenClientSecretError } from "./errors"
-import type { ApiTokenClientId } from "./index"
+import type { ApiTokenClientId } from "./api-token"
 
 export const API_TOKEN_CLIENT_ID_PREFIX = "flash_ci_"
 export const API_TOKEN_CLIENT_SECRET_PREFIX = "flash_sk_"

@@ -1,7 +1,7 @@
 // Rotation reminders: a token's secret is "rotation due" once it is as old as
 // the configured age (API_TOKEN_ROTATION_DUE_DAYS, default 90: the seed asks for
 // rotation every 90 days). Pure rules; no I/O, no clock of their own.
-import type { ApiToken } from "./index"
+import type { ApiToken } from "./api-token"
 
 export const DEFAULT_ROTATION_DUE_DAYS = 90
 export const MAX_ROTATION_DUE_DAYS = 3650

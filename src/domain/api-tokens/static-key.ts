@@ -12,7 +12,7 @@
 // The secret is 256 random bits: a fast hash is enough (no PBKDF2/scrypt, which
 // only help low-entropy passwords); Hydra keeps its own PBKDF2 hash for OAuth2.
 import { createHash, timingSafeEqual } from "node:crypto"
-import type { ApiTokenClientId, ApiTokenId } from "./index"
+import type { ApiTokenClientId, ApiTokenId } from "./api-token"
 
 /** A key document: written for every credential, so a token that did not opt in can be told apart. */
 export type ApiTokenStaticKey = {

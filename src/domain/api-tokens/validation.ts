@@ -16,9 +16,9 @@ import {
   InvalidRateLimitPerMinuteError,
   UnknownApiTokenScopeError,
 } from "./errors"
-import type { ApiTokenId, ApiTokenScope } from "./index"
+import { API_TOKEN_SCOPES, type ApiTokenId, type ApiTokenScope } from "./api-token"
 
-const SCOPES: readonly string[] = ["read", "receive", "write"]
+const SCOPES: readonly string[] = API_TOKEN_SCOPES
 
 export const API_TOKEN_NAME_MAX_LENGTH = 50
 export const API_TOKEN_MIN_EXPIRES_IN_SECONDS = 3600

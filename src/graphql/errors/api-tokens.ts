@@ -1,5 +1,5 @@
 // Client-facing codes of the API-token errors (src/domain/api-tokens/errors.ts).
-import type { ErrorMapping } from "../error-map"
+import type { ErrorMapping } from "./mapping"
 
 type ApiTokensErrorName =
   | "ApiTokenError"

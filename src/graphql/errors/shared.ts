@@ -1,4 +1,4 @@
-import type { ErrorMapping } from "../error-map"
+import type { ErrorMapping } from "./mapping"
 
 type SharedErrorName =
   | "ValidationError"

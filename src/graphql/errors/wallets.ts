@@ -1,5 +1,5 @@
 // Client codes of the wallet and payment errors (src/domain/wallets).
-import type { ErrorMapping } from "../error-map"
+import type { ErrorMapping } from "./mapping"
 
 type WalletErrorName =
   | "InvalidAmountError"

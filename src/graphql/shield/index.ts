@@ -7,7 +7,8 @@ import { applyMiddleware } from "graphql-middleware"
 import { allow, rule, shield } from "graphql-shield"
 import { recordAuditEvent } from "@/app/audit/record-audit-event"
 import { impliedScopes, ApiTokenScope } from "@/domain/api-tokens"
-import type { GraphQLContext, Principal } from "@/graphql/context"
+import type { Principal } from "@/domain/auth/principal"
+import type { GraphQLContext } from "@/graphql/context"
 import { FieldAccess, scopeMap } from "./scope-map"
 
 export const authErrors = {

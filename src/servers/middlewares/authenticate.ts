@@ -7,7 +7,7 @@
 import type { NextFunction, Request, Response } from "express"
 import { AuthRejection } from "@/domain/auth"
 import type { AuthenticatedPrincipal, PrincipalResolver } from "@/app/auth/resolve-principal"
-import type { Principal } from "@/graphql/context"
+import type { Principal } from "@/domain/auth/principal"
 import type { Logger } from "@/services/logger"
 import { clientIpOf } from "../client-address"
 

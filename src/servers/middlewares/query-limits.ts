@@ -7,7 +7,7 @@
 // weighted cost, once.
 import type { NextFunction, Request, Response } from "express"
 import type { GraphQLError } from "graphql"
-import type { Principal } from "@/graphql/context"
+import type { Principal } from "@/domain/auth/principal"
 import { OperationRequest, QueryLimits, QueryTooComplex, rateLimitPoints } from "@/graphql/limits"
 import { metrics } from "@/services/metrics"
 import type { RateDecision } from "@/services/rate-limit"

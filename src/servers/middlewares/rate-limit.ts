@@ -4,7 +4,7 @@
 import type { NextFunction, Request, Response } from "express"
 import { GraphQLError } from "graphql"
 import type { Config } from "@/config"
-import type { Principal } from "@/graphql/context"
+import type { Principal } from "@/domain/auth/principal"
 import type { RateDecision, RateLimiter } from "@/services/rate-limit"
 import { clientIpOf } from "../client-address"
 

@@ -2,24 +2,9 @@
 import type { AccountId, WalletCurrency, WalletId } from "@/domain/accounts"
 import { UnknownRepositoryError } from "@/domain/shared/errors"
 import { InvoiceNotFoundError } from "@/domain/wallets"
+import type { WalletInvoice } from "@/domain/wallets/invoice"
 import { isDuplicateKeyError } from "./connection"
 import { InvoiceSettlementModel, WalletInvoiceModel } from "./ledger-schema"
-
-export type WalletInvoice = {
-  paymentHash: string
-  paymentRequest: string
-  walletId: WalletId
-  accountId: AccountId
-  currency: WalletCurrency
-  amountSats: number | undefined
-  receiveAmount: number | undefined
-  memo: string | undefined
-  paymentSecret: string
-  preimage: string
-  expiresAt: Date
-  createdAt: Date
-  paidAt: Date | undefined
-}
 
 export type InvoiceSettlement = {
   paymentHash: string

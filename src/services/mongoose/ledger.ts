@@ -2,30 +2,12 @@
 // appending entries. See ledger-schema.ts for the invariants.
 import { LRUCache } from "lru-cache"
 import type { WalletCurrency, WalletId } from "@/domain/accounts"
+import type { LedgerEntry, LedgerEntryKind } from "@/domain/wallets/ledger"
 import { UnknownRepositoryError } from "@/domain/shared/errors"
 import { InsufficientBalanceError, InvalidAmountError } from "@/domain/wallets"
 import { ledgerHeads } from "@/services/ledger-heads"
 import { isDuplicateKeyError } from "./connection"
 import { LedgerEntryModel } from "./ledger-schema"
-
-export type LedgerEntryKind = "invoice" | "intraledger" | "external"
-export type LedgerEntry = {
-  id: string
-  walletId: WalletId
-  version: number
-  amount: number
-  balance: number
-  entryKey: string
-  transferId: string
-  kind: LedgerEntryKind
-  direction: "SEND" | "RECEIVE"
-  currency: WalletCurrency
-  memo?: string
-  paymentHash?: string
-  counterpartyWalletId?: WalletId
-  creditAmount?: number
-  createdAt: Date
-}
 
 export type AppendArgs = Omit<LedgerEntry, "id" | "version" | "balance" | "createdAt" | "direction">
 

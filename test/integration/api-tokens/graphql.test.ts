@@ -1,5 +1,6 @@
 import { graphql } from "graphql"
-import { contextFor, Principal } from "@/graphql/context"
+import type { Principal } from "@/domain/auth/principal"
+import { contextFor } from "@/graphql/context"
 import { buildPublicSchema } from "@/graphql/public/schema"
 import { createLogger } from "@/services/logger"
 import { AccountsRepository } from "@/services/mongoose/accounts"

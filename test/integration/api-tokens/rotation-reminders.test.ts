@@ -6,7 +6,8 @@
 // expiresAt.
 import { graphql } from "graphql"
 import { ApiTokensDeps, cleanupApiTokens, createApiToken, revokeApiToken, rotateApiToken } from "@/app/api-tokens"
-import { contextFor, Principal } from "@/graphql/context"
+import type { Principal } from "@/domain/auth/principal"
+import { contextFor } from "@/graphql/context"
 import { buildPublicSchema } from "@/graphql/public/schema"
 import { createLogger } from "@/services/logger"
 import { AuditEventModel } from "@/services/mongoose/audit-events"

@@ -9,7 +9,7 @@ import {
   GraphQLString,
   GraphQLUnionType,
 } from "graphql"
-import type { WalletInvoice } from "@/services/mongoose/invoices"
+import type { WalletInvoice } from "@/domain/wallets/invoice"
 import type { GraphQLContext } from "@/graphql/context"
 import { ErrorsField } from "./error"
 import { User } from "./account"

@@ -11,7 +11,7 @@ import {
   GraphQLUnionType,
 } from "graphql"
 import { satsToCentsFloor } from "@/domain/payments/price"
-import type { LedgerEntry } from "@/services/mongoose/ledger"
+import type { LedgerEntry } from "@/domain/wallets/ledger"
 import { PRICE_OFFSET, PriceOfOneSettlementMinorUnitInDisplayMinorUnit, PriceSource, WalletCurrency, devRealtimePrice } from "./price"
 import {
   DisplayCurrency,
