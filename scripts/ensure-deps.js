@@ -49,11 +49,19 @@ const ensureDebianPackages = () => {
 }
 
 if (!existsSync(stamp) || readFileSync(stamp, "utf8") !== lockHash) {
-  console.error("[setup] installing npm dependencies (npm ci)…")
-  const result = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: root, stdio: "inherit" })
-  if (result.status !== 0) {
-    console.error("[setup] npm ci failed; see the output above")
-    process.exit(result.status ?? 1)
+  // A registry connection reset mid-download (ECONNRESET, seen on a clean-clone CI
+  // run) fails npm ci as a whole; the same lock installs on the next try.
+  const attempts = 3
+  for (let attempt = 1; ; attempt++) {
+    console.error(`[setup] installing npm dependencies (npm ci)…${attempt > 1 ? ` attempt ${attempt} of ${attempts}` : ""}`)
+    const result = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: root, stdio: "inherit" })
+    if (result.status === 0) break
+    if (attempt === attempts) {
+      console.error(`[setup] npm ci failed ${attempts} times; see the output above`)
+      process.exit(result.status ?? 1)
+    }
+    console.error("[setup] npm ci failed; trying again in 5 s")
+    spawnSync("sleep", ["5"])
   }
   writeFileSync(stamp, lockHash)
 }
