@@ -8,6 +8,11 @@
 // the contract: it never comes from `constructor.name` (which minification or a
 // rename would change), and renaming a class keeps its code. `name` is the code
 // too, so logs and stack traces read the same.
+//
+// A base class that is never thrown itself (NotFoundError here, ApiTokenError and
+// ApiTokenValidationError in ../api-tokens/base.ts) is `abstract`, has no code
+// and no row. test/unit/error-tables.test.ts checks that every other class has
+// its own code and a row in its area's table.
 export abstract class DomainError extends Error {
   declare static readonly code: string
   abstract readonly code: string
@@ -20,10 +25,7 @@ export class ValidationError extends DomainError {
   static override readonly code: string = "ValidationError"
   override readonly code: string = "ValidationError"
 }
-export class NotFoundError extends DomainError {
-  static override readonly code: string = "NotFoundError"
-  override readonly code: string = "NotFoundError"
-}
+export abstract class NotFoundError extends DomainError {}
 export class RepositoryError extends DomainError {
   static override readonly code: string = "RepositoryError"
   override readonly code: string = "RepositoryError"

@@ -61,10 +61,6 @@ export class InvoiceExpiredError extends DomainError {
   static override readonly code: string = "InvoiceExpiredError"
   override readonly code: string = "InvoiceExpiredError"
 }
-export class InvoiceAlreadyPaidError extends DomainError {
-  static override readonly code: string = "InvoiceAlreadyPaidError"
-  override readonly code: string = "InvoiceAlreadyPaidError"
-}
 export class InsufficientBalanceError extends DomainError {
   static override readonly code: string = "InsufficientBalanceError"
   override readonly code: string = "InsufficientBalanceError"
@@ -76,10 +72,6 @@ export class SelfPaymentError extends DomainError {
 export class PaymentInProgressError extends DomainError {
   static override readonly code: string = "PaymentInProgressError"
   override readonly code: string = "PaymentInProgressError"
-}
-export class NotAuthenticatedError extends DomainError {
-  static override readonly code: string = "NotAuthenticatedError"
-  override readonly code: string = "NotAuthenticatedError"
 }
 export class LightningServiceError extends DomainError {
   static override readonly code: string = "LightningServiceError"

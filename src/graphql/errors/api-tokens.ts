@@ -2,7 +2,6 @@
 import {
   ApiTokenBudgetConflictError,
   ApiTokenBudgetRequiresWriteScopeError,
-  ApiTokenError,
   ApiTokenExpiresInTooLongError,
   ApiTokenExpiresInTooShortError,
   ApiTokenIpAllowlistTooLongError,
@@ -14,7 +13,6 @@ import {
   ApiTokenNotActiveError,
   ApiTokenNotFoundError,
   ApiTokenScopesEmptyError,
-  ApiTokenValidationError,
   ApiTokenWalletNotInAccountError,
   BudgetExceededError,
   DailySendLimitRequiresWriteScopeError,
@@ -38,9 +36,7 @@ import type { ErrorTable } from "./mapping"
 const own = (e: Error) => e.message
 
 export const apiTokensErrorTable = {
-  [ApiTokenError.code]: { code: "API_TOKEN_ERROR", message: "The API token operation failed" },
   [ApiTokenNotFoundError.code]: { code: "API_TOKEN_NOT_FOUND", message: "API token not found" },
-  [ApiTokenValidationError.code]: { code: "INVALID_INPUT", message: own },
   [ApiTokenNameEmptyError.code]: { code: "API_TOKEN_NAME_EMPTY", message: own },
   [ApiTokenNameTooLongError.code]: { code: "API_TOKEN_NAME_TOO_LONG", message: own },
   [ApiTokenNameTakenError.code]: { code: "API_TOKEN_NAME_TAKEN", message: own },

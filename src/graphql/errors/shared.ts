@@ -1,18 +1,11 @@
 // Client codes of the errors every area shares (src/domain/shared/errors.ts) and of
 // the account and wallet ids (src/domain/accounts).
 import { InvalidAccountIdError, InvalidPhoneNumberError, InvalidUsernameError, InvalidWalletIdError } from "@/domain/accounts"
-import {
-  CouldNotFindError,
-  NotFoundError,
-  RepositoryError,
-  UnknownRepositoryError,
-  ValidationError,
-} from "@/domain/shared/errors"
+import { CouldNotFindError, RepositoryError, UnknownRepositoryError, ValidationError } from "@/domain/shared/errors"
 import type { ErrorTable } from "./mapping"
 
 export const sharedErrorTable = {
   [ValidationError.code]: { code: "INVALID_INPUT", message: (e) => e.message },
-  [NotFoundError.code]: { code: "NOT_FOUND", message: "Not found" },
   [RepositoryError.code]: { code: "STORE_UNAVAILABLE", message: "Storage is unavailable, please try again" },
   [UnknownRepositoryError.code]: { code: "STORE_UNAVAILABLE", message: "Storage is unavailable, please try again" },
   [CouldNotFindError.code]: { code: "NOT_FOUND", message: "Not found" },
