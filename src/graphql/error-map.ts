@@ -1,22 +1,28 @@
 // One map from domain errors (values, see src/domain/shared/errors.ts) to what a
-// client sees: a stable `code` and a message. Each area keeps its own typed
-// table in ./errors/ (`satisfies Record<ErrorName, ErrorMapping>` makes the
-// compiler keep it complete); this file only merges them. An error without an
-// entry is logged and reaches the client as INTERNAL_ERROR, never with its text.
+// client sees: a stable `code` and a message. Each area keeps its own table in
+// ./errors/, keyed by the domain error's own `code` (never by `name` or
+// `constructor.name`); this file only merges them. test/unit/error-tables.test.ts
+// checks that every domain error has a row and every row a domain error. An error
+// without a row (or not a domain error at all) is logged and reaches the client as
+// INTERNAL_ERROR, never with its text.
+import { DomainError } from "@/domain/shared/errors"
 import type { Logger } from "@/services/logger"
 import { apiTokensErrorTable } from "./errors/api-tokens"
 import { sharedErrorTable } from "./errors/shared"
-import type { ErrorTable } from "./errors/mapping"
+import type { ErrorMapping, ErrorTable } from "./errors/mapping"
 import { walletErrorTable } from "./errors/wallets"
 
-
-const tables: ErrorTable[] = [sharedErrorTable, walletErrorTable, apiTokensErrorTable]
-const byName: ErrorTable = Object.assign({}, ...tables)
+export const errorTables: Readonly<Record<string, ErrorTable>> = {
+  shared: sharedErrorTable,
+  wallets: walletErrorTable,
+  apiTokens: apiTokensErrorTable,
+}
+const byCode = new Map<string, ErrorMapping>(Object.values(errorTables).flatMap((t) => Object.entries(t)))
 
 export type ClientError = { code: string; message: string; path?: string[] }
 
 export const mapError = (e: Error, logger?: Logger): ClientError => {
-  const m = byName[e.name] ?? byName[e.constructor.name]
+  const m = e instanceof DomainError ? byCode.get(e.code) : undefined
   if (!m) {
     logger?.error({ errName: e.name, err: e.message }, "unmapped error")
     return { code: "INTERNAL_ERROR", message: "Internal error, please try again" }

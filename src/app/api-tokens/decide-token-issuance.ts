@@ -4,7 +4,7 @@
 // ended, or granted scopes beyond the token's (defence in depth). The record
 // comes from `lookup`: the API process passes the cache the request path uses
 // (api-token-cache.ts), so the hook refuses a token at the same moment as the API.
-import { apiTokenStatus } from "@/domain/api-tokens"
+import { apiTokenStatus, ApiTokenNotFoundError } from "@/domain/api-tokens"
 import type { ResolvedApiToken } from "../auth/api-token-cache"
 import { resolveApiTokenByClientId } from "./resolve-by-client-id"
 
@@ -34,7 +34,7 @@ export const decideTokenIssuance = async (
   now = new Date(),
 ): Promise<IssuanceDecision> => {
   const r = await deps.lookup(clientId)
-  if (r instanceof Error) return r.name === "ApiTokenNotFoundError" ? { allow: false, reason: "UNKNOWN_CLIENT" } : r
+  if (r instanceof Error) return r instanceof ApiTokenNotFoundError ? { allow: false, reason: "UNKNOWN_CLIENT" } : r
   const refuse = (reason: IssuanceRefusal) => ({ allow: false as const, reason, tokenId: r.token.id, accountId: r.account.id })
   const status = apiTokenStatus(r.token, now)
   if (status === "REVOKED" || deps.isRevoked?.(r.token.id)) return refuse("TOKEN_REVOKED")

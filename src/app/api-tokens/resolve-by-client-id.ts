@@ -3,7 +3,7 @@
 // (see decideTokenIssuance for the token hook's rules).
 import type { Account } from "@/domain/accounts"
 import { ApiToken, ApiTokenClient, ApiTokenNotFoundError } from "@/domain/api-tokens"
-import { RepositoryError } from "@/domain/shared/errors"
+import { CouldNotFindError, RepositoryError } from "@/domain/shared/errors"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { ApiTokensRepository } from "@/services/mongoose/api-tokens"
 
@@ -17,7 +17,7 @@ export const resolveApiTokenByClientId = async (
   if (token instanceof Error) return token
   if (token.storedStatus === "PENDING") return new ApiTokenNotFoundError()
   const account = await AccountsRepository().findAccountById(token.accountId)
-  if (account instanceof RepositoryError && account.name === "CouldNotFindError") return new ApiTokenNotFoundError()
+  if (account instanceof CouldNotFindError) return new ApiTokenNotFoundError()
   if (account instanceof Error) return account
   const { removedAt: _removedAt, ...plain } = client
   return { token, client: plain, account }

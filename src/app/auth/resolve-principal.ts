@@ -20,6 +20,7 @@ import type { Account } from "@/domain/accounts"
 import {
   apiTokenStatus,
   ApiToken,
+  ApiTokenNotFoundError,
   ApiTokenScope,
   ApiTokenStaticKey,
   checkApiTokenClientSecretFormat,
@@ -29,7 +30,7 @@ import {
 } from "@/domain/api-tokens"
 import { AuthRejection, checkedToBearerCredential } from "@/domain/auth"
 import { ipAllowed } from "@/domain/auth/ip-allowlist"
-import { CouldNotFindError } from "@/domain/shared/errors"
+import { CouldNotFindError, NotFoundError } from "@/domain/shared/errors"
 import type { Principal } from "@/domain/auth/principal"
 import type { VerifiedJwt } from "@/services/jwks/verify-jwt"
 import type { InvalidationBus, InvalidationEvent } from "@/services/invalidation"
@@ -104,7 +105,12 @@ const scopesOf = (scp: unknown, token: ApiToken): readonly ApiTokenScope[] => {
   return scopes
 }
 
-const isNotFound = (e: Error) => e instanceof CouldNotFindError || e.name.endsWith("NotFoundError")
+/**
+ * A lookup that found nothing (as against a store that failed): the store's
+ * CouldNotFindError, an ApiTokenNotFoundError, or any NotFoundError. Matched by
+ * class, not by a name ending in "NotFoundError".
+ */
+const isNotFound = (e: Error) => e instanceof CouldNotFindError || e instanceof ApiTokenNotFoundError || e instanceof NotFoundError
 
 export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
   const now = deps.now ?? (() => new Date())

@@ -21,10 +21,22 @@ export type Account = {
 }
 export type Wallet = { id: WalletId; accountId: AccountId; currency: WalletCurrency; createdAt: Date }
 
-export class InvalidPhoneNumberError extends ValidationError {}
-export class InvalidWalletIdError extends ValidationError {}
-export class InvalidAccountIdError extends ValidationError {}
-export class InvalidUsernameError extends ValidationError {}
+export class InvalidPhoneNumberError extends ValidationError {
+  static override readonly code: string = "InvalidPhoneNumberError"
+  override readonly code: string = "InvalidPhoneNumberError"
+}
+export class InvalidWalletIdError extends ValidationError {
+  static override readonly code: string = "InvalidWalletIdError"
+  override readonly code: string = "InvalidWalletIdError"
+}
+export class InvalidAccountIdError extends ValidationError {
+  static override readonly code: string = "InvalidAccountIdError"
+  override readonly code: string = "InvalidAccountIdError"
+}
+export class InvalidUsernameError extends ValidationError {
+  static override readonly code: string = "InvalidUsernameError"
+  override readonly code: string = "InvalidUsernameError"
+}
 
 /** 3–50 letters, digits or underscores, compared case-insensitively (stored lowercase). */
 export const checkedToUsername = (raw: unknown): Username | InvalidUsernameError =>

@@ -30,6 +30,8 @@ export const AUTH_REJECTION_REASONS = [
 export type AuthRejectionReason = (typeof AUTH_REJECTION_REASONS)[number]
 
 export class AuthRejection extends DomainError {
+  static override readonly code: string = "AuthRejection"
+  override readonly code: string = "AuthRejection"
   constructor(
     readonly reason: AuthRejectionReason,
     detail?: string,

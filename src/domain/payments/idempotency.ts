@@ -15,7 +15,10 @@
 import { createHash } from "node:crypto"
 import { DomainError } from "../shared/errors"
 
-export class IdempotencyKeyReusedError extends DomainError {}
+export class IdempotencyKeyReusedError extends DomainError {
+  static override readonly code: string = "IdempotencyKeyReusedError"
+  override readonly code: string = "IdempotencyKeyReusedError"
+}
 
 export type IdempotentOperation = "intraLedgerPaymentSend" | "lnInvoicePaymentSend" | "lnNoAmountInvoicePaymentSend"
 

@@ -15,25 +15,68 @@ export const MAX_MEMO_LENGTH = 1024
 export const minorUnitOf = (c: WalletCurrency) => (c === "BTC" ? "sats" : "cents")
 
 // Validation errors: each one its own client code (src/graphql/errors/wallets.ts).
-export class InvalidAmountError extends ValidationError {}
-export class InvalidMemoError extends ValidationError {}
-export class InvalidExpiryError extends ValidationError {}
-export class InvalidPaymentRequestError extends ValidationError {}
-export class InvalidIdempotencyKeyError extends ValidationError {}
-export class WrongWalletCurrencyError extends ValidationError {}
-export class AmountInvoiceExpectedError extends ValidationError {}
-export class NoAmountInvoiceExpectedError extends ValidationError {}
+export class InvalidAmountError extends ValidationError {
+  static override readonly code: string = "InvalidAmountError"
+  override readonly code: string = "InvalidAmountError"
+}
+export class InvalidMemoError extends ValidationError {
+  static override readonly code: string = "InvalidMemoError"
+  override readonly code: string = "InvalidMemoError"
+}
+export class InvalidExpiryError extends ValidationError {
+  static override readonly code: string = "InvalidExpiryError"
+  override readonly code: string = "InvalidExpiryError"
+}
+export class InvalidPaymentRequestError extends ValidationError {
+  static override readonly code: string = "InvalidPaymentRequestError"
+  override readonly code: string = "InvalidPaymentRequestError"
+}
+export class InvalidIdempotencyKeyError extends ValidationError {
+  static override readonly code: string = "InvalidIdempotencyKeyError"
+  override readonly code: string = "InvalidIdempotencyKeyError"
+}
+export class WrongWalletCurrencyError extends ValidationError {
+  static override readonly code: string = "WrongWalletCurrencyError"
+  override readonly code: string = "WrongWalletCurrencyError"
+}
+export class AmountInvoiceExpectedError extends ValidationError {
+  static override readonly code: string = "AmountInvoiceExpectedError"
+  override readonly code: string = "AmountInvoiceExpectedError"
+}
+export class NoAmountInvoiceExpectedError extends ValidationError {
+  static override readonly code: string = "NoAmountInvoiceExpectedError"
+  override readonly code: string = "NoAmountInvoiceExpectedError"
+}
 
 // Business errors.
-export class WalletNotFoundError extends NotFoundError {}
-export class InvoiceNotFoundError extends NotFoundError {}
-export class InvoiceExpiredError extends DomainError {}
-export class InvoiceAlreadyPaidError extends DomainError {}
-export class InsufficientBalanceError extends DomainError {}
-export class SelfPaymentError extends DomainError {}
-export class PaymentInProgressError extends DomainError {}
-export class NotAuthenticatedError extends DomainError {}
-export class LightningServiceError extends DomainError {}
+export class WalletNotFoundError extends NotFoundError {
+  static override readonly code: string = "WalletNotFoundError"
+  override readonly code: string = "WalletNotFoundError"
+}
+export class InvoiceNotFoundError extends NotFoundError {
+  static override readonly code: string = "InvoiceNotFoundError"
+  override readonly code: string = "InvoiceNotFoundError"
+}
+export class InvoiceExpiredError extends DomainError {
+  static override readonly code: string = "InvoiceExpiredError"
+  override readonly code: string = "InvoiceExpiredError"
+}
+export class InsufficientBalanceError extends DomainError {
+  static override readonly code: string = "InsufficientBalanceError"
+  override readonly code: string = "InsufficientBalanceError"
+}
+export class SelfPaymentError extends DomainError {
+  static override readonly code: string = "SelfPaymentError"
+  override readonly code: string = "SelfPaymentError"
+}
+export class PaymentInProgressError extends DomainError {
+  static override readonly code: string = "PaymentInProgressError"
+  override readonly code: string = "PaymentInProgressError"
+}
+export class LightningServiceError extends DomainError {
+  static override readonly code: string = "LightningServiceError"
+  override readonly code: string = "LightningServiceError"
+}
 
 /** A positive whole number of minor units, within bounds. */
 export const checkedToMinorAmount = (raw: unknown): MinorAmount | InvalidAmountError => {
@@ -75,5 +118,8 @@ export const checkedToIdempotencyKey = (raw: unknown): string | undefined | Inva
   }
   return raw
 }
-export class RecipientWalletNotFoundError extends NotFoundError {}
+export class RecipientWalletNotFoundError extends NotFoundError {
+  static override readonly code: string = "RecipientWalletNotFoundError"
+  override readonly code: string = "RecipientWalletNotFoundError"
+}
 export { IdempotencyKeyReusedError } from "../payments/idempotency"

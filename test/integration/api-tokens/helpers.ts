@@ -77,7 +77,9 @@ export const hydraClient = async (clientId: string) => {
   return { status: res.status, body: res.status === 200 ? ((await res.json()) as Record<string, unknown>) : undefined }
 }
 
-export const unwrap = <T>(v: T | Error): T => {
+// `Exclude`, not `(v: T | Error): T`: an error class with its own `code` is no
+// longer structurally identical to Error, so inference would keep it in T.
+export const unwrap = <T>(v: T): Exclude<T, Error> => {
   if (v instanceof Error) throw new Error(`expected a value, got ${v.name}: ${v.message}`)
-  return v
+  return v as Exclude<T, Error>
 }

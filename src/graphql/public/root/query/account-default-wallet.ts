@@ -6,6 +6,7 @@ import { checkedToUsername } from "@/domain/accounts"
 import type { GraphQLContext } from "@/graphql/context"
 import { WalletCurrency } from "@/graphql/public/types/price"
 import { Username } from "@/graphql/public/types/scalars"
+import { CouldNotFindError } from "@/domain/shared/errors"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import type { Wallet } from "@/domain/accounts"
 
@@ -33,7 +34,7 @@ export const accountDefaultWalletQuery: GraphQLFieldConfig<
     const accounts = AccountsRepository()
     const account = await accounts.findAccountByUsername(username)
     if (account instanceof Error) {
-      if (account.name === "CouldNotFindError") throw notFound()
+      if (account instanceof CouldNotFindError) throw notFound()
       throw new GraphQLError("Storage is unavailable, please try again", { extensions: { code: "STORE_UNAVAILABLE" } })
     }
     const wallets = await accounts.listWallets(account.id)
