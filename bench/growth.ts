@@ -34,6 +34,7 @@ import { AccountModel, UserModel, WalletModel } from "@/services/mongoose/schema
 import { ApiTokenClientModel, ApiTokenModel, ApiTokenSlotModel } from "@/services/mongoose/api-tokens-schema"
 import { AuditEventModel, UsageRowModel } from "@/services/mongoose/audit-events"
 import { ApiTokenSpendModel } from "@/services/mongoose/api-token-spends"
+import { bucketOf, REPAIR_BUCKET_MS } from "@/services/mongoose/time-buckets"
 import type { WalletId } from "@/domain/accounts"
 import { startApiReplica } from "@/stack/api-replica"
 import type { ManagedProcess } from "@/stack/child-process"
@@ -162,6 +163,7 @@ const seed = async (from: number, to: number, out: Seeded[]) => {
           counterpartyWalletId: randomUUID(),
           ...(amount < 0 ? { creditAmount: -amount } : {}),
           createdAt: new Date(createdAt.getTime() + v * 60_000),
+          repairBucket: bucketOf(new Date(createdAt.getTime() + v * 60_000), REPAIR_BUCKET_MS),
         })
       }
       for (let k = 0; k < 2; k++) {
@@ -220,6 +222,7 @@ const seed = async (from: number, to: number, out: Seeded[]) => {
             entryKey: `reserve:${transferId}`,
             transferId,
             createdAt: new Date(createdAt.getTime() + v * 60_000),
+            repairBucket: bucketOf(new Date(createdAt.getTime() + v * 60_000), REPAIR_BUCKET_MS),
           })
         }
       }

@@ -222,9 +222,10 @@ describe("invalidation across two API processes", () => {
 
       const conn = await mongoose.createConnection(stack.urls.mongodb).asPromise()
       try {
+        // As docs/authentication.md tells an operator: the stamp and its minute.
         const r = await conn
           .collection("apitokens")
-          .updateOne({ _id: token.id as never }, { $set: { ipAllowlist: ["203.0.113.7/32"], changedAt: new Date() } })
+          .updateOne({ _id: token.id as never }, { $set: { ipAllowlist: ["203.0.113.7/32"], changedAt: new Date(), changeBucket: String(Math.floor(Date.now() / 60_000)) } })
         expect(r.matchedCount).toBe(1)
       } finally {
         await conn.close()

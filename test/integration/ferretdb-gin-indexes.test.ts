@@ -93,6 +93,7 @@ const expectServedByGinOn = async (query: { explain: () => Promise<unknown> }, f
 }
 
 const id = () => randomUUID()
+const bucket = () => String(Math.floor(Math.random() * 1e7))
 
 // What the code asks FerretDB on each hot path (src/services/mongoose/*), and the field its index serves.
 const HOT_LOOKUPS: Array<[string, () => { explain: () => Promise<unknown> }, string]> = [
@@ -119,6 +120,13 @@ const HOT_LOOKUPS: Array<[string, () => { explain: () => Promise<unknown> }, str
   ["a token's usage rows", () => UsageRowModel.find({ tokenId: id() }).sort({ hour: -1 }).limit(50), "tokenId"],
   ["an account's usage rows", () => UsageRowModel.find({ accountId: id() }).sort({ hour: -1 }).limit(50), "accountId"],
   ["an idempotency key", () => IdempotencyKeyModel.findById(id()), "_id"],
+  // The background jobs' time windows, one bucket each (time-buckets.ts): every replica runs them.
+  ["the invalidation resync: accounts changed in a minute", () => AccountModel.find({ changeBucket: bucket() }, { _id: 1, changedAt: 1 }), "changeBucket"],
+  ["the invalidation resync: tokens changed in a minute", () => ApiTokenModel.find({ changeBucket: bucket() }, { _id: 1, changedAt: 1, storedStatus: 1 }), "changeBucket"],
+  ["the invalidation resync: tokens revoked in an hour", () => ApiTokenModel.find({ revokeBucket: bucket() }, { _id: 1, revokedAt: 1 }), "revokeBucket"],
+  ["the transfer repair: ledger entries of five minutes", () => LedgerEntryModel.find({ repairBucket: bucket() }), "repairBucket"],
+  ["the transfer repair: spend log entries of five minutes", () => ApiTokenSpendModel.find({ repairBucket: bucket() }), "repairBucket"],
+  ["the transfer repair: invoice claims of five minutes", () => InvoiceSettlementModel.find({ repairBucket: bucket() }), "repairBucket"],
 ]
 
 describe("FerretDB on PostgreSQL: the hot lookups use an index", () => {
@@ -142,7 +150,7 @@ describe("FerretDB's GIN indexes", () => {
   it("are re-created when missing, once each, by API processes starting at the same time", async () => {
     await ensureGinIndexes(stack.ferretdbPostgresqlUrl!, SCHEMA)
     const dropped = await accountsGins()
-    expect(dropped.map((w) => w.field).sort()).toEqual(["_id", "changedAt", "userId"])
+    expect(dropped.map((w) => w.field).sort()).toEqual(["_id", "changeBucket", "userId"])
     for (const w of dropped) await pg.query(`DROP INDEX "${SCHEMA}"."${w.name}"`)
     await expect(ferretdbSql(AccountModel.findOne({ userId: id() })).then((q) => ginIndexesScannedFor(q.sql))).resolves.toEqual([])
 
@@ -163,9 +171,29 @@ describe("FerretDB's GIN indexes", () => {
     await expectServedByGinOn(AccountModel.findOne({ userId: id() }), "userId")
   })
 
+  it("are dropped once FerretDB's index on that field is gone (a field the schemas stopped indexing costs no write)", async () => {
+    const name = `gin_probe_${randomUUID().slice(0, 8)}`
+    const coll = mongoose.connection.db!.collection(name)
+    try {
+      await coll.insertOne({ _id: id() as never, probe: "x" })
+      await coll.createIndex({ probe: 1 })
+      await ensureGinIndexes(stack.ferretdbPostgresqlUrl!, SCHEMA)
+      const probe = (await wantedGinIndexes(pg, SCHEMA))!.find((w) => w.collection === name && w.field === "probe")!
+      await expectServedByGinOn(coll.find({ probe: "y" }), "probe")
+
+      await coll.dropIndex("probe_1")
+      const r = await ensureGinIndexes(stack.ferretdbPostgresqlUrl!, SCHEMA)
+      expect(r).toMatchObject({ kind: "done", dropped: [probe.name] })
+      const left = await pg.query("SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND indexname = $2", [SCHEMA, probe.name])
+      expect(left.rowCount).toBe(0)
+    } finally {
+      await coll.drop().catch(() => undefined)
+    }
+  })
+
   it("are left alone when all are there, and nothing is created where there is no FerretDB metadata (a real MongoDB's database)", async () => {
     const again = await ensureGinIndexes(stack.ferretdbPostgresqlUrl!, SCHEMA)
-    expect(again).toEqual({ kind: "done", created: [], present: (await wantedGinIndexes(pg, SCHEMA))!.length })
+    expect(again).toEqual({ kind: "done", created: [], present: (await wantedGinIndexes(pg, SCHEMA))!.length, dropped: [] })
     await expect(ensureGinIndexes(stack.ferretdbPostgresqlUrl!, `not_ferretdb_${randomUUID().slice(0, 8)}`)).resolves.toMatchObject({
       kind: "no-ferretdb-metadata",
     })

@@ -163,7 +163,11 @@ export const completeUnfinishedTransfers = async (
   // A claim is released only when no debit followed it for minutes: far longer
   // than any debit takes, so a slow payment in flight keeps its claim.
   const abandonedAfterMs = opts.abandonedAfterMs ?? ABANDONED_AFTER_MS
-  const claims = await InvoicesRepository().unsettledClaims(new Date(Date.now() - abandonedAfterMs))
+  const claimsOlderThan = new Date(Date.now() - abandonedAfterMs)
+  const claims = await InvoicesRepository().unsettledClaims({
+    newerThan: new Date(claimsOlderThan.getTime() - (opts.windowMs ?? 10 * 60_000)),
+    olderThan: claimsOlderThan,
+  })
   if (claims instanceof Error) return claims
   for (const claim of claims) {
     const debit = await ledger.findByEntryKey(`debit:${claim.transferId}`)
@@ -200,11 +204,15 @@ const releaseAbandonedReservations = async (abandonedAfterMs: number, windowMs: 
   const candidates = await spends.unreleasedReservations({ newerThan, olderThan })
   if (candidates instanceof Error) return candidates
   if (candidates.length === 0) return 0
-  const debited = await LedgerRepository().existingEntryKeys(candidates.map((r) => `debit:${r.transferId}`))
+  // A debit follows its reservation: written since the window's start.
+  const debited = await LedgerRepository().transfersDebitedSince(
+    newerThan,
+    candidates.map((r) => r.transferId),
+  )
   if (debited instanceof Error) return debited
   let released = 0
   for (const r of candidates) {
-    if (debited.has(`debit:${r.transferId}`)) continue
+    if (debited.has(r.transferId)) continue
     const done = await spends.release(r)
     if (!(done instanceof Error)) released++
   }

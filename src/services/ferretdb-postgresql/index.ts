@@ -28,7 +28,9 @@
 // Idempotent, and safe with several API processes starting at once: a session
 // advisory lock per schema; a process that does not get it leaves the work to
 // the one that has it. Indexes are built CONCURRENTLY, so a first start over
-// large tables does not block writes; one a crash left INVALID is rebuilt.
+// large tables does not block writes; one a crash left INVALID is rebuilt. A
+// GIN of ours whose FerretDB index is gone (mongoose's syncIndexes drops what
+// the schemas no longer declare) is dropped.
 import { createHash } from "node:crypto"
 import { Client } from "pg"
 
@@ -39,7 +41,7 @@ export type GinIndex = { collection: string; table: string; field: string; expre
 export type GinIndexesResult =
   | { kind: "no-ferretdb-metadata"; schema: string }
   | { kind: "busy" }
-  | { kind: "done"; created: GinIndex[]; present: number }
+  | { kind: "done"; created: GinIndex[]; present: number; dropped: string[] }
 
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`
 
@@ -102,7 +104,21 @@ export const ensureGinIndexes = async (postgresUrl: string, schema: string): Pro
         await pg.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${ident(w.name)} ON ${ident(schema)}.${ident(w.table)} USING gin (${w.expression} jsonb_path_ops) WITH (fastupdate = off)`)
         created.push(w)
       }
-      return { kind: "done", created, present: valid.size }
+      // Ours whose FerretDB index is gone (a field the schemas no longer index):
+      // it would only cost every write.
+      const ours = await pg.query<{ name: string }>(
+        `SELECT c.relname AS name FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_am a ON a.oid = c.relam
+          WHERE c.relnamespace = to_regnamespace($1) AND a.amname = 'gin' AND c.relname LIKE '%\\_gin\\_%'`,
+        [ident(schema)],
+      )
+      const wantedNames = new Set(wanted.map((w) => w.name))
+      const dropped: string[] = []
+      for (const { name } of ours.rows) {
+        if (wantedNames.has(name)) continue
+        await pg.query(`DROP INDEX CONCURRENTLY IF EXISTS ${ident(schema)}.${ident(name)}`)
+        dropped.push(name)
+      }
+      return { kind: "done", created, present: valid.size, dropped }
     } finally {
       await pg.query("SELECT pg_advisory_unlock(hashtext($1))", [lock])
     }

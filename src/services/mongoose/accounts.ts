@@ -15,6 +15,7 @@ import {
 } from "@/domain/accounts"
 import { CouldNotFindError, UnknownRepositoryError } from "@/domain/shared/errors"
 import { isDuplicateKeyError } from "./connection"
+import { changedSinceWindow, changeStamp, findInBuckets } from "./time-buckets"
 import { AccountModel, UserModel, UsernameModel, WalletModel } from "./schema"
 
 type Doc = Record<string, unknown>
@@ -95,7 +96,7 @@ export const AccountsRepository = () => {
 
   const setAccountStatus = async (id: AccountId, status: Account["status"]) => {
     try {
-      const r = await AccountModel.updateOne({ _id: id }, { $set: { status, changedAt: new Date() } })
+      const r = await AccountModel.updateOne({ _id: id }, { $set: { status, ...changeStamp(new Date()) } })
       return r.matchedCount === 1 ? true : new CouldNotFindError(`account ${id}`)
     } catch (e) {
       return unknown(e)
@@ -105,8 +106,12 @@ export const AccountsRepository = () => {
   /** Accounts whose status changed at or after `since` (the invalidation resync). */
   const listChangedSince = async (since: Date): Promise<Array<{ id: AccountId; changedAt: Date }> | UnknownRepositoryError> => {
     try {
-      const docs = await AccountModel.find({ changedAt: { $gte: since } }, { _id: 1, changedAt: 1 }).lean<Doc[]>()
-      return docs.map((d) => ({ id: d._id as AccountId, changedAt: d.changedAt as Date }))
+      const docs = await findInBuckets(changedSinceWindow(since), (changeBucket) =>
+        AccountModel.find({ changeBucket }, { _id: 1, changedAt: 1 }).lean<Doc[]>(),
+      )
+      return docs
+        .filter((d) => (d.changedAt as Date) >= since)
+        .map((d) => ({ id: d._id as AccountId, changedAt: d.changedAt as Date }))
     } catch (e) {
       return unknown(e)
     }

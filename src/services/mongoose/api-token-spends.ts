@@ -28,6 +28,7 @@ import mongoose, { Schema } from "mongoose"
 import { ApiTokenBudget, BudgetExceededError, budgetPeriodAt, checkBudget, PaymentValue, valueInBudgetUnit } from "@/domain/api-tokens"
 import { UnknownRepositoryError } from "@/domain/shared/errors"
 import { isDuplicateKeyError } from "./connection"
+import { bucketOf, findInBuckets, REPAIR_BUCKET_MS } from "./time-buckets"
 
 const ApiTokenSpendSchema = new Schema(
   {
@@ -46,12 +47,12 @@ const ApiTokenSpendSchema = new Schema(
     entryKey: { type: String, required: true, unique: true },
     transferId: { type: String, required: true },
     createdAt: { type: Date, required: true },
+    /** createdAt's five minutes (time-buckets.ts): the recovery job's lookup of recent reservations. */
+    repairBucket: { type: String, index: true },
   },
   { versionKey: false },
 )
 ApiTokenSpendSchema.index({ spendKey: 1, version: 1 }, { unique: true })
-// The recovery job's scan of recent reservations across every token.
-ApiTokenSpendSchema.index({ createdAt: -1 })
 
 export const ApiTokenSpendModel = mongoose.model("ApiTokenSpend", ApiTokenSpendSchema, "api_token_spends")
 
@@ -128,6 +129,7 @@ export const ApiTokenSpendsRepository = (opts: { now?: () => Date } = {}) => {
             entryKey: e.entryKey,
             transferId: e.transferId,
             createdAt: now,
+            repairBucket: bucketOf(now, REPAIR_BUCKET_MS),
           })
           return { spendKey }
         } catch (err) {
@@ -205,20 +207,18 @@ export const ApiTokenSpendsRepository = (opts: { now?: () => Date } = {}) => {
    */
   const unreleasedReservations = async (window: { newerThan: Date; olderThan: Date }): Promise<StoredReservation[] | UnknownRepositoryError> => {
     try {
+      // By repair buckets (time-buckets.ts), from the window's start to now: a
+      // release follows its reservation, so it is among these entries too.
+      const since = await findInBuckets<EntryDoc>(
+        { from: window.newerThan, to: new Date(Date.now() + REPAIR_BUCKET_MS), sizeMs: REPAIR_BUCKET_MS },
+        (repairBucket) => ApiTokenSpendModel.find({ repairBucket }).lean<EntryDoc[]>(),
+      )
+      const released = new Set(since.filter((r) => r.entryKey.startsWith("release:")).map((r) => r.transferId))
       // Reservations only: a carried-over total has no debit and must stay.
-      const reservations = await ApiTokenSpendModel.find({
-        sats: { $gt: 0 },
-        entryKey: { $regex: "^reserve:" },
-        createdAt: { $gte: window.newerThan, $lt: window.olderThan },
-      })
-        .sort({ createdAt: 1 })
-        .limit(5000)
-        .lean<EntryDoc[]>()
-      if (reservations.length === 0) return []
-      const releases = await ApiTokenSpendModel.find({ entryKey: { $in: reservations.map((r) => `release:${r.transferId}`) } })
-        .select({ transferId: 1 })
-        .lean<EntryDoc[]>()
-      const released = new Set(releases.map((r) => r.transferId))
+      const reservations = since
+        .filter((r) => r.sats > 0 && r.entryKey.startsWith("reserve:") && r.createdAt >= window.newerThan && r.createdAt < window.olderThan)
+        .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+        .slice(0, 5000)
       return reservations.filter((r) => !released.has(r.transferId)).map(stored)
     } catch (e) {
       return unknown(e)

@@ -29,6 +29,8 @@ const ApiTokenSchema = new Schema(
     rotationRemindedFor: { type: Date },
     expiresAt: { type: Date },
     revokedAt: { type: Date },
+    /** revokedAt's hour (time-buckets.ts): the resync's lookup of recent revocations. */
+    revokeBucket: { type: String, index: true },
     lastUsedAt: { type: Date },
     /** Set when an expired token's Hydra clients were deleted and its name and slot released. */
     cleanedAt: { type: Date },
@@ -36,7 +38,9 @@ const ApiTokenSchema = new Schema(
      * Stamped by every change that narrows what the token's credentials may do
      * (revocation, rotation, an edit): the invalidation resync reads it.
      */
-    changedAt: { type: Date, index: true },
+    changedAt: { type: Date },
+    /** changedAt's minute (time-buckets.ts): the resync's lookup. */
+    changeBucket: { type: String, index: true },
     walletIds: { type: [String], default: undefined },
     ipAllowlist: { type: [String], default: undefined },
     rateLimitPerMinute: { type: Number },

@@ -17,6 +17,7 @@ import {
 } from "@/domain/api-tokens"
 import { RepositoryError, UnknownRepositoryError } from "@/domain/shared/errors"
 import { isDuplicateKeyError } from "./connection"
+import { bucketOf, changedSinceWindow, changeStamp, findInBuckets, REVOCATION_BUCKET_MS } from "./time-buckets"
 import { ApiTokenClientModel, ApiTokenModel, ApiTokenSlotModel, ApiTokenStaticKeyModel } from "./api-tokens-schema"
 
 type Doc = Record<string, unknown>
@@ -192,7 +193,7 @@ export const ApiTokensRepository = () => {
       if (d.storedStatus !== "REVOKED") {
         await ApiTokenModel.updateOne(
           { _id: id },
-          { $set: { storedStatus: "REVOKED", revokedAt: at, activeNameKey: id, changedAt: at } },
+          { $set: { storedStatus: "REVOKED", revokedAt: at, revokeBucket: bucketOf(at, REVOCATION_BUCKET_MS), activeNameKey: id, ...changeStamp(at) } },
         )
       }
       await ApiTokenSlotModel.deleteMany({ tokenId: id })
@@ -322,25 +323,33 @@ export const ApiTokensRepository = () => {
   const listRevokedSince = (since: Date): Promise<ApiTokenId[] | RepositoryError> =>
     guard(async () =>
       (
-        await ApiTokenModel.find({ storedStatus: "REVOKED", revokedAt: { $gte: since } }, { _id: 1 }).lean<Doc[]>()
-      ).map((d) => d._id as ApiTokenId),
+        await findInBuckets({ from: since, to: new Date(Date.now() + REVOCATION_BUCKET_MS), sizeMs: REVOCATION_BUCKET_MS }, (revokeBucket) =>
+          ApiTokenModel.find({ revokeBucket }, { _id: 1, revokedAt: 1 }).lean<Doc[]>(),
+        )
+      )
+        .filter((d) => (d.revokedAt as Date) >= since)
+        .map((d) => d._id as ApiTokenId),
     )
 
   /** For the invalidation resync: every token whose record changed at or after `since`. */
   const listChangedSince = (since: Date) =>
     guard(async () =>
       (
-        await ApiTokenModel.find({ changedAt: { $gte: since } }, { _id: 1, changedAt: 1, storedStatus: 1 }).lean<Doc[]>()
-      ).map((d) => ({ id: d._id as ApiTokenId, changedAt: d.changedAt as Date, revoked: d.storedStatus === "REVOKED" })),
+        await findInBuckets(changedSinceWindow(since), (changeBucket) =>
+          ApiTokenModel.find({ changeBucket }, { _id: 1, changedAt: 1, storedStatus: 1 }).lean<Doc[]>(),
+        )
+      )
+        .filter((d) => (d.changedAt as Date) >= since)
+        .map((d) => ({ id: d._id as ApiTokenId, changedAt: d.changedAt as Date, revoked: d.storedStatus === "REVOKED" })),
     )
 
   /** Stamps a change made elsewhere (a rotation's clients) on the token record. */
   const markChanged = (id: ApiTokenId, at: Date) =>
-    guard(async () => (await ApiTokenModel.updateOne({ _id: id }, { $set: { changedAt: at } }), true as const))
+    guard(async () => (await ApiTokenModel.updateOne({ _id: id }, { $set: changeStamp(at) }), true as const))
 
   /** A rotation issued new credentials at `at`: the rotation-age clock restarts (and the change is stamped). */
   const markSecretRotated = (id: ApiTokenId, at: Date) =>
-    guard(async () => (await ApiTokenModel.updateOne({ _id: id }, { $set: { secretCreatedAt: at, changedAt: at } }), true as const))
+    guard(async () => (await ApiTokenModel.updateOne({ _id: id }, { $set: { secretCreatedAt: at, ...changeStamp(at) } }), true as const))
 
   /**
    * ACTIVE tokens whose current secret was issued at or before `issuedBefore`
@@ -374,7 +383,7 @@ export const ApiTokensRepository = () => {
     at: Date,
   ) =>
     guard(async () => {
-      const set: Doc = { changedAt: at }
+      const set: Doc = changeStamp(at)
       const unset: Doc = {}
       for (const [k, v] of Object.entries(changes)) {
         if (v === undefined) continue

@@ -47,7 +47,7 @@ export const ensureFerretdbGinIndexes = async (postgresUrl: string, logger: Logg
       logger.info({ database }, "another process is creating FerretDB's GIN indexes")
     } else {
       const created = r.created.map((c) => `${c.collection}.${c.field}`)
-      logger.info({ database, created, present: r.present, ms: Date.now() - startedAt }, "FerretDB GIN indexes in place")
+      logger.info({ database, created, present: r.present, dropped: r.dropped, ms: Date.now() - startedAt }, "FerretDB GIN indexes in place")
     }
   } catch (e) {
     logger.error({ database, err: e instanceof Error ? e.message : String(e) }, "could not create FerretDB's GIN indexes: lookups scan their collections")

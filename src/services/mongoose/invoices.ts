@@ -5,6 +5,7 @@ import { InvoiceNotFoundError } from "@/domain/wallets"
 import type { WalletInvoice } from "@/domain/wallets/invoice"
 import { isDuplicateKeyError } from "./connection"
 import { InvoiceSettlementModel, WalletInvoiceModel } from "./ledger-schema"
+import { bucketOf, findInBuckets, REPAIR_BUCKET_MS } from "./time-buckets"
 
 export type InvoiceSettlement = {
   paymentHash: string
@@ -76,11 +77,13 @@ export const InvoicesRepository = () => {
     s: Omit<InvoiceSettlement, "createdAt" | "settledAt">,
   ): Promise<true | InvoiceSettlement | UnknownRepositoryError> => {
     try {
+      const createdAt = new Date()
       await InvoiceSettlementModel.create({
         _id: s.paymentHash,
         transferId: s.transferId,
         payerWalletId: s.payerWalletId,
-        createdAt: new Date(),
+        createdAt,
+        repairBucket: bucketOf(createdAt, REPAIR_BUCKET_MS),
       })
       return true
     } catch (e) {
@@ -109,12 +112,16 @@ export const InvoicesRepository = () => {
     }
   }
 
-  const unsettledClaims = async (olderThan: Date): Promise<InvoiceSettlement[] | UnknownRepositoryError> => {
+  /** Claims made in [newerThan, olderThan) and not settled (at most 1000), by repair buckets (time-buckets.ts). */
+  const unsettledClaims = async (window: { newerThan: Date; olderThan: Date }): Promise<InvoiceSettlement[] | UnknownRepositoryError> => {
     try {
-      const docs = await InvoiceSettlementModel.find({ settledAt: { $exists: false }, createdAt: { $lt: olderThan } })
-        .limit(1000)
-        .lean<Doc[]>()
-      return docs.map(toSettlement)
+      const docs = await findInBuckets({ from: window.newerThan, to: window.olderThan, sizeMs: REPAIR_BUCKET_MS }, (repairBucket) =>
+        InvoiceSettlementModel.find({ repairBucket }).lean<Doc[]>(),
+      )
+      return docs
+        .filter((d) => !d.settledAt && (d.createdAt as Date) >= window.newerThan && (d.createdAt as Date) < window.olderThan)
+        .slice(0, 1000)
+        .map(toSettlement)
     } catch (e) {
       return unknown(e)
     }

@@ -28,13 +28,13 @@ const LedgerEntrySchema = new Schema(
     /** On a debit: what the matching credit must be, so a crash after the debit can be completed. */
     creditAmount: { type: Number },
     createdAt: { type: Date, required: true },
+    /** createdAt's five minutes (time-buckets.ts): the transfer repair's lookup of recent entries. */
+    repairBucket: { type: String, index: true },
   },
   { versionKey: false },
 )
 LedgerEntrySchema.index({ walletId: 1, version: 1 }, { unique: true })
 LedgerEntrySchema.index({ walletId: 1, createdAt: -1 })
-// The repair pass looks for recent debits.
-LedgerEntrySchema.index({ direction: 1, createdAt: -1 })
 
 const WalletInvoiceSchema = new Schema(
   {
@@ -65,6 +65,8 @@ const InvoiceSettlementSchema = new Schema(
     transferId: { type: String, required: true },
     payerWalletId: { type: String },
     createdAt: { type: Date, required: true },
+    /** createdAt's five minutes (time-buckets.ts): the transfer repair's lookup of recent claims. */
+    repairBucket: { type: String, index: true },
     settledAt: { type: Date },
   },
   { versionKey: false },

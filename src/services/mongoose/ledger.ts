@@ -8,6 +8,7 @@ import { InsufficientBalanceError, InvalidAmountError } from "@/domain/wallets"
 import { ledgerHeads } from "@/services/ledger-heads"
 import { isDuplicateKeyError } from "./connection"
 import { LedgerEntryModel } from "./ledger-schema"
+import { bucketOf, findInBuckets, REPAIR_BUCKET_MS } from "./time-buckets"
 
 export type AppendArgs = Omit<LedgerEntry, "id" | "version" | "balance" | "createdAt" | "direction">
 
@@ -168,13 +169,15 @@ export const LedgerRepository = () => {
           if (already) return toEntry(already)
           return new InsufficientBalanceError(`balance ${head.balance} is below ${-args.amount}`)
         }
+        const now = new Date()
         const doc = {
           _id: ledgerEntryId(args.walletId, head.version + 1),
           ...args,
           direction: (args.amount < 0 ? "SEND" : "RECEIVE") as "SEND" | "RECEIVE",
           version: head.version + 1,
           balance,
-          createdAt: new Date(),
+          createdAt: now,
+          repairBucket: bucketOf(now, REPAIR_BUCKET_MS),
         }
         try {
           await LedgerEntryModel.create(doc)
@@ -235,41 +238,74 @@ export const LedgerRepository = () => {
   }
 
   /**
+   * The entries written in [from, now], by their repair buckets (time-buckets.ts):
+   * equality lookups, never a range over the whole ledger.
+   */
+  const writtenSince = (from: Date) =>
+    findInBuckets({ from, to: new Date(Date.now() + REPAIR_BUCKET_MS), sizeMs: REPAIR_BUCKET_MS }, (repairBucket) =>
+      LedgerEntryModel.find({ repairBucket }).lean<Doc[]>(),
+    )
+
+  /**
    * Debits of transfers whose credit is missing (a crash between the two
-   * steps), among the debits written in [newerThan, olderThan).
+   * steps), among the debits written in [newerThan, olderThan), newest first,
+   * at most 5000. A credit follows its debit, so it is among the entries
+   * written since; one that is not (a clock behind) is looked up by its key.
    */
   const debitsWithoutCredit = async (window: { newerThan: Date; olderThan: Date }): Promise<LedgerEntry[] | UnknownRepositoryError> => {
     try {
-      const debits = await LedgerEntryModel.find({
-        direction: "SEND",
-        createdAt: { $gte: window.newerThan, $lt: window.olderThan },
-      })
-        .sort({ createdAt: -1 })
-        .limit(5000)
-        .lean<Doc[]>()
-      if (debits.length === 0) return []
-      const credits = await LedgerEntryModel.find({ entryKey: { $in: debits.map((d) => `credit:${d.transferId as string}`) } })
-        .select({ transferId: 1 })
-        .lean<Doc[]>()
-      const credited = new Set(credits.map((c) => c.transferId as string))
-      return debits.filter((d) => !credited.has(d.transferId as string)).map(toEntry)
+      const since = await writtenSince(window.newerThan)
+      const credited = new Set(since.filter((d) => (d.entryKey as string).startsWith("credit:")).map((d) => d.transferId as string))
+      const uncredited = since
+        .filter((d) => d.direction === "SEND" && (d.createdAt as Date) >= window.newerThan && (d.createdAt as Date) < window.olderThan)
+        .filter((d) => !credited.has(d.transferId as string))
+        .sort((a, b) => (b.createdAt as Date).getTime() - (a.createdAt as Date).getTime())
+        .slice(0, 5000)
+      const found = await existingEntryKeys(uncredited.map((d) => `credit:${d.transferId as string}`))
+      if (found instanceof Error) return found
+      return uncredited.filter((d) => !found.has(`credit:${d.transferId as string}`)).map(toEntry)
     } catch (e) {
       return unknown(e)
     }
   }
 
-  /** Which of these entry keys exist (one query, whatever their number). */
+  /**
+   * The transfers with a debit written in [from, now] (by repair buckets), and
+   * of `transferIds` the ones not among them that have a debit anyway (a clock
+   * behind), looked up by key.
+   */
+  const transfersDebitedSince = async (from: Date, transferIds: string[]): Promise<Set<string> | UnknownRepositoryError> => {
+    try {
+      const debited = new Set(
+        (await writtenSince(from)).filter((d) => (d.entryKey as string).startsWith("debit:")).map((d) => d.transferId as string),
+      )
+      const rest = transferIds.filter((t) => !debited.has(t))
+      const found = await existingEntryKeys(rest.map((t) => `debit:${t}`))
+      if (found instanceof Error) return found
+      for (const t of rest) if (found.has(`debit:${t}`)) debited.add(t)
+      return debited
+    } catch (e) {
+      return unknown(e)
+    }
+  }
+
+  /**
+   * Which of these entry keys exist: one lookup by `entryKey` each (an equality
+   * FerretDB hands to SQL; `$in` it would evaluate over the whole ledger).
+   */
   const existingEntryKeys = async (entryKeys: string[]): Promise<Set<string> | UnknownRepositoryError> => {
     try {
-      if (entryKeys.length === 0) return new Set()
-      const found = await LedgerEntryModel.find({ entryKey: { $in: entryKeys } })
-        .select({ entryKey: 1 })
-        .lean<Doc[]>()
-      return new Set(found.map((d) => d.entryKey as string))
+      const found = new Set<string>()
+      for (let i = 0; i < entryKeys.length; i += 8) {
+        const batch = entryKeys.slice(i, i + 8)
+        const hits = await Promise.all(batch.map((entryKey) => LedgerEntryModel.exists({ entryKey })))
+        batch.forEach((k, j) => hits[j] && found.add(k))
+      }
+      return found
     } catch (e) {
       return unknown(e)
     }
   }
 
-  return { checkFormat, balanceOf, findByEntryKey, existingEntryKeys, append, listForWallets, debitsWithoutCredit }
+  return { checkFormat, balanceOf, findByEntryKey, existingEntryKeys, append, listForWallets, debitsWithoutCredit, transfersDebitedSince }
 }

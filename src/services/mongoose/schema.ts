@@ -17,7 +17,9 @@ const AccountSchema = new Schema(
     defaultWalletId: { type: String, required: true },
     status: { type: String, enum: ["ACTIVE", "LOCKED"], required: true, default: "ACTIVE" },
     /** Stamped by every change that narrows what the account's credentials may do (lock): the invalidation resync reads it. */
-    changedAt: { type: Date, index: true },
+    changedAt: { type: Date },
+    /** changedAt's minute (time-buckets.ts): the resync's lookup. */
+    changeBucket: { type: String, index: true },
     createdAt: { type: Date, required: true, default: () => new Date() },
   },
   { versionKey: false },
