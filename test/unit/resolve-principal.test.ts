@@ -96,6 +96,7 @@ describe("resolving a principal from a verified JWT", () => {
     ["an unknown user", {}, "Bearer s.unknown.x", "unknown_user"],
     ["a revoked record", { token: token({ storedStatus: "REVOKED" }) }, "Bearer h.ok.x", "token_revoked"],
     ["an expired API token", { token: token({ expiresAt: new Date(Date.now() - 1000) }) }, "Bearer h.ok.x", "api_token_expired"],
+    ["a PENDING record, even from a lookup that returns it", { token: token({ storedStatus: "PENDING" }) }, "Bearer h.ok.x", "unknown_api_token"],
     ["a rotated-out client after its grace period", { notAfter: new Date(Date.now() - 1) }, "Bearer h.ok.x", "token_revoked"],
     ["a locked account (API token)", { account: { ...account, status: "LOCKED" as const } }, "Bearer h.ok.x", "account_locked"],
     ["a locked account (session)", { account: { ...account, status: "LOCKED" as const } }, "Bearer s.ok.x", "account_locked"],

@@ -105,6 +105,18 @@ describe("the token hook's decision from the shared cache", () => {
     expect(await s.decide()).toBe("TOKEN_REVOKED")
   })
 
+  it("refuses a PENDING record as an unknown client (no ids, as the store's lookup), even from a lookup that returns it", async () => {
+    const s = setup()
+    s.db.token = { ...s.db.token, storedStatus: "PENDING" }
+    expect(await s.decide()).toBe("UNKNOWN_CLIENT")
+    const token = anApiToken({ storedStatus: "PENDING" })
+    const client = { clientId: "client-1" as ApiTokenClientId, tokenId: token.id, accountId: token.accountId, createdAt: new Date(0), notAfter: undefined }
+    expect(await decideTokenIssuance("client-1", ["read"], { lookup: async () => ({ token, client, account: anAccount() }) })).toEqual({
+      allow: false,
+      reason: "UNKNOWN_CLIENT",
+    })
+  })
+
   it("caches neither an unknown client nor a store failure", async () => {
     const s = setup()
     expect(await s.decide(["read"], "nobody")).toBe("UNKNOWN_CLIENT")

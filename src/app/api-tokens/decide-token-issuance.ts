@@ -39,6 +39,8 @@ export const decideTokenIssuance = async (
   const status = apiTokenStatus(r.token, now)
   if (status === "REVOKED" || deps.isRevoked?.(r.token.id)) return refuse("TOKEN_REVOKED")
   if (status === "EXPIRED") return refuse("TOKEN_EXPIRED")
+  // A creation not finished: refused as the store's lookup refuses it (no ids), whatever `lookup` returns.
+  if (r.token.storedStatus === "PENDING") return { allow: false, reason: "UNKNOWN_CLIENT" }
   if (r.account.status !== "ACTIVE") return refuse("ACCOUNT_LOCKED")
   if (r.client.notAfter && r.client.notAfter.getTime() <= now.getTime()) return refuse("CLIENT_ROTATED_OUT")
   const own = new Set<string>(r.token.scopes)

@@ -196,6 +196,9 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
     const status = apiTokenStatus(token, at)
     if (status === "REVOKED") return new AuthRejection("token_revoked")
     if (status === "EXPIRED") return new AuthRejection("api_token_expired")
+    // A creation not finished: the store's lookup already answers not found for it;
+    // refused here too, whatever `lookupApiToken` returns.
+    if (token.storedStatus === "PENDING") return new AuthRejection("unknown_api_token")
     if (client.notAfter && client.notAfter.getTime() <= at.getTime()) return new AuthRejection("token_revoked", "rotated")
     if (token.accountId !== account.id || (c.tokenIdClaim !== undefined && c.tokenIdClaim !== token.id)) {
       return new AuthRejection("claim_invalid", "token_id")
