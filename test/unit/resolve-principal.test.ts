@@ -99,6 +99,7 @@ describe("resolving a principal from a verified JWT", () => {
     ["a PENDING record, even from a lookup that returns it", { token: token({ storedStatus: "PENDING" }) }, "Bearer h.ok.x", "unknown_api_token"],
     ["a rotated-out client after its grace period", { notAfter: new Date(Date.now() - 1) }, "Bearer h.ok.x", "token_revoked"],
     ["a locked account (API token)", { account: { ...account, status: "LOCKED" as const } }, "Bearer h.ok.x", "account_locked"],
+    ["an account of any status but ACTIVE (API token: fails closed, as the token hook)", { account: { ...account, status: "CLOSED" as Account["status"] } }, "Bearer h.ok.x", "account_locked"],
     ["a locked account (session)", { account: { ...account, status: "LOCKED" as const } }, "Bearer s.ok.x", "account_locked"],
     ["a caller outside the IP allowlist", { token: token({ ipAllowlist: ["10.0.0.0/8"] }) }, "Bearer h.ok.x", "ip_not_allowed"],
   ])("refuses %s", async (_name, opts, header, expected) => {

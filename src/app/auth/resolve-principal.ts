@@ -204,7 +204,9 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
       return new AuthRejection("claim_invalid", "token_id")
     }
     if (c.staticKey && token.staticKey !== true) return new AuthRejection("api_token_oauth2_only")
-    if (account.status === "LOCKED") return new AuthRejection("account_locked")
+    // Fails closed, as the token hook does: a status other than ACTIVE (a record
+    // written outside this schema) refuses the token too.
+    if (account.status !== "ACTIVE") return new AuthRejection("account_locked")
     if (!ipAllowed(ip, token.ipAllowlist)) return new AuthRejection("ip_not_allowed")
 
     const scopes = scopesOf(c.scp ?? token.scopes, token)
