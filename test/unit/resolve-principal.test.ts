@@ -106,6 +106,15 @@ describe("resolving a principal from a verified JWT", () => {
     expect(await reasonOf(setup(opts).resolver, header)).toBe(expected)
   })
 
+  it("reports the token and its client before the credential's claims, and those before the account (not the token hook's order)", async () => {
+    const locked = { ...account, status: "LOCKED" as const }
+    const past = new Date(Date.now() - 1)
+    const rotatedOut = await setup({ notAfter: past, account: locked }).resolver.resolve("Bearer h.ok.x", "127.0.0.1")
+    expect(rotatedOut instanceof AuthRejection && rotatedOut.message).toBe("token_revoked: rotated")
+    expect(await reasonOf(setup({ token: token({ expiresAt: past }), account: locked }).resolver, "Bearer h.ok.x")).toBe("api_token_expired")
+    expect(await reasonOf(setup({ token: token({ id: "tok-2" as ApiTokenId }), account: locked }).resolver, "Bearer h.ok.x")).toBe("claim_invalid")
+  })
+
   it("keeps a rotated-out client working during its grace period", async () => {
     expect(await reasonOf(setup({ notAfter: new Date(Date.now() + 60_000) }).resolver, "Bearer h.ok.x")).toBe("apiToken")
   })

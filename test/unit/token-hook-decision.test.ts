@@ -82,6 +82,13 @@ describe("the token hook's decision from the shared cache", () => {
     expect(await s.decide()).toBe("allow")
   })
 
+  it("reports a locked account before a rotated-out client (not the request path's order)", async () => {
+    const s = setup()
+    s.db.account = { ...s.db.account, status: "LOCKED" }
+    s.db.notAfter = new Date(Date.now() - 1)
+    expect(await s.decide()).toBe("ACCOUNT_LOCKED")
+  })
+
   it("refuses a token that expired while cached, with no event at all", async () => {
     const s = setup()
     s.db.token = { ...s.db.token, expiresAt: new Date(Date.now() + 50) }
