@@ -2,6 +2,7 @@ import {
   buildApiTokenConnectionString,
   checkApiTokenClientSecretFormat,
   checkedToApiTokenName,
+  checkedToApiTokenScope,
   checkedToApiTokenScopes,
   checkedToDailySendLimit,
   checkedToExpiresIn,
@@ -58,6 +59,11 @@ describe("API token input validation", () => {
     expect(checkedToApiTokenScopes(["write", "read", "read"])).toEqual(["read", "write"])
     expect(errName(checkedToApiTokenScopes([]))).toBe("ApiTokenScopesEmptyError")
     expect(errName(checkedToApiTokenScopes(["read", "admin"]))).toBe("UnknownApiTokenScopeError")
+  })
+
+  it("an unknown scope's message names every scope (built from API_TOKEN_SCOPES)", () => {
+    const e = checkedToApiTokenScope("admin")
+    expect(e instanceof Error && e.message).toBe('unknown scope "admin"; use "read", "receive" or "write"')
   })
 
   it("expiresIn: from one hour to the policy maximum", () => {

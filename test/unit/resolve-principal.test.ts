@@ -96,12 +96,23 @@ describe("resolving a principal from a verified JWT", () => {
     ["an unknown user", {}, "Bearer s.unknown.x", "unknown_user"],
     ["a revoked record", { token: token({ storedStatus: "REVOKED" }) }, "Bearer h.ok.x", "token_revoked"],
     ["an expired API token", { token: token({ expiresAt: new Date(Date.now() - 1000) }) }, "Bearer h.ok.x", "api_token_expired"],
+    ["a PENDING record, even from a lookup that returns it", { token: token({ storedStatus: "PENDING" }) }, "Bearer h.ok.x", "unknown_api_token"],
     ["a rotated-out client after its grace period", { notAfter: new Date(Date.now() - 1) }, "Bearer h.ok.x", "token_revoked"],
     ["a locked account (API token)", { account: { ...account, status: "LOCKED" as const } }, "Bearer h.ok.x", "account_locked"],
+    ["an account of any status but ACTIVE (API token: fails closed, as the token hook)", { account: { ...account, status: "CLOSED" as Account["status"] } }, "Bearer h.ok.x", "account_locked"],
     ["a locked account (session)", { account: { ...account, status: "LOCKED" as const } }, "Bearer s.ok.x", "account_locked"],
     ["a caller outside the IP allowlist", { token: token({ ipAllowlist: ["10.0.0.0/8"] }) }, "Bearer h.ok.x", "ip_not_allowed"],
   ])("refuses %s", async (_name, opts, header, expected) => {
     expect(await reasonOf(setup(opts).resolver, header)).toBe(expected)
+  })
+
+  it("reports the token and its client before the credential's claims, and those before the account (not the token hook's order)", async () => {
+    const locked = { ...account, status: "LOCKED" as const }
+    const past = new Date(Date.now() - 1)
+    const rotatedOut = await setup({ notAfter: past, account: locked }).resolver.resolve("Bearer h.ok.x", "127.0.0.1")
+    expect(rotatedOut instanceof AuthRejection && rotatedOut.message).toBe("token_revoked: rotated")
+    expect(await reasonOf(setup({ token: token({ expiresAt: past }), account: locked }).resolver, "Bearer h.ok.x")).toBe("api_token_expired")
+    expect(await reasonOf(setup({ token: token({ id: "tok-2" as ApiTokenId }), account: locked }).resolver, "Bearer h.ok.x")).toBe("claim_invalid")
   })
 
   it("keeps a rotated-out client working during its grace period", async () => {

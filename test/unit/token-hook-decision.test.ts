@@ -82,6 +82,13 @@ describe("the token hook's decision from the shared cache", () => {
     expect(await s.decide()).toBe("allow")
   })
 
+  it("reports a locked account before a rotated-out client (not the request path's order)", async () => {
+    const s = setup()
+    s.db.account = { ...s.db.account, status: "LOCKED" }
+    s.db.notAfter = new Date(Date.now() - 1)
+    expect(await s.decide()).toBe("ACCOUNT_LOCKED")
+  })
+
   it("refuses a token that expired while cached, with no event at all", async () => {
     const s = setup()
     s.db.token = { ...s.db.token, expiresAt: new Date(Date.now() + 50) }
@@ -103,6 +110,18 @@ describe("the token hook's decision from the shared cache", () => {
     s.hold(undefined)
     expect(await inFlight).toBe("allow") // decided on what it read before the change
     expect(await s.decide()).toBe("TOKEN_REVOKED")
+  })
+
+  it("refuses a PENDING record as an unknown client (no ids, as the store's lookup), even from a lookup that returns it", async () => {
+    const s = setup()
+    s.db.token = { ...s.db.token, storedStatus: "PENDING" }
+    expect(await s.decide()).toBe("UNKNOWN_CLIENT")
+    const token = anApiToken({ storedStatus: "PENDING" })
+    const client = { clientId: "client-1" as ApiTokenClientId, tokenId: token.id, accountId: token.accountId, createdAt: new Date(0), notAfter: undefined }
+    expect(await decideTokenIssuance("client-1", ["read"], { lookup: async () => ({ token, client, account: anAccount() }) })).toEqual({
+      allow: false,
+      reason: "UNKNOWN_CLIENT",
+    })
   })
 
   it("caches neither an unknown client nor a store failure", async () => {

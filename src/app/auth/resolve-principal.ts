@@ -18,17 +18,18 @@
 import { LRUCache } from "lru-cache"
 import type { Account } from "@/domain/accounts"
 import {
-  apiTokenStatus,
   ApiToken,
   ApiTokenNotFoundError,
   ApiTokenScope,
   ApiTokenStaticKey,
+  ApiTokenUnusableReason,
+  apiTokenUsability,
   checkApiTokenClientSecretFormat,
   impliedScopes,
   staticKeyId,
   staticKeyMatches,
 } from "@/domain/api-tokens"
-import { AuthRejection, checkedToBearerCredential } from "@/domain/auth"
+import { AuthRejection, AuthRejectionReason, checkedToBearerCredential } from "@/domain/auth"
 import { ipAllowed } from "@/domain/auth/ip-allowlist"
 import { CouldNotFindError, NotFoundError } from "@/domain/shared/errors"
 import type { Principal } from "@/domain/auth/principal"
@@ -104,6 +105,20 @@ const scopesOf = (scp: unknown, token: ApiToken): readonly ApiTokenScope[] => {
   byToken.set(token, scopes)
   return scopes
 }
+
+/**
+ * This path's rejection for each reason of apiTokenUsability. `pending`: a
+ * creation not finished, which the store's lookup already answers as not found;
+ * refused the same way whatever `lookupApiToken` returns.
+ */
+const REJECTION_OF: Record<ApiTokenUnusableReason, readonly [AuthRejectionReason, string?]> = {
+  revoked: ["token_revoked"],
+  expired: ["api_token_expired"],
+  pending: ["unknown_api_token"],
+  account_locked: ["account_locked"],
+  rotated_out: ["token_revoked", "rotated"],
+}
+const rejectionFor = (reason: ApiTokenUnusableReason) => new AuthRejection(...REJECTION_OF[reason])
 
 /**
  * A lookup that found nothing (as against a store that failed): the store's
@@ -192,16 +207,18 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
     if (resolved instanceof AuthRejection) return resolved
     const { token, client, account } = resolved
     const at = now()
-    if (deps.invalidations.isRevoked(token.id)) return new AuthRejection("token_revoked")
-    const status = apiTokenStatus(token, at)
-    if (status === "REVOKED") return new AuthRejection("token_revoked")
-    if (status === "EXPIRED") return new AuthRejection("api_token_expired")
-    if (client.notAfter && client.notAfter.getTime() <= at.getTime()) return new AuthRejection("token_revoked", "rotated")
+    // Usability in two steps: the token and the client it came through, then (after
+    // the credential's own claims) the account. That is the order of the reasons
+    // this path has always given; the token hook asks about the account before the
+    // client (a locked account's rotated-out client: token_revoked here, ACCOUNT_LOCKED there).
+    const ofToken = apiTokenUsability(token, at, { revokedElsewhere: deps.invalidations.isRevoked(token.id), client })
+    if (!ofToken.usable) return rejectionFor(ofToken.reason)
     if (token.accountId !== account.id || (c.tokenIdClaim !== undefined && c.tokenIdClaim !== token.id)) {
       return new AuthRejection("claim_invalid", "token_id")
     }
     if (c.staticKey && token.staticKey !== true) return new AuthRejection("api_token_oauth2_only")
-    if (account.status === "LOCKED") return new AuthRejection("account_locked")
+    const ofAccount = apiTokenUsability(token, at, { account })
+    if (!ofAccount.usable) return rejectionFor(ofAccount.reason)
     if (!ipAllowed(ip, token.ipAllowlist)) return new AuthRejection("ip_not_allowed")
 
     const scopes = scopesOf(c.scp ?? token.scopes, token)

@@ -19,6 +19,9 @@ import {
 import { API_TOKEN_SCOPES, type ApiTokenId, type ApiTokenScope } from "./api-token"
 
 const SCOPES: readonly string[] = API_TOKEN_SCOPES
+const QUOTED_SCOPES = API_TOKEN_SCOPES.map((s) => JSON.stringify(s))
+/** `"read", "receive" or "write"`: the scopes, for messages. */
+const SCOPE_CHOICES = `${QUOTED_SCOPES.slice(0, -1).join(", ")} or ${QUOTED_SCOPES.at(-1)}`
 
 export const API_TOKEN_NAME_MAX_LENGTH = 50
 export const API_TOKEN_MIN_EXPIRES_IN_SECONDS = 3600
@@ -42,7 +45,7 @@ export const apiTokenNameKey = (accountId: string, name: string) => `${accountId
 export const checkedToApiTokenScope = (raw: unknown): ApiTokenScope | UnknownApiTokenScopeError =>
   typeof raw === "string" && SCOPES.includes(raw)
     ? (raw as ApiTokenScope)
-    : new UnknownApiTokenScopeError(`unknown scope ${JSON.stringify(raw)}; use "read", "receive" or "write"`)
+    : new UnknownApiTokenScopeError(`unknown scope ${JSON.stringify(raw)}; use ${SCOPE_CHOICES}`)
 
 /** Non-empty, known, deduplicated, in canonical order. */
 export const checkedToApiTokenScopes = (

@@ -7,7 +7,10 @@
 //                 profile, login/identity)
 // A field missing here is denied to everyone by shield's fallback rule, and
 // test/unit/scope-map.test.ts fails until it is added.
-export type FieldAccess = "public" | "read" | "receive" | "write" | "session-only"
+import type { ApiTokenScope } from "@/domain/api-tokens"
+
+/** `public`, `session-only`, or one of the domain's scopes (API_TOKEN_SCOPES). */
+export type FieldAccess = "public" | ApiTokenScope | "session-only"
 
 export const scopeMap = {
   Query: {

@@ -13,6 +13,7 @@ import {
   ApiTokenBudget,
   ApiTokenStaticKey,
   apiTokenNameKey,
+  apiTokenUsability,
   budgetOfDailySendLimit,
 } from "@/domain/api-tokens"
 import { RepositoryError, UnknownRepositoryError } from "@/domain/shared/errors"
@@ -82,9 +83,9 @@ export const ApiTokensRepository = () => {
 
   const isStale = (t: Doc | undefined, slotCreatedAt: Date, now: Date) => {
     if (!t) return now.getTime() - slotCreatedAt.getTime() > ORPHAN_SLOT_AGE_MS
-    if (t.storedStatus === "REVOKED") return true
-    const exp = t.expiresAt as Date | undefined
-    return Boolean(exp && exp.getTime() <= now.getTime())
+    // A revoked or expired token no longer counts; a PENDING one (a creation in flight) keeps its slot.
+    const usability = apiTokenUsability(toToken(t), now)
+    return !usability.usable && (usability.reason === "revoked" || usability.reason === "expired")
   }
 
   /**
