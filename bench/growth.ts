@@ -34,7 +34,7 @@ import { AccountModel, UserModel, WalletModel } from "@/services/mongoose/schema
 import { ApiTokenClientModel, ApiTokenModel, ApiTokenSlotModel } from "@/services/mongoose/api-tokens-schema"
 import { AuditEventModel, UsageRowModel } from "@/services/mongoose/audit-events"
 import { ApiTokenSpendModel } from "@/services/mongoose/api-token-spends"
-import { bucketOf, REPAIR_BUCKET_MS } from "@/services/mongoose/time-buckets"
+import { bucketOf, dueBucketOf, REPAIR_BUCKET_MS } from "@/services/mongoose/time-buckets"
 import type { WalletId } from "@/domain/accounts"
 import { startApiReplica } from "@/stack/api-replica"
 import type { ManagedProcess } from "@/stack/child-process"
@@ -196,7 +196,10 @@ const seed = async (from: number, to: number, out: Seeded[]) => {
           storedStatus: "ACTIVE",
           authMethod: "client_secret_basic",
           createdAt,
+          secretCreatedAt: createdAt,
+          secretBucket: dueBucketOf(createdAt),
           expiresAt: new Date(now + 90 * DAY_MS),
+          expiryBucket: dueBucketOf(new Date(now + 90 * DAY_MS)),
         })
         clients.push({ _id: clientId, tokenId, accountId, createdAt })
         slots.push({ _id: slotId, accountId, tokenId, createdAt })

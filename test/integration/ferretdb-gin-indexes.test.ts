@@ -127,6 +127,9 @@ const HOT_LOOKUPS: Array<[string, () => { explain: () => Promise<unknown> }, str
   ["the transfer repair: ledger entries of five minutes", () => LedgerEntryModel.find({ repairBucket: bucket() }), "repairBucket"],
   ["the transfer repair: spend log entries of five minutes", () => ApiTokenSpendModel.find({ repairBucket: bucket() }), "repairBucket"],
   ["the transfer repair: invoice claims of five minutes", () => InvoiceSettlementModel.find({ repairBucket: bucket() }), "repairBucket"],
+  ["the cleanup: tokens expiring in a day", () => ApiTokenModel.find({ expiryBucket: bucket() }), "expiryBucket"],
+  ["the cleanup: rotated-out clients whose grace ends in a day", () => ApiTokenClientModel.find({ notAfterBucket: bucket() }), "notAfterBucket"],
+  ["the rotation reminders: secrets issued in a day", () => ApiTokenModel.find({ secretBucket: bucket() }), "secretBucket"],
 ]
 
 describe("FerretDB on PostgreSQL: the hot lookups use an index", () => {

@@ -1,7 +1,17 @@
 // The background jobs' time windows become equality lookups, one per bucket
 // (src/services/mongoose/time-buckets.ts): a window must name every bucket
 // that can hold a time inside it, and no lookup may be lost or doubled.
-import { bucketOf, bucketsCovering, changedSinceWindow, CHANGE_BUCKET_MS, changeStamp, findInBuckets } from "@/services/mongoose/time-buckets"
+import {
+  bucketOf,
+  bucketsCovering,
+  changedSinceWindow,
+  CHANGE_BUCKET_MS,
+  changeStamp,
+  DUE_BUCKET_MS,
+  dueBucketOf,
+  findInBuckets,
+  sweepDue,
+} from "@/services/mongoose/time-buckets"
 
 const at = (ms: number) => new Date(ms)
 
@@ -43,16 +53,51 @@ describe("time buckets", () => {
     const asked: string[] = []
     let inFlight = 0
     let most = 0
-    const rows = await findInBuckets({ from: at(0), to: at(20 * 60_000), sizeMs: 60_000 }, async (b) => {
-      asked.push(b)
-      most = Math.max(most, ++inFlight)
-      await new Promise((r) => setTimeout(r, 1))
-      inFlight--
-      return [`${b}:a`, `${b}:b`]
-    })
+    const range = jest.fn(async () => ["range"])
+    const rows = await findInBuckets(
+      { from: at(0), to: at(20 * 60_000), sizeMs: 60_000 },
+      async (b) => {
+        asked.push(b)
+        most = Math.max(most, ++inFlight)
+        await new Promise((r) => setTimeout(r, 1))
+        inFlight--
+        return [`${b}:a`, `${b}:b`]
+      },
+      range,
+    )
+    expect(range).not.toHaveBeenCalled()
     expect(asked.slice().sort((x, y) => Number(x) - Number(y))).toEqual(Array.from({ length: 21 }, (_, i) => String(i)))
     expect(most).toBeLessThanOrEqual(8)
     expect(rows).toHaveLength(42)
     expect(rows.slice(0, 2)).toEqual(["0:a", "0:b"])
+  })
+
+  it("a window of more than 4096 buckets is one range query instead (a resync after days of failure, the epoch as a bound)", async () => {
+    const lookup = jest.fn(async (b: string) => [b])
+    const range = async () => ["range"]
+    expect(await findInBuckets({ from: at(0), to: at(4096 * 60_000 - 1), sizeMs: 60_000 }, lookup, range)).toHaveLength(4096)
+    lookup.mockClear()
+    expect(await findInBuckets({ from: at(0), to: at(4096 * 60_000), sizeMs: 60_000 }, lookup, range)).toEqual(["range"])
+    expect(lookup).not.toHaveBeenCalled()
+  })
+
+  it("a due sweep reads everything at its first run in a process, then only the day buckets of the last two days up to its due time", async () => {
+    const dueBy = new Date("2026-12-03T08:00:00Z")
+    const full = jest.fn(async () => ["everything"])
+    const asked: string[] = []
+    const recent = async (b: string) => (asked.push(b), [b])
+    expect(await sweepDue("unit sweep", dueBy, full, recent)).toEqual(["everything"])
+    expect(asked).toEqual([])
+    const again = await sweepDue("unit sweep", dueBy, full, recent)
+    expect(full).toHaveBeenCalledTimes(1)
+    const today = Number(bucketOf(dueBy, DUE_BUCKET_MS))
+    expect(again).toEqual([String(today - 2), String(today - 1), String(today)])
+    // Another sweep has its own first run.
+    expect(await sweepDue("another unit sweep", dueBy, full, recent)).toEqual(["everything"])
+  })
+
+  it("a record without a due time gets no due bucket", () => {
+    expect(dueBucketOf(undefined)).toBeUndefined()
+    expect(dueBucketOf(new Date(3 * DUE_BUCKET_MS + 1))).toBe("3")
   })
 })

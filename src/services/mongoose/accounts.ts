@@ -106,8 +106,10 @@ export const AccountsRepository = () => {
   /** Accounts whose status changed at or after `since` (the invalidation resync). */
   const listChangedSince = async (since: Date): Promise<Array<{ id: AccountId; changedAt: Date }> | UnknownRepositoryError> => {
     try {
-      const docs = await findInBuckets(changedSinceWindow(since), (changeBucket) =>
-        AccountModel.find({ changeBucket }, { _id: 1, changedAt: 1 }).lean<Doc[]>(),
+      const docs = await findInBuckets(
+        changedSinceWindow(since),
+        (changeBucket) => AccountModel.find({ changeBucket }, { _id: 1, changedAt: 1 }).lean<Doc[]>(),
+        () => AccountModel.find({ changedAt: { $gte: since } }, { _id: 1, changedAt: 1 }).lean<Doc[]>(),
       )
       return docs
         .filter((d) => (d.changedAt as Date) >= since)

@@ -212,6 +212,7 @@ export const ApiTokenSpendsRepository = (opts: { now?: () => Date } = {}) => {
       const since = await findInBuckets<EntryDoc>(
         { from: window.newerThan, to: new Date(Date.now() + REPAIR_BUCKET_MS), sizeMs: REPAIR_BUCKET_MS },
         (repairBucket) => ApiTokenSpendModel.find({ repairBucket }).lean<EntryDoc[]>(),
+        () => ApiTokenSpendModel.find({ createdAt: { $gte: window.newerThan } }).lean<EntryDoc[]>(),
       )
       const released = new Set(since.filter((r) => r.entryKey.startsWith("release:")).map((r) => r.transferId))
       // Reservations only: a carried-over total has no debit and must stay.

@@ -25,9 +25,13 @@ const ApiTokenSchema = new Schema(
     createdAt: { type: Date, required: true },
     /** When the current secret was issued (creation, each rotation); absent on older records: createdAt. */
     secretCreatedAt: { type: Date },
+    /** secretCreatedAt's day (time-buckets.ts): the rotation reminders' lookup. */
+    secretBucket: { type: String, index: true },
     /** The secretCreatedAt whose API_TOKEN_ROTATION_DUE audit event is recorded (see cleanup's reminders). */
     rotationRemindedFor: { type: Date },
     expiresAt: { type: Date },
+    /** expiresAt's day (time-buckets.ts): the cleanup's lookup of expired tokens. */
+    expiryBucket: { type: String, index: true },
     revokedAt: { type: Date },
     /** revokedAt's hour (time-buckets.ts): the resync's lookup of recent revocations. */
     revokeBucket: { type: String, index: true },
@@ -76,6 +80,8 @@ const ApiTokenClientSchema = new Schema(
     createdAt: { type: Date, required: true },
     /** Set on the old client of a rotation: refused at the token hook from then on. */
     notAfter: { type: Date },
+    /** notAfter's day (time-buckets.ts): the cleanup's lookup of clients whose grace ended. */
+    notAfterBucket: { type: String, index: true },
     /** Set once the client was deleted from Hydra (revocation, rotation, cleanup). */
     removedAt: { type: Date },
   },

@@ -18,7 +18,7 @@ import {
 } from "@/domain/api-tokens"
 import { RepositoryError, UnknownRepositoryError } from "@/domain/shared/errors"
 import { isDuplicateKeyError } from "./connection"
-import { bucketOf, changedSinceWindow, changeStamp, findInBuckets, REVOCATION_BUCKET_MS } from "./time-buckets"
+import { bucketOf, changedSinceWindow, changeStamp, dueBucketOf, findInBuckets, REVOCATION_BUCKET_MS, sweepDue } from "./time-buckets"
 import { ApiTokenClientModel, ApiTokenModel, ApiTokenSlotModel, ApiTokenStaticKeyModel } from "./api-tokens-schema"
 
 type Doc = Record<string, unknown>
@@ -147,7 +147,9 @@ export const ApiTokensRepository = () => {
         authMethod: token.authMethod ?? "client_secret_basic",
         createdAt: token.createdAt,
         secretCreatedAt: token.secretCreatedAt ?? token.createdAt,
+        secretBucket: dueBucketOf(token.secretCreatedAt ?? token.createdAt),
         expiresAt: token.expiresAt,
+        expiryBucket: dueBucketOf(token.expiresAt),
         walletIds: token.walletIds,
         ipAllowlist: token.ipAllowlist,
         rateLimitPerMinute: token.rateLimitPerMinute,
@@ -225,6 +227,7 @@ export const ApiTokensRepository = () => {
         accountId: c.accountId,
         createdAt: c.createdAt,
         notAfter: c.notAfter,
+        notAfterBucket: dueBucketOf(c.notAfter),
       })
       return true as const
     })
@@ -278,7 +281,7 @@ export const ApiTokensRepository = () => {
     guard(async () => (await ApiTokenClientModel.find({ _id: { $in: ids } }).lean<Doc[]>()).map(toClient))
 
   const setClientNotAfter = (clientId: ApiTokenClientId, at: Date) =>
-    guard(async () => (await ApiTokenClientModel.updateOne({ _id: clientId }, { $set: { notAfter: at } }), true as const))
+    guard(async () => (await ApiTokenClientModel.updateOne({ _id: clientId }, { $set: { notAfter: at, notAfterBucket: dueBucketOf(at) } }), true as const))
 
   const markClientRemoved = (clientId: ApiTokenClientId, at: Date) =>
     guard(async () => (await ApiTokenClientModel.updateOne({ _id: clientId }, { $set: { removedAt: at } }), true as const))
@@ -286,19 +289,31 @@ export const ApiTokensRepository = () => {
   /** Old rotation clients whose grace ended and that are still in Hydra. */
   const listClientsPastNotAfter = (now: Date) =>
     guard(async () =>
-      (await ApiTokenClientModel.find({ notAfter: { $lte: now }, removedAt: { $exists: false } }).lean<Doc[]>()).map(toClient),
+      (
+        await sweepDue(
+          "clients past notAfter",
+          now,
+          () => ApiTokenClientModel.find({ notAfter: { $lte: now }, removedAt: { $exists: false } }).lean<Doc[]>(),
+          (notAfterBucket) => ApiTokenClientModel.find({ notAfterBucket }).lean<Doc[]>(),
+        )
+      )
+        .filter((d) => !d.removedAt && (d.notAfter as Date) <= now)
+        .map(toClient),
     )
 
   /** Unrevoked tokens that expired and were not cleaned up yet. */
   const listExpiredUncleaned = (now: Date) =>
     guard(async () =>
       (
-        await ApiTokenModel.find({
-          storedStatus: "ACTIVE",
-          expiresAt: { $lte: now },
-          cleanedAt: { $exists: false },
-        }).lean<Doc[]>()
-      ).map(toToken),
+        await sweepDue(
+          "expired tokens",
+          now,
+          () => ApiTokenModel.find({ storedStatus: "ACTIVE", expiresAt: { $lte: now }, cleanedAt: { $exists: false } }).lean<Doc[]>(),
+          (expiryBucket) => ApiTokenModel.find({ expiryBucket }).lean<Doc[]>(),
+        )
+      )
+        .filter((d) => d.storedStatus === "ACTIVE" && !d.cleanedAt && (d.expiresAt as Date) <= now)
+        .map(toToken),
     )
 
   /** After cleanup: the name and the slot are free again. */
@@ -324,8 +339,10 @@ export const ApiTokensRepository = () => {
   const listRevokedSince = (since: Date): Promise<ApiTokenId[] | RepositoryError> =>
     guard(async () =>
       (
-        await findInBuckets({ from: since, to: new Date(Date.now() + REVOCATION_BUCKET_MS), sizeMs: REVOCATION_BUCKET_MS }, (revokeBucket) =>
-          ApiTokenModel.find({ revokeBucket }, { _id: 1, revokedAt: 1 }).lean<Doc[]>(),
+        await findInBuckets(
+          { from: since, to: new Date(Date.now() + REVOCATION_BUCKET_MS), sizeMs: REVOCATION_BUCKET_MS },
+          (revokeBucket) => ApiTokenModel.find({ revokeBucket }, { _id: 1, revokedAt: 1 }).lean<Doc[]>(),
+          () => ApiTokenModel.find({ storedStatus: "REVOKED", revokedAt: { $gte: since } }, { _id: 1, revokedAt: 1 }).lean<Doc[]>(),
         )
       )
         .filter((d) => (d.revokedAt as Date) >= since)
@@ -336,8 +353,10 @@ export const ApiTokensRepository = () => {
   const listChangedSince = (since: Date) =>
     guard(async () =>
       (
-        await findInBuckets(changedSinceWindow(since), (changeBucket) =>
-          ApiTokenModel.find({ changeBucket }, { _id: 1, changedAt: 1, storedStatus: 1 }).lean<Doc[]>(),
+        await findInBuckets(
+          changedSinceWindow(since),
+          (changeBucket) => ApiTokenModel.find({ changeBucket }, { _id: 1, changedAt: 1, storedStatus: 1 }).lean<Doc[]>(),
+          () => ApiTokenModel.find({ changedAt: { $gte: since } }, { _id: 1, changedAt: 1, storedStatus: 1 }).lean<Doc[]>(),
         )
       )
         .filter((d) => (d.changedAt as Date) >= since)
@@ -350,7 +369,7 @@ export const ApiTokensRepository = () => {
 
   /** A rotation issued new credentials at `at`: the rotation-age clock restarts (and the change is stamped). */
   const markSecretRotated = (id: ApiTokenId, at: Date) =>
-    guard(async () => (await ApiTokenModel.updateOne({ _id: id }, { $set: { secretCreatedAt: at, ...changeStamp(at) } }), true as const))
+    guard(async () => (await ApiTokenModel.updateOne({ _id: id }, { $set: { secretCreatedAt: at, secretBucket: dueBucketOf(at), ...changeStamp(at) } }), true as const))
 
   /**
    * ACTIVE tokens whose current secret was issued at or before `issuedBefore`
@@ -360,14 +379,22 @@ export const ApiTokensRepository = () => {
   const listSecretsIssuedBefore = (issuedBefore: Date) =>
     guard(async () =>
       (
-        await ApiTokenModel.find({
-          storedStatus: "ACTIVE",
-          $or: [
-            { secretCreatedAt: { $lte: issuedBefore } },
-            { secretCreatedAt: { $exists: false }, createdAt: { $lte: issuedBefore } },
-          ],
-        }).lean<Doc[]>()
-      ).map(toToken),
+        await sweepDue(
+          "secrets issued before",
+          issuedBefore,
+          () =>
+            ApiTokenModel.find({
+              storedStatus: "ACTIVE",
+              $or: [
+                { secretCreatedAt: { $lte: issuedBefore } },
+                { secretCreatedAt: { $exists: false }, createdAt: { $lte: issuedBefore } },
+              ],
+            }).lean<Doc[]>(),
+          (secretBucket) => ApiTokenModel.find({ secretBucket }).lean<Doc[]>(),
+        )
+      )
+        .filter((d) => d.storedStatus === "ACTIVE" && ((d.secretCreatedAt ?? d.createdAt) as Date) <= issuedBefore)
+        .map(toToken),
     )
 
   /** Remembers that the reminder of the secret issued at `secretCreatedAt` is recorded. */

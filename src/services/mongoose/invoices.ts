@@ -115,8 +115,10 @@ export const InvoicesRepository = () => {
   /** Claims made in [newerThan, olderThan) and not settled (at most 1000), by repair buckets (time-buckets.ts). */
   const unsettledClaims = async (window: { newerThan: Date; olderThan: Date }): Promise<InvoiceSettlement[] | UnknownRepositoryError> => {
     try {
-      const docs = await findInBuckets({ from: window.newerThan, to: window.olderThan, sizeMs: REPAIR_BUCKET_MS }, (repairBucket) =>
-        InvoiceSettlementModel.find({ repairBucket }).lean<Doc[]>(),
+      const docs = await findInBuckets(
+        { from: window.newerThan, to: window.olderThan, sizeMs: REPAIR_BUCKET_MS },
+        (repairBucket) => InvoiceSettlementModel.find({ repairBucket }).lean<Doc[]>(),
+        () => InvoiceSettlementModel.find({ settledAt: { $exists: false }, createdAt: { $gte: window.newerThan, $lt: window.olderThan } }).lean<Doc[]>(),
       )
       return docs
         .filter((d) => !d.settledAt && (d.createdAt as Date) >= window.newerThan && (d.createdAt as Date) < window.olderThan)

@@ -242,8 +242,10 @@ export const LedgerRepository = () => {
    * equality lookups, never a range over the whole ledger.
    */
   const writtenSince = (from: Date) =>
-    findInBuckets({ from, to: new Date(Date.now() + REPAIR_BUCKET_MS), sizeMs: REPAIR_BUCKET_MS }, (repairBucket) =>
-      LedgerEntryModel.find({ repairBucket }).lean<Doc[]>(),
+    findInBuckets(
+      { from, to: new Date(Date.now() + REPAIR_BUCKET_MS), sizeMs: REPAIR_BUCKET_MS },
+      (repairBucket) => LedgerEntryModel.find({ repairBucket }).lean<Doc[]>(),
+      () => LedgerEntryModel.find({ createdAt: { $gte: from } }).lean<Doc[]>(),
     )
 
   /**

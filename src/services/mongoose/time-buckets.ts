@@ -25,6 +25,30 @@ export const bucketsCovering = (from: Date, to: Date, sizeMs: number): string[] 
   return out
 }
 
+/** The cleanup job's due times (expiry, a rotation's grace, a secret's age): it looks back two days each minute. */
+export const DUE_BUCKET_MS = 24 * 3_600_000
+const DUE_LOOKBACK_MS = 2 * DUE_BUCKET_MS
+
+/** The day bucket of a due time, or nothing when there is none (the field stays unset). */
+export const dueBucketOf = (at: Date | undefined) => (at ? bucketOf(at, DUE_BUCKET_MS) : undefined)
+
+const sweptOnce = new Set<string>()
+/**
+ * For a job that looks for what became due: the first run of a process reads
+ * everything (`full`: what an earlier process left undone, records written
+ * before their buckets existed); each later run reads the day buckets of the
+ * last two days up to `dueBy` (`recent`). A record that failed in a bucket
+ * older than that is retried at the next start.
+ */
+export const sweepDue = async <T>(name: string, dueBy: Date, full: () => Promise<T[]>, recent: (bucket: string) => Promise<T[]>): Promise<T[]> => {
+  if (!sweptOnce.has(name)) {
+    const all = await full()
+    sweptOnce.add(name)
+    return all
+  }
+  return findInBuckets({ from: new Date(dueBy.getTime() - DUE_LOOKBACK_MS), to: dueBy, sizeMs: DUE_BUCKET_MS }, recent, full)
+}
+
 /** The `changedAt` stamp that the invalidation resync reads, with its bucket. */
 export const changeStamp = (at: Date) => ({ changedAt: at, changeBucket: bucketOf(at, CHANGE_BUCKET_MS) })
 
@@ -37,15 +61,24 @@ export const changedSinceWindow = (since: Date) => ({ from: since, to: new Date(
 // A week of repair buckets is 2,016 lookups: a few at a time, not all at once.
 const CONCURRENCY = 8
 
+// Past this many buckets a window is read as one range instead (a resync
+// after days of failure, an operator's wide window): a scan, but one.
+const MAX_BUCKETS = 4096
+
 /**
  * What `lookup` finds in every bucket of the window, a few buckets at a time.
  * `lookup` asks for one bucket by equality; the caller applies the exact time
- * bounds to what comes back.
+ * bounds to what comes back. A window of more than MAX_BUCKETS buckets is
+ * answered by `range`, the same question as one range query.
  */
 export const findInBuckets = async <T>(
   window: { from: Date; to: Date; sizeMs: number },
   lookup: (bucket: string) => Promise<T[]>,
+  range: () => Promise<T[]>,
 ): Promise<T[]> => {
+  const first = Math.floor(window.from.getTime() / window.sizeMs)
+  const last = Math.floor(window.to.getTime() / window.sizeMs)
+  if (last - first + 1 > MAX_BUCKETS) return range()
   const buckets = bucketsCovering(window.from, window.to, window.sizeMs)
   const out: T[] = []
   for (let i = 0; i < buckets.length; i += CONCURRENCY) {

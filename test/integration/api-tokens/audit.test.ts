@@ -10,7 +10,7 @@ import {
 import { createUsageAggregator, listApiTokenAuditEvents, listAuditEventsOfAccount } from "@/app/audit"
 import { AuditEventModel, AuditRepository } from "@/services/mongoose/audit-events"
 import { ApiTokenModel } from "@/services/mongoose/api-tokens-schema"
-import { exchange, newMerchant, setUp, tearDown, unwrap } from "./helpers"
+import { exchange, expiredNow, newMerchant, setUp, tearDown, unwrap } from "./helpers"
 import type { ApiTokensDeps } from "@/app/api-tokens"
 
 let deps: ApiTokensDeps
@@ -68,7 +68,7 @@ describe("the API-token audit trail", () => {
   it("records the hook's refusal of a token that expired before cleanup, then the expiry at cleanup", async () => {
     const m = await newMerchant()
     const created = unwrap(await createApiToken({ caller: m.caller, name: "short", scopes: ["read"], expiresIn: 3600 }))
-    await ApiTokenModel.updateOne({ _id: created.token.id }, { $set: { expiresAt: new Date(Date.now() - 1000) } })
+    await ApiTokenModel.updateOne({ _id: created.token.id }, { $set: expiredNow() })
     const refused = await exchange(created.clientId, created.clientSecret)
     expect(refused.status).toBe(403)
     unwrap(await cleanupApiTokens(deps))

@@ -83,3 +83,14 @@ export const unwrap = <T>(v: T): Exclude<T, Error> => {
   if (v instanceof Error) throw new Error(`expected a value, got ${v.name}: ${v.message}`)
   return v as Exclude<T, Error>
 }
+
+// Time travel for the cleanup job, written as an operator would write it
+// straight to Mongo: the time and its day (src/services/mongoose/time-buckets.ts).
+const dayOf = (at: Date) => String(Math.floor(at.getTime() / 86_400_000))
+/** The record says it expired a second ago. */
+export const expiredNow = () => {
+  const expiresAt = new Date(Date.now() - 1000)
+  return { expiresAt, expiryBucket: dayOf(expiresAt) }
+}
+/** The record says its secret was issued at `at`. */
+export const secretIssued = (at: Date) => ({ secretCreatedAt: at, secretBucket: dayOf(at) })

@@ -13,7 +13,7 @@ import {
 import { apiTokenStatus } from "@/domain/api-tokens"
 import { ApiTokenModel } from "@/services/mongoose/api-tokens-schema"
 import { eventually } from "../../support/eventually"
-import { announce, exchange, hydraClient, newMerchant, setUp, stack, tearDown, unwrap } from "./helpers"
+import { announce, exchange, expiredNow, hydraClient, newMerchant, setUp, stack, tearDown, unwrap } from "./helpers"
 
 let deps: ApiTokensDeps
 beforeAll(async () => {
@@ -166,7 +166,7 @@ describe("expiry", () => {
     const created = unwrap(await createApiToken({ caller: m.caller, name: "short", scopes: ["read"], expiresIn: 3600 }))
     expect((await exchange(created.clientId, created.clientSecret)).status).toBe(200)
     // Time travel: the record says it expired a second ago (announced: the hook had it cached, unexpired).
-    await ApiTokenModel.updateOne({ _id: created.token.id }, { $set: { expiresAt: new Date(Date.now() - 1000) } })
+    await ApiTokenModel.updateOne({ _id: created.token.id }, { $set: expiredNow() })
     await announce({ tokenId: created.token.id })
 
     expect((await hydraClient(created.clientId)).status).toBe(200)

@@ -14,7 +14,7 @@ import { AuditEventModel } from "@/services/mongoose/audit-events"
 import { ApiTokenModel } from "@/services/mongoose/api-tokens-schema"
 import { eventually } from "../../support/eventually"
 import { startSecondApi } from "../../support/second-api"
-import { newMerchant, setUp, tearDown, unwrap } from "./helpers"
+import { expiredNow, newMerchant, secretIssued, setUp, tearDown, unwrap } from "./helpers"
 
 const DAY = 24 * 3600 * 1000
 /** The age this process's policy uses; the stack's API processes keep the default 90 days. */
@@ -44,7 +44,7 @@ const merchant = async () => {
 
 /** The secret of `tokenId` was issued `ageMs` ago (as if that much time had passed). */
 const ageSecret = (tokenId: string, ageMs: number) =>
-  ApiTokenModel.updateOne({ _id: tokenId }, { $set: { secretCreatedAt: new Date(Date.now() - ageMs) } })
+  ApiTokenModel.updateOne({ _id: tokenId }, { $set: secretIssued(new Date(Date.now() - ageMs)) })
 
 const reminders = (tokenId: string) => AuditEventModel.find({ tokenId, type: "API_TOKEN_ROTATION_DUE" }).lean()
 
@@ -97,7 +97,7 @@ describe("rotation reminders", () => {
     const revoked = unwrap(await createApiToken({ caller: m.caller, name: "revoked", scopes: ["read"] }))
     const expired = unwrap(await createApiToken({ caller: m.caller, name: "expired", scopes: ["read"], expiresIn: 3600 }))
     unwrap(await revokeApiToken({ caller: m.caller, id: revoked.token.id }))
-    await ApiTokenModel.updateOne({ _id: expired.token.id }, { $set: { expiresAt: new Date(Date.now() - 1000) } })
+    await ApiTokenModel.updateOne({ _id: expired.token.id }, { $set: expiredNow() })
     for (const t of [revoked, expired]) await ageSecret(t.token.id, 400 * DAY)
 
     for (const t of [revoked, expired]) expect((await listed(m.principal, t.token.id)).rotationDue).toBe(false)
