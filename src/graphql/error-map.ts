@@ -7,6 +7,7 @@
 // INTERNAL_ERROR, never with its text.
 import { DomainError } from "@/domain/shared/errors"
 import type { Logger } from "@/services/logger"
+import { metrics } from "@/services/metrics"
 import { apiTokensErrorTable } from "./errors/api-tokens"
 import { sharedErrorTable } from "./errors/shared"
 import type { ErrorMapping, ErrorTable } from "./errors/mapping"
@@ -25,7 +26,9 @@ export const mapError = (e: Error, logger?: Logger): ClientError => {
   const m = e instanceof DomainError ? byCode.get(e.code) : undefined
   if (!m) {
     logger?.error({ errName: e.name, err: e.message }, "unmapped error")
+    metrics.errorsAnswered.inc({ code: "INTERNAL_ERROR" })
     return { code: "INTERNAL_ERROR", message: "Internal error, please try again" }
   }
+  metrics.errorsAnswered.inc({ code: m.code })
   return { code: m.code, message: typeof m.message === "function" ? m.message(e) : m.message }
 }

@@ -13,6 +13,7 @@
 // Revocation is final and remembered on top: a revoked id stays in the set
 // (JWTs are self-contained; the set refuses them until they expire).
 import Redis from "ioredis"
+import { metrics } from "@/services/metrics"
 
 export type InvalidationEvent = { tokenId: string; revoked?: true } | { accountId: string }
 
@@ -62,6 +63,16 @@ export const parseInvalidationMessage = (message: string): InvalidationEvent | u
   return undefined
 }
 
+/** When the publisher sent it (ms since the epoch), for the propagation histogram; absent from older senders. */
+const sentAtOf = (message: string): number | undefined => {
+  try {
+    const t = (JSON.parse(message) as Record<string, unknown>).sentAt
+    return typeof t === "number" && Number.isFinite(t) ? t : undefined
+  } catch {
+    return undefined
+  }
+}
+
 const createLocalCore = () => {
   const revoked = new Set<string>()
   const listeners = new Set<(e: InvalidationEvent) => void>()
@@ -106,7 +117,10 @@ export const createInvalidationBus = async (redis?: { url: string; keyPrefix: st
     await subscriber.subscribe(channel)
     subscriber.on("message", (_ch: string, message: string) => {
       const e = parseInvalidationMessage(message)
-      if (e) core.apply(e)
+      if (!e) return
+      core.apply(e)
+      const sentAt = sentAtOf(message)
+      if (sentAt !== undefined) metrics.invalidationDelay.observe(Math.max(0, Date.now() - sentAt) / 1000)
     })
     // ioredis re-subscribes on its own after a reconnect; what was published
     // meanwhile is lost, so the listeners (main.ts: a resync) run at once.
@@ -123,7 +137,7 @@ export const createInvalidationBus = async (redis?: { url: string; keyPrefix: st
     core,
     publisher && {
       // Best effort: the other replicas also pick it up from Mongo on their next resync.
-      send: (event) => publisher.publish(channel, JSON.stringify(event)).then(() => undefined, () => undefined),
+      send: (event) => publisher.publish(channel, JSON.stringify({ ...event, sentAt: Date.now() })).then(() => undefined, () => undefined),
       caughtUp: () => {
         if (subscriber?.status !== "ready") return Promise.resolve(false)
         let timer: NodeJS.Timeout | undefined

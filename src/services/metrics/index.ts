@@ -80,6 +80,18 @@ export const metrics = {
     labelNames: ["via", "result"] as const,
     registers: [registry],
   }),
+  invalidationDelay: new Histogram({
+    name: "flashapi_invalidation_delay_seconds",
+    help: "From another process publishing an invalidation (revoke, rotate, update, lock) to this process applying it, over Redis (clocks of the two hosts included)",
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  }),
+  errorsAnswered: new Counter({
+    name: "flashapi_errors_answered_total",
+    help: "Errors answered to clients in GraphQL payloads, by stable code (BUDGET_EXCEEDED and PAYMENT_OVER_MAX: budget refusals)",
+    labelNames: ["code"] as const,
+    registers: [registry],
+  }),
   activeApiTokens: new Gauge({
     name: "flashapi_api_tokens_active",
     help: "API tokens in ACTIVE status (counted every 30 s and after each create or revoke in this process)",
