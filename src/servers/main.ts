@@ -80,26 +80,35 @@ const main = async () => {
 
   // flashapi_api_tokens_active counts ACTIVE tokens in Mongo: every 30 s (other
   // replicas' changes, expiry), and right after this process creates or revokes
-  // one. Calls while a count runs coalesce into one more count after it.
+  // one.
   const apiTokenStore = ApiTokensRepository()
-  let counting: Promise<void> | undefined
-  let countAgain = false
-  const refreshActiveGauge = () => {
-    if (counting) {
-      countAgain = true
-      return
+  // A recount reads every active token (FerretDB cannot count from an index),
+  // so a burst of creates or revokes is coalesced: at most one recount starts
+  // per second; an isolated change is counted at once.
+  const RECOUNT_MIN_INTERVAL_MS = 1000
+  let counting = false
+  let lastCountStart = 0
+  let pending: NodeJS.Timeout | undefined
+  const recount = async () => {
+    counting = true
+    lastCountStart = Date.now()
+    try {
+      const n = await apiTokenStore.countActive()
+      if (!(n instanceof Error)) metrics.activeApiTokens.set(n)
+    } finally {
+      counting = false
     }
-    counting = (async () => {
-      try {
-        do {
-          countAgain = false
-          const n = await apiTokenStore.countActive()
-          if (!(n instanceof Error)) metrics.activeApiTokens.set(n)
-        } while (countAgain)
-      } finally {
-        counting = undefined
-      }
-    })()
+  }
+  const refreshActiveGauge = () => {
+    if (pending) return
+    const wait = counting ? RECOUNT_MIN_INTERVAL_MS : Math.max(0, lastCountStart + RECOUNT_MIN_INTERVAL_MS - Date.now())
+    if (wait === 0) return void recount()
+    pending = setTimeout(() => {
+      pending = undefined
+      if (counting) return refreshActiveGauge()
+      void recount()
+    }, wait)
+    pending.unref()
   }
   refreshActiveGauge()
   const gaugeTimer = setInterval(refreshActiveGauge, 30_000)
@@ -192,6 +201,7 @@ const main = async () => {
       await usage.stop()
       await usageHours.stop()
       clearInterval(gaugeTimer)
+      clearTimeout(pending)
       clearInterval(resyncTimer)
       await adminSocket?.close()
       await invalidations.close()
