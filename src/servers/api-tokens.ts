@@ -1,10 +1,13 @@
 // Wires the API-token lifecycle into a process: the use cases' adapters, the
-// Hydra token hook route, the cleanup / reconcile jobs on an interval, and the
+// Hydra token hook route, the cleanup / reconcile jobs on an interval (once per
+// period across replicas), and the
 // one-off move of old dailySendLimit records to budgets at start.
 import { cleanupApiTokens, migrateDailySendLimits, reconcileApiTokens, setApiTokensDeps } from "@/app/api-tokens"
 import type { Config } from "@/config"
 import { HydraAdmin } from "@/services/hydra"
 import type { Logger } from "@/services/logger"
+import { metrics } from "@/services/metrics"
+import { JobLeasesRepository } from "@/services/mongoose/job-leases"
 import { TokenHookDeps, tokenHookRoutes } from "./hooks/hydra-token-hook"
 
 export const configureApiTokens = (config: Config, logger: Logger, opts: { onActiveCountChanged?: () => void } = {}) =>
@@ -42,19 +45,36 @@ export const startApiTokens = (
 ) => {
   configureApiTokens(config, logger, opts)
   const timers: NodeJS.Timeout[] = []
+  const leases = JobLeasesRepository()
+  // Once per period across all replicas (services/mongoose/job-leases.ts): each
+  // replica ticks four times a period, and the first tick of a period anywhere
+  // claims it and runs the job.
   const every = (seconds: number, name: string, job: () => Promise<unknown>) => {
     if (seconds <= 0) return
+    const intervalMs = seconds * 1000
     let running = false
-    const t = setInterval(() => {
-      if (running) return
+    let lastPeriod = -1
+    const t = setInterval(async () => {
+      const period = Math.floor(Date.now() / intervalMs)
+      if (running || period === lastPeriod) return
       running = true
-      job()
-        .then((r) => {
-          if (r instanceof Error) logger.warn({ job: name, err: r.message }, "api token job failed")
-        })
-        .catch((e: unknown) => logger.error({ job: name, err: e instanceof Error ? e.message : String(e) }, "api token job crashed"))
-        .finally(() => (running = false))
-    }, seconds * 1000)
+      try {
+        const claimed = await leases.claim(name, intervalMs, period)
+        lastPeriod = period
+        if (claimed instanceof Error) {
+          logger.warn({ job: name, err: claimed.message }, "api token job not run: its lease could not be claimed")
+          return
+        }
+        if (!claimed) return
+        metrics.jobsRun.inc({ job: name })
+        const r = await job()
+        if (r instanceof Error) logger.warn({ job: name, err: r.message }, "api token job failed")
+      } catch (e) {
+        logger.error({ job: name, err: e instanceof Error ? e.message : String(e) }, "api token job crashed")
+      } finally {
+        running = false
+      }
+    }, Math.max(250, intervalMs / 4))
     t.unref()
     timers.push(t)
   }

@@ -86,6 +86,12 @@ export const metrics = {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   }),
+  jobsRun: new Counter({
+    name: "flashapi_jobs_run_total",
+    help: "Background job runs this process claimed and started (cleanup, reconcile): one per period across all replicas",
+    labelNames: ["job"] as const,
+    registers: [registry],
+  }),
   errorsAnswered: new Counter({
     name: "flashapi_errors_answered_total",
     help: "Errors answered to clients in GraphQL payloads, by stable code (BUDGET_EXCEEDED and PAYMENT_OVER_MAX: budget refusals)",
