@@ -50,7 +50,11 @@ const main = async () => {
   if (ledgerFormat instanceof Error) throw ledgerFormat
   // After every collection exists (the format check creates flash_meta).
   if (config.ferretdbPostgresqlUrl) await ensureFerretdbGinIndexes(config.ferretdbPostgresqlUrl, logger)
-  const wallet = await startWalletServices(config, logger)
+  // Hourly usage per token (requests, amounts, last IP) for the audit trail, batched like lastUsedAt;
+  // made before the wallet so the payments are handed it.
+  const usageHours = createUsageAggregator()
+  setUsageAggregator(usageHours)
+  const wallet = await startWalletServices(config, logger, { recordSent: (tokenId, accountId, sent) => usageHours.recordSent(tokenId, accountId, sent) })
 
   const invalidations = await createInvalidationBus(config.redis)
   setInvalidationBus(invalidations)
@@ -153,7 +157,7 @@ const main = async () => {
   if (config.devMode) {
     const issuer = await createDevSessionIssuer({ dataDir: config.dataDir, issuer: config.session.issuer })
     extraRoutes.push(devRoutes({ issuer, logger }))
-    extraRoutes.push(devLightningRoutes({ logger }))
+    extraRoutes.push(devLightningRoutes({ logger, payments: wallet.payments }))
     logger.warn("dev mode is on: /dev/session issues user sessions to anyone")
   }
 
@@ -161,10 +165,7 @@ const main = async () => {
     const r = await apiTokenStore.recordLastUsed(entries as Array<{ tokenId: ApiTokenId; at: Date }>)
     if (r instanceof Error) throw r
   })
-  // Hourly usage per token (requests, amounts, last IP) for the audit trail, batched like lastUsedAt.
   setAuditLogger(logger)
-  const usageHours = createUsageAggregator()
-  setUsageAggregator(usageHours)
   const rateLimiter = await createRateLimiter(config.redis)
 
   // Label sets bound once: the accepted counter moves on every request.

@@ -12,62 +12,74 @@ import {
   NoAmountInvoiceExpectedError,
   PaymentInProgressError,
 } from "@/domain/wallets"
-import { InvoicesRepository } from "@/services/mongoose/invoices"
-import { LedgerRepository } from "@/services/mongoose/ledger"
 import { satsToMinor } from "@/domain/payments/price"
-import { findLocalInvoice } from "./pay-invoice"
-import { announceInvoicePaid } from "./transfer"
+import { createInvoicePayments } from "./pay-invoice"
+import type { PaymentPorts } from "./ports"
+import { paymentPortsInUse } from "./store-ports"
+import { createTransfers } from "./transfer"
 
-/**
- * `amountSats` (for a no-amount invoice only) passes the same amount rule as a
- * real payment (checkedToSatoshis: a positive whole number up to 21M BTC), and
- * the credit may not raise the wallet above that either: the sandbox mints
- * money, and a balance past 2^53 would no longer be exact.
- */
-export const payAsExternalPayer = async (
-  paymentRequest: unknown,
-  amountSats?: unknown,
-): Promise<{ status: "PAID" | "ALREADY_PAID"; paymentHash: string; preimage: string } | Error> => {
-  const invoice = await findLocalInvoice(paymentRequest)
-  if (invoice instanceof Error) return invoice
-  if (invoice.paidAt) return { status: "ALREADY_PAID", paymentHash: invoice.paymentHash, preimage: invoice.preimage }
-  if (invoice.expiresAt.getTime() <= Date.now()) return new InvoiceExpiredError("the invoice has expired")
-  let sats: number
-  if (invoice.amountSats !== undefined) {
-    if (amountSats !== undefined && amountSats !== null) return new NoAmountInvoiceExpectedError("this invoice carries its amount: send no amountSats")
-    sats = invoice.amountSats
-  } else {
-    if (amountSats === undefined || amountSats === null) return new AmountInvoiceExpectedError("a no-amount invoice needs amountSats")
-    const checked = checkedToSatoshis(amountSats)
-    if (checked instanceof Error) return checked
-    sats = checked
-  }
-  const amount = invoice.receiveAmount ?? satsToMinor(sats, invoice.currency, "down")
-  if (amount <= 0) return new InvalidAmountError("amount is below one minor unit of the receiving wallet")
+/** The sandbox's external payer, over the given ports. */
+export const createExternalPayer = (ports: PaymentPorts) => {
+  const { findLocalInvoice } = createInvoicePayments(ports)
+  const { announceInvoicePaid } = createTransfers(ports)
 
-  const transferId = `ext-${randomUUID()}`
-  const claim = await InvoicesRepository().claimSettlement({ paymentHash: invoice.paymentHash, transferId, payerWalletId: undefined })
-  if (claim instanceof Error) return claim
-  if (claim !== true) {
-    if (claim.settledAt) return { status: "ALREADY_PAID", paymentHash: invoice.paymentHash, preimage: invoice.preimage }
-    return new PaymentInProgressError("this invoice is being paid")
+  /**
+   * `amountSats` (for a no-amount invoice only) passes the same amount rule as a
+   * real payment (checkedToSatoshis: a positive whole number up to 21M BTC), and
+   * the credit may not raise the wallet above that either: the sandbox mints
+   * money, and a balance past 2^53 would no longer be exact.
+   */
+  const payAsExternalPayer = async (
+    paymentRequest: unknown,
+    amountSats?: unknown,
+  ): Promise<{ status: "PAID" | "ALREADY_PAID"; paymentHash: string; preimage: string } | Error> => {
+    const invoice = await findLocalInvoice(paymentRequest)
+    if (invoice instanceof Error) return invoice
+    if (invoice.paidAt) return { status: "ALREADY_PAID", paymentHash: invoice.paymentHash, preimage: invoice.preimage }
+    if (invoice.expiresAt.getTime() <= Date.now()) return new InvoiceExpiredError("the invoice has expired")
+    let sats: number
+    if (invoice.amountSats !== undefined) {
+      if (amountSats !== undefined && amountSats !== null) return new NoAmountInvoiceExpectedError("this invoice carries its amount: send no amountSats")
+      sats = invoice.amountSats
+    } else {
+      if (amountSats === undefined || amountSats === null) return new AmountInvoiceExpectedError("a no-amount invoice needs amountSats")
+      const checked = checkedToSatoshis(amountSats)
+      if (checked instanceof Error) return checked
+      sats = checked
+    }
+    const amount = invoice.receiveAmount ?? satsToMinor(sats, invoice.currency, "down")
+    if (amount <= 0) return new InvalidAmountError("amount is below one minor unit of the receiving wallet")
+
+    const transferId = `ext-${randomUUID()}`
+    const claim = await ports.invoices.claimSettlement({ paymentHash: invoice.paymentHash, transferId, payerWalletId: undefined })
+    if (claim instanceof Error) return claim
+    if (claim !== true) {
+      if (claim.settledAt) return { status: "ALREADY_PAID", paymentHash: invoice.paymentHash, preimage: invoice.preimage }
+      return new PaymentInProgressError("this invoice is being paid")
+    }
+    const credit = await ports.ledger.append(
+      {
+        walletId: invoice.walletId,
+        amount,
+        entryKey: `credit:${transferId}`,
+        transferId,
+        kind: "external",
+        currency: invoice.currency,
+        memo: invoice.memo,
+        paymentHash: invoice.paymentHash,
+      },
+      { maxBalance: MAX_AMOUNT },
+    )
+    if (credit instanceof InvalidAmountError) await ports.invoices.releaseSettlement(invoice.paymentHash, transferId)
+    // On a storage error the claim stays: recovery releases it if no credit was written.
+    if (credit instanceof Error) return credit
+    await announceInvoicePaid(invoice.paymentHash, invoice.walletId, invoice.accountId)
+    return { status: "PAID", paymentHash: invoice.paymentHash, preimage: invoice.preimage }
   }
-  const credit = await LedgerRepository().append(
-    {
-      walletId: invoice.walletId,
-    amount,
-    entryKey: `credit:${transferId}`,
-    transferId,
-    kind: "external",
-    currency: invoice.currency,
-    memo: invoice.memo,
-    paymentHash: invoice.paymentHash,
-    },
-    { maxBalance: MAX_AMOUNT },
-  )
-  if (credit instanceof InvalidAmountError) await InvoicesRepository().releaseSettlement(invoice.paymentHash, transferId)
-  // On a storage error the claim stays: recovery releases it if no credit was written.
-  if (credit instanceof Error) return credit
-  await announceInvoicePaid(invoice.paymentHash, invoice.walletId, invoice.accountId)
-  return { status: "PAID", paymentHash: invoice.paymentHash, preimage: invoice.preimage }
+
+  return { payAsExternalPayer }
 }
+
+/** payAsExternalPayer over the ports in use (./store-ports.ts). */
+export const payAsExternalPayer = (paymentRequest: unknown, amountSats?: unknown) =>
+  createExternalPayer(paymentPortsInUse()).payAsExternalPayer(paymentRequest, amountSats)

@@ -9,9 +9,8 @@ import {
   requestFingerprint,
 } from "@/domain/payments/idempotency"
 import { PaymentInProgressError } from "@/domain/wallets"
-import { ApiTokenSpendsRepository } from "@/services/mongoose/api-token-spends"
-import { IdempotencyKeysRepository } from "@/services/mongoose/idempotency-keys"
-import { LedgerRepository } from "@/services/mongoose/ledger"
+import type { PaymentPorts } from "./ports"
+import { paymentPortsInUse } from "./store-ports"
 
 export type PaymentBinding = {
   transferId: string
@@ -26,15 +25,20 @@ const reused = () =>
     "this idempotencyKey was already used for a different payment (another wallet, recipient, amount or memo); nothing was sent. Use a new key for a new payment",
   )
 
-export const bindPayment = async (args: {
+export type BindPaymentArgs = {
   accountId: string
   key: string | undefined
   request: IdempotentRequest
-}): Promise<PaymentBinding | IdempotencyKeyReusedError | Error> => {
+}
+
+export const bindPaymentWith = async (
+  ports: Pick<PaymentPorts, "idempotencyKeys" | "ledger" | "spends">,
+  args: BindPaymentArgs,
+): Promise<PaymentBinding | IdempotencyKeyReusedError | Error> => {
   if (args.key === undefined) return { transferId: randomUUID(), debited: false, release: async () => {} }
   const id = idempotencyScopeId(args.accountId, args.key)
   const fingerprint = requestFingerprint(args.request)
-  const repo = IdempotencyKeysRepository()
+  const repo = ports.idempotencyKeys
   for (let attempt = 0; attempt < 3; attempt++) {
     const claimed = await repo.claim({ id, accountId: args.accountId, fingerprint, transferId: `idem-${randomUUID()}` })
     if (claimed instanceof Error) return claimed
@@ -43,13 +47,13 @@ export const bindPayment = async (args: {
     if (claimed.created) return { transferId: record.transferId, debited: false, release: async () => void (await repo.release(id, record.transferId)) }
 
     // A replay of this very request: answered if its debit exists, resumed otherwise...
-    const debit = await LedgerRepository().findByEntryKey(`debit:${record.transferId}`)
+    const debit = await ports.ledger.findByEntryKey(`debit:${record.transferId}`)
     if (debit instanceof Error) return debit
     if (debit) return { transferId: record.transferId, debited: true, release: async () => {} }
     // ... unless its budget reservation was given back already (the recovery
     // job releases one whose debit never came): resuming would find that old
     // reservation and pay outside the budget. Bind the key again, with a new transfer id.
-    const released = await ApiTokenSpendsRepository().isReleased(record.transferId)
+    const released = await ports.spends().isReleased(record.transferId)
     if (released instanceof Error) return released
     if (!released) return { transferId: record.transferId, debited: false, release: async () => {} }
     const freed = await repo.release(id, record.transferId)
@@ -57,3 +61,6 @@ export const bindPayment = async (args: {
   }
   return new PaymentInProgressError("a payment with this idempotencyKey is being retried concurrently; try again")
 }
+
+/** bindPaymentWith over the ports in use (./store-ports.ts). */
+export const bindPayment = (args: BindPaymentArgs) => bindPaymentWith(paymentPortsInUse(), args)

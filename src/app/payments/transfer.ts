@@ -10,17 +10,14 @@
 // periodically) appends it later — the unique entryKey makes that idempotent.
 import type { WalletCurrency, WalletId } from "@/domain/accounts"
 import type { LedgerEntry, LedgerEntryKind } from "@/domain/wallets/ledger"
-import { LedgerRepository } from "@/services/mongoose/ledger"
-import { ApiTokenSpendsRepository, StoredReservation } from "@/services/mongoose/api-token-spends"
+import type { StoredReservation } from "@/services/mongoose/api-token-spends"
 import { ApiTokenBudget, BudgetExceededError, checkPaymentMax, PaymentOverMaxError } from "@/domain/api-tokens"
 import { paymentValue } from "@/domain/payments/price"
 import { InsufficientBalanceError } from "@/domain/wallets"
-import { AccountsRepository } from "@/services/mongoose/accounts"
-import { InvoicesRepository } from "@/services/mongoose/invoices"
 import { accountTopic, invoiceTopic } from "@/services/pubsub"
-import { usageAggregator } from "../audit/usage-aggregator"
-import { walletServices } from "../wallet-services"
 import type { AccountUpdateEvent, InvoiceStatusEvent } from "../wallets/events"
+import type { PaymentPorts } from "./ports"
+import { paymentPortsInUse } from "./store-ports"
 
 export type TransferArgs = {
   transferId: string
@@ -41,180 +38,194 @@ export type ApiTokenPayer = { tokenId: string; accountId: string; budget: ApiTok
 /** The clock that places a budget reservation in its period; tests inject one. */
 export type TransferDeps = { now?: () => Date }
 
-/**
- * With a budget, the payment's value is checked against the maximum per
- * payment (nothing written on refusal), then reserved in the token's
- * append-only spend log BEFORE the debit (the reservation is what makes the
- * check atomic: two parallel payments serialise on its unique index). A debit
- * that is refused, or provably never written, releases the reservation at
- * once; after a crash or a storage error of unknown outcome it stays until the
- * recovery job (completeUnfinishedTransfers) finds it minutes later without a
- * debit and releases it — until then the budget errs towards refusing.
- */
-export const executeTransfer = async (
-  t: TransferArgs,
-  deps: TransferDeps = {},
-): Promise<{ debit: LedgerEntry; credit: LedgerEntry | Error } | Error> => {
-  const budget = t.apiToken?.budget
-  let reservation: StoredReservation | undefined
-  if (t.apiToken && budget) {
-    const value = paymentValue({ senderAmount: t.sender.amount, senderCurrency: t.sender.currency })
-    const withinMax = checkPaymentMax(budget, value)
-    if (withinMax instanceof Error) return withinMax
-    const reserved = await ApiTokenSpendsRepository(deps).reserve({ tokenId: t.apiToken.tokenId, walletId: t.sender.walletId, transferId: t.transferId, value }, budget)
-    if (reserved instanceof Error) return reserved
-    reservation = reserved
-  }
-  const debit = await debitFor(t)
-  if (debit instanceof Error && reservation) {
-    const written = debit instanceof InsufficientBalanceError ? undefined : await LedgerRepository().findByEntryKey(`debit:${t.transferId}`)
-    if (written === undefined) await ApiTokenSpendsRepository(deps).release(reservation)
-  }
-  if (debit instanceof Error) return debit
-  if (t.apiToken) usageAggregator()?.recordSent(t.apiToken.tokenId, t.apiToken.accountId, { currency: t.sender.currency, amount: t.sender.amount })
-  const credit = await creditFor(debit, t.recipient.currency)
-  return { debit, credit }
-}
-
 /** The refusals after which nothing moved: the caller gives back the invoice and the idempotency key. */
 export const isRefusedBeforeDebit = (e: Error) =>
   e instanceof InsufficientBalanceError || e instanceof BudgetExceededError || e instanceof PaymentOverMaxError
 
-const debitFor = (t: TransferArgs) =>
-  LedgerRepository().append({
-    walletId: t.sender.walletId,
-    amount: -t.sender.amount,
-    entryKey: `debit:${t.transferId}`,
-    transferId: t.transferId,
-    kind: t.kind,
-    currency: t.sender.currency,
-    memo: t.memo,
-    paymentHash: t.paymentHash,
-    counterpartyWalletId: t.recipient.walletId,
-    creditAmount: t.recipient.amount,
-  })
-
-/** Appends (or finds) the credit that completes a debit. */
-const creditFor = async (debit: LedgerEntry, recipientCurrency: WalletCurrency) => {
-  let credit: LedgerEntry | Error = new Error("not attempted")
-  for (let attempt = 0; attempt < 3; attempt++) {
-    credit = await LedgerRepository().append({
-      walletId: debit.counterpartyWalletId!,
-      amount: debit.creditAmount!,
-      entryKey: `credit:${debit.transferId}`,
-      transferId: debit.transferId,
-      kind: debit.kind,
-      currency: recipientCurrency,
-      memo: debit.memo,
-      paymentHash: debit.paymentHash,
-      counterpartyWalletId: debit.walletId,
-    })
-    if (!(credit instanceof Error)) break
-  }
-  return credit
-}
-
-/** After a credit of an invoice: mark it paid and tell the subscribers. */
-export const announceInvoicePaid = async (paymentHash: string, walletId: WalletId, accountId: string) => {
-  const invoices = InvoicesRepository()
-  await invoices.markSettled(paymentHash)
-  await invoices.markPaid(paymentHash)
-  const { pubsub } = walletServices()
-  const status: InvoiceStatusEvent = { paymentHash, walletId, status: "PAID" }
-  const update: AccountUpdateEvent = { type: "LnUpdate", paymentHash, walletId, status: "PAID" }
-  await Promise.all([pubsub.publish(invoiceTopic(paymentHash), status), pubsub.publish(accountTopic(accountId), update)])
-}
-
-export const announceIntraLedger = async (accountId: string, event: AccountUpdateEvent) => {
-  await walletServices().pubsub.publish(accountTopic(accountId), event)
-}
-
-/**
- * Repairs what a crash left half done: debits without their credit get the
- * credit (and their invoice marked paid); invoice claims whose debit never
- * happened are released so the invoice can be paid again; budget
- * reservations whose debit never happened are released so they stop counting.
- */
 // A claim or a reservation is abandoned when no debit followed it for this
 // long: far longer than any debit takes, so a slow payment in flight keeps it.
 const ABANDONED_AFTER_MS = 5 * 60_000
 
-export const completeUnfinishedTransfers = async (
-  opts: { olderThanMs?: number; windowMs?: number; abandonedAfterMs?: number } = {},
-): Promise<{ credited: number; released: number; reservationsReleased: number } | Error> => {
-  // Leave in-flight transfers alone; look back `windowMs` (every replica runs
-  // this each minute over the last minutes, and over days at start).
-  const cutoff = new Date(Date.now() - (opts.olderThanMs ?? 30_000))
-  const newerThan = new Date(cutoff.getTime() - (opts.windowMs ?? 10 * 60_000))
-  const ledger = LedgerRepository()
-  const accounts = AccountsRepository()
-  const debits = await ledger.debitsWithoutCredit({ newerThan, olderThan: cutoff })
-  if (debits instanceof Error) return debits
-  let credited = 0
-  for (const debit of debits) {
-    const recipient = await accounts.findWalletById(debit.counterpartyWalletId!)
-    if (recipient instanceof Error) continue
-    const credit = await creditFor(debit, recipient.currency)
-    if (credit instanceof Error) continue
-    credited++
-    if (debit.paymentHash) await announceInvoicePaid(debit.paymentHash, recipient.id, recipient.accountId)
-  }
-  let released = 0
-  // A claim is released only when no debit followed it for minutes: far longer
-  // than any debit takes, so a slow payment in flight keeps its claim.
-  const abandonedAfterMs = opts.abandonedAfterMs ?? ABANDONED_AFTER_MS
-  const claimsOlderThan = new Date(Date.now() - abandonedAfterMs)
-  const claims = await InvoicesRepository().unsettledClaims({
-    newerThan: new Date(claimsOlderThan.getTime() - (opts.windowMs ?? 10 * 60_000)),
-    olderThan: claimsOlderThan,
-  })
-  if (claims instanceof Error) return claims
-  for (const claim of claims) {
-    const debit = await ledger.findByEntryKey(`debit:${claim.transferId}`)
-    const credit = await ledger.findByEntryKey(`credit:${claim.transferId}`)
-    if (debit instanceof Error || credit instanceof Error) continue
-    if (!debit && !credit) {
-      await InvoicesRepository().releaseSettlement(claim.paymentHash, claim.transferId)
-      released++
-    } else if (credit) {
-      await InvoicesRepository().markSettled(claim.paymentHash)
-      await InvoicesRepository().markPaid(claim.paymentHash)
+export type RepairOptions = { olderThanMs?: number; windowMs?: number; abandonedAfterMs?: number }
+export type RepairOutcome = { credited: number; released: number; reservationsReleased: number }
+
+/** The transfer and its repair over the given ports. */
+export const createTransfers = (ports: PaymentPorts) => {
+  const { ledger, accounts, invoices } = ports
+
+  /**
+   * With a budget, the payment's value is checked against the maximum per
+   * payment (nothing written on refusal), then reserved in the token's
+   * append-only spend log BEFORE the debit (the reservation is what makes the
+   * check atomic: two parallel payments serialise on its unique index). A debit
+   * that is refused, or provably never written, releases the reservation at
+   * once; after a crash or a storage error of unknown outcome it stays until the
+   * recovery job (completeUnfinishedTransfers) finds it minutes later without a
+   * debit and releases it — until then the budget errs towards refusing.
+   */
+  const executeTransfer = async (
+    t: TransferArgs,
+    deps: TransferDeps = {},
+  ): Promise<{ debit: LedgerEntry; credit: LedgerEntry | Error } | Error> => {
+    const budget = t.apiToken?.budget
+    let reservation: StoredReservation | undefined
+    if (t.apiToken && budget) {
+      const value = paymentValue({ senderAmount: t.sender.amount, senderCurrency: t.sender.currency })
+      const withinMax = checkPaymentMax(budget, value)
+      if (withinMax instanceof Error) return withinMax
+      const reserved = await ports.spends(deps).reserve({ tokenId: t.apiToken.tokenId, walletId: t.sender.walletId, transferId: t.transferId, value }, budget)
+      if (reserved instanceof Error) return reserved
+      reservation = reserved
     }
+    const debit = await debitFor(t)
+    if (debit instanceof Error && reservation) {
+      const written = debit instanceof InsufficientBalanceError ? undefined : await ledger.findByEntryKey(`debit:${t.transferId}`)
+      if (written === undefined) await ports.spends(deps).release(reservation)
+    }
+    if (debit instanceof Error) return debit
+    if (t.apiToken) ports.recordSent(t.apiToken.tokenId, t.apiToken.accountId, { currency: t.sender.currency, amount: t.sender.amount })
+    const credit = await creditFor(debit, t.recipient.currency)
+    return { debit, credit }
   }
-  const reservationsReleased = await releaseAbandonedReservations(abandonedAfterMs, opts.windowMs ?? 10 * 60_000)
-  if (reservationsReleased instanceof Error) return reservationsReleased
-  return { credited, released, reservationsReleased }
+
+  const debitFor = (t: TransferArgs) =>
+    ledger.append({
+      walletId: t.sender.walletId,
+      amount: -t.sender.amount,
+      entryKey: `debit:${t.transferId}`,
+      transferId: t.transferId,
+      kind: t.kind,
+      currency: t.sender.currency,
+      memo: t.memo,
+      paymentHash: t.paymentHash,
+      counterpartyWalletId: t.recipient.walletId,
+      creditAmount: t.recipient.amount,
+    })
+
+  /** Appends (or finds) the credit that completes a debit. */
+  const creditFor = async (debit: LedgerEntry, recipientCurrency: WalletCurrency) => {
+    let credit: LedgerEntry | Error = new Error("not attempted")
+    for (let attempt = 0; attempt < 3; attempt++) {
+      credit = await ledger.append({
+        walletId: debit.counterpartyWalletId!,
+        amount: debit.creditAmount!,
+        entryKey: `credit:${debit.transferId}`,
+        transferId: debit.transferId,
+        kind: debit.kind,
+        currency: recipientCurrency,
+        memo: debit.memo,
+        paymentHash: debit.paymentHash,
+        counterpartyWalletId: debit.walletId,
+      })
+      if (!(credit instanceof Error)) break
+    }
+    return credit
+  }
+
+  /** After a credit of an invoice: mark it paid and tell the subscribers. */
+  const announceInvoicePaid = async (paymentHash: string, walletId: WalletId, accountId: string) => {
+    await invoices.markSettled(paymentHash)
+    await invoices.markPaid(paymentHash)
+    const status: InvoiceStatusEvent = { paymentHash, walletId, status: "PAID" }
+    const update: AccountUpdateEvent = { type: "LnUpdate", paymentHash, walletId, status: "PAID" }
+    await Promise.all([ports.publish(invoiceTopic(paymentHash), status), ports.publish(accountTopic(accountId), update)])
+  }
+
+  const announceIntraLedger = async (accountId: string, event: AccountUpdateEvent) => {
+    await ports.publish(accountTopic(accountId), event)
+  }
+
+  /**
+   * Repairs what a crash left half done: debits without their credit get the
+   * credit (and their invoice marked paid); invoice claims whose debit never
+   * happened are released so the invoice can be paid again; budget
+   * reservations whose debit never happened are released so they stop counting.
+   */
+  const completeUnfinishedTransfers = async (opts: RepairOptions = {}): Promise<RepairOutcome | Error> => {
+    // Leave in-flight transfers alone; look back `windowMs` (every replica runs
+    // this each minute over the last minutes, and over days at start).
+    const cutoff = new Date(Date.now() - (opts.olderThanMs ?? 30_000))
+    const newerThan = new Date(cutoff.getTime() - (opts.windowMs ?? 10 * 60_000))
+    const debits = await ledger.debitsWithoutCredit({ newerThan, olderThan: cutoff })
+    if (debits instanceof Error) return debits
+    let credited = 0
+    for (const debit of debits) {
+      const recipient = await accounts.findWalletById(debit.counterpartyWalletId!)
+      if (recipient instanceof Error) continue
+      const credit = await creditFor(debit, recipient.currency)
+      if (credit instanceof Error) continue
+      credited++
+      if (debit.paymentHash) await announceInvoicePaid(debit.paymentHash, recipient.id, recipient.accountId)
+    }
+    let released = 0
+    // A claim is released only when no debit followed it for minutes: far longer
+    // than any debit takes, so a slow payment in flight keeps its claim.
+    const abandonedAfterMs = opts.abandonedAfterMs ?? ABANDONED_AFTER_MS
+    const claimsOlderThan = new Date(Date.now() - abandonedAfterMs)
+    const claims = await invoices.unsettledClaims({
+      newerThan: new Date(claimsOlderThan.getTime() - (opts.windowMs ?? 10 * 60_000)),
+      olderThan: claimsOlderThan,
+    })
+    if (claims instanceof Error) return claims
+    for (const claim of claims) {
+      const debit = await ledger.findByEntryKey(`debit:${claim.transferId}`)
+      const credit = await ledger.findByEntryKey(`credit:${claim.transferId}`)
+      if (debit instanceof Error || credit instanceof Error) continue
+      if (!debit && !credit) {
+        await invoices.releaseSettlement(claim.paymentHash, claim.transferId)
+        released++
+      } else if (credit) {
+        await invoices.markSettled(claim.paymentHash)
+        await invoices.markPaid(claim.paymentHash)
+      }
+    }
+    const reservationsReleased = await releaseAbandonedReservations(abandonedAfterMs, opts.windowMs ?? 10 * 60_000)
+    if (reservationsReleased instanceof Error) return reservationsReleased
+    return { credited, released, reservationsReleased }
+  }
+
+  /**
+   * Appends the release of each reservation older than `abandonedAfterMs` that
+   * has no debit and no release: the process that made it died (or lost the
+   * storage's answer) before the debit. The release counts in the reservation's
+   * own period (a release after its period ended changes nothing that is read).
+   * Append-only and idempotent: the release's
+   * unique entryKey (`release:<transferId>`) makes a second run, another replica
+   * or the payment's own release path a no-op.
+   */
+  const releaseAbandonedReservations = async (abandonedAfterMs: number, windowMs: number): Promise<number | Error> => {
+    const now = Date.now()
+    const olderThan = new Date(now - abandonedAfterMs)
+    const newerThan = new Date(olderThan.getTime() - windowMs)
+    if (newerThan >= olderThan) return 0
+    const spends = ports.spends()
+    const candidates = await spends.unreleasedReservations({ newerThan, olderThan })
+    if (candidates instanceof Error) return candidates
+    if (candidates.length === 0) return 0
+    // A debit follows its reservation: written since the window's start.
+    const debited = await ledger.transfersDebitedSince(
+      newerThan,
+      candidates.map((r) => r.transferId),
+    )
+    if (debited instanceof Error) return debited
+    let released = 0
+    for (const r of candidates) {
+      if (debited.has(r.transferId)) continue
+      const done = await spends.release(r)
+      if (!(done instanceof Error)) released++
+    }
+    return released
+  }
+
+  return { executeTransfer, announceInvoicePaid, announceIntraLedger, completeUnfinishedTransfers }
 }
 
-/**
- * Appends the release of each reservation older than `abandonedAfterMs` that
- * has no debit and no release: the process that made it died (or lost the
- * storage's answer) before the debit. The release counts in the reservation's
- * own period (a release after its period ended changes nothing that is read).
- * Append-only and idempotent: the release's
- * unique entryKey (`release:<transferId>`) makes a second run, another replica
- * or the payment's own release path a no-op.
- */
-const releaseAbandonedReservations = async (abandonedAfterMs: number, windowMs: number): Promise<number | Error> => {
-  const now = Date.now()
-  const olderThan = new Date(now - abandonedAfterMs)
-  const newerThan = new Date(olderThan.getTime() - windowMs)
-  if (newerThan >= olderThan) return 0
-  const spends = ApiTokenSpendsRepository()
-  const candidates = await spends.unreleasedReservations({ newerThan, olderThan })
-  if (candidates instanceof Error) return candidates
-  if (candidates.length === 0) return 0
-  // A debit follows its reservation: written since the window's start.
-  const debited = await LedgerRepository().transfersDebitedSince(
-    newerThan,
-    candidates.map((r) => r.transferId),
-  )
-  if (debited instanceof Error) return debited
-  let released = 0
-  for (const r of candidates) {
-    if (debited.has(r.transferId)) continue
-    const done = await spends.release(r)
-    if (!(done instanceof Error)) released++
-  }
-  return released
-}
+// The same use cases over the ports in use (see ./store-ports.ts), for the
+// callers not handed the composed payments: the GraphQL resolvers and the
+// integration tests.
+export const executeTransfer = (t: TransferArgs, deps: TransferDeps = {}) => createTransfers(paymentPortsInUse()).executeTransfer(t, deps)
+export const announceInvoicePaid = (paymentHash: string, walletId: WalletId, accountId: string) =>
+  createTransfers(paymentPortsInUse()).announceInvoicePaid(paymentHash, walletId, accountId)
+export const announceIntraLedger = (accountId: string, event: AccountUpdateEvent) =>
+  createTransfers(paymentPortsInUse()).announceIntraLedger(accountId, event)
+export const completeUnfinishedTransfers = (opts: RepairOptions = {}) => createTransfers(paymentPortsInUse()).completeUnfinishedTransfers(opts)

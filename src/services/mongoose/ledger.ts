@@ -3,9 +3,10 @@
 import { LRUCache } from "lru-cache"
 import type { WalletCurrency, WalletId } from "@/domain/accounts"
 import type { LedgerEntry, LedgerEntryKind } from "@/domain/wallets/ledger"
+import { nextLedgerHead } from "@/domain/wallets/ledger"
 import { UnknownRepositoryError } from "@/domain/shared/errors"
 import { InsufficientBalanceError, InvalidAmountError } from "@/domain/wallets"
-import { ledgerHeads } from "@/services/ledger-heads"
+import { type LedgerHeads, ledgerHeads } from "@/services/ledger-heads"
 import { isDuplicateKeyError } from "./connection"
 import { LedgerEntryModel } from "./ledger-schema"
 import { bucketOf, findInBuckets, REPAIR_BUCKET_MS } from "./time-buckets"
@@ -62,7 +63,14 @@ const LEDGER_FORMAT_MARK = "ledger-entry-ids:wallet-version"
 // whether the version after it exists.
 const knownHeads = new LRUCache<WalletId, Head>({ max: 50_000 })
 
-export const LedgerRepository = () => {
+/**
+ * `heads` is where every append sets its wallet's new head and where balances
+ * are read first (services/ledger-heads); the composition root passes them.
+ * Without it, the process-wide heads of `ledgerHeads()` at each call (what
+ * the module-level readers and the integration tests still use).
+ */
+export const LedgerRepository = (opts: { heads?: LedgerHeads } = {}) => {
+  const headsNow = (): LedgerHeads => opts.heads ?? ledgerHeads()
   const entryAt = async (walletId: WalletId, version: number): Promise<Head | undefined> => {
     const d = await LedgerEntryModel.findById(ledgerEntryId(walletId, version)).select({ version: 1, balance: 1 }).lean<Doc>()
     return d ? { version: d.version as number, balance: d.balance as number } : undefined
@@ -121,7 +129,7 @@ export const LedgerRepository = () => {
    * from the ledger, which then fills it.
    */
   const balanceOf = async (walletId: WalletId): Promise<number | UnknownRepositoryError> => {
-    const heads = ledgerHeads()
+    const heads = headsNow()
     const kept = await heads.read(walletId)
     if (kept) return kept.balance
     try {
@@ -157,24 +165,20 @@ export const LedgerRepository = () => {
     try {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const head = await latest(args.walletId)
-        const balance = head.balance + args.amount
         // Checked against the head this insert extends, so it holds under concurrent credits too.
-        if (opts.maxBalance !== undefined && args.amount > 0 && balance > opts.maxBalance) {
+        const next = nextLedgerHead(head, args.amount, opts)
+        if (next instanceof Error) {
           const already = await LedgerEntryModel.findOne({ entryKey: args.entryKey }).lean<Doc>()
           if (already) return toEntry(already)
-          return new InvalidAmountError(`the credit would raise the wallet's balance above ${opts.maxBalance}`)
+          return next
         }
-        if (args.amount < 0 && balance < 0) {
-          const already = await LedgerEntryModel.findOne({ entryKey: args.entryKey }).lean<Doc>()
-          if (already) return toEntry(already)
-          return new InsufficientBalanceError(`balance ${head.balance} is below ${-args.amount}`)
-        }
+        const { version, balance } = next
         const now = new Date()
         const doc = {
-          _id: ledgerEntryId(args.walletId, head.version + 1),
+          _id: ledgerEntryId(args.walletId, version),
           ...args,
           direction: (args.amount < 0 ? "SEND" : "RECEIVE") as "SEND" | "RECEIVE",
-          version: head.version + 1,
+          version,
           balance,
           createdAt: now,
           repairBucket: bucketOf(now, REPAIR_BUCKET_MS),
@@ -189,8 +193,8 @@ export const LedgerRepository = () => {
           continue
         }
         // Before the payment answers: a balance read on any replica from now on sees it.
-        knownHeads.set(args.walletId, { version: doc.version, balance })
-        await ledgerHeads().advance(args.walletId, { version: doc.version, balance })
+        knownHeads.set(args.walletId, { version, balance })
+        await headsNow().advance(args.walletId, { version, balance })
         return toEntry(doc as unknown as Doc)
       }
       return new UnknownRepositoryError(`ledger of wallet ${args.walletId} is too contended, try again`)
