@@ -20,6 +20,7 @@ import {
   statusOf,
   UPDATE,
 } from "../support/invalidation"
+import { readMetrics, sample } from "../support/metrics"
 import { startSecondApi } from "../support/second-api"
 import { devSession } from "../support/tokens"
 
@@ -64,6 +65,7 @@ describe("invalidation across two API processes", () => {
       here.watch()
       there.watch()
 
+      const delaysBefore = sample(await readMetrics(replica.metrics!), "flashapi_invalidation_delay_seconds_count")
       const rotated = await post(stack.urls.graphql, session.token, ROTATE, { input: { id: token.id, gracePeriodSeconds: 0 } })
       expect(rotated.body.data.apiTokenRotate.errors).toEqual([])
       // Right after the answer, a payment on the old socket of the process that rotated: refused or closed, never paid.
@@ -74,6 +76,8 @@ describe("invalidation across two API processes", () => {
       expect(sentHere.status).toBe(401)
       expect(await eventually(async () => (await statusOf(replica.graphql, jwt)) === 401)).toBe(true)
       expect((await post(replica.graphql, jwt, SEND, pay)).status).toBe(401)
+      // The replica heard it over Redis and measured how long it took (the dashboard's propagation panel).
+      expect(sample(await readMetrics(replica.metrics!), "flashapi_invalidation_delay_seconds_count")).toBeGreaterThan(delaysBefore)
       expect(await here.closed).toBe(4441)
       expect(await there.closed).toBe(4441)
 
