@@ -3,7 +3,7 @@ import js from "@eslint/js"
 import tseslint from "typescript-eslint"
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".cache/", ".data/", "coverage/", "hydra/", "ferretdb/", "**/*.js", "**/*.mjs", "!src/servers/web/assets/*.js"] },
+  { ignores: ["node_modules/", ".cache/", ".data/", "dist/", "coverage/", "hydra/", "ferretdb/", "**/*.js", "**/*.mjs", "!src/servers/web/assets/*.js"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

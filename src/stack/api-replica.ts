@@ -48,10 +48,17 @@ export const startApiReplica = async (o: {
     ADMIN_SOCKET: "",
     ...o.extraEnv,
   }
+  const entry = o.entry ?? join(repoRoot, "src", "servers", "main.ts")
   const proc = startProcess({
     name: o.name ?? `api-replica-${port}`,
     command: process.execPath,
-    args: [...apiNodeFlags(o.apiEnv), ...(o.nodeArgs ?? []), "--import", "tsx", o.entry ?? join(repoRoot, "src", "servers", "main.ts")],
+    // A .js entry is the compiled build (npm run build), run by plain node as the image runs it.
+    args: [
+      ...apiNodeFlags(o.apiEnv),
+      ...(o.nodeArgs ?? []),
+      ...(entry.endsWith(".js") ? ["--enable-source-maps"] : ["--import", "tsx"]),
+      entry,
+    ],
     cwd: repoRoot,
     env,
     logDir: join(o.dataDir, "logs"),
