@@ -11,10 +11,10 @@
 //   activeTokens   the flashapi_api_tokens_active gauge
 //   apiTokens      the API-token use cases' deps: to the GraphQL context (via
 //                  createApiServer), the jobs (startApiTokens)
-// Still process-wide, set here for code built as module constants: the wallet
-// services and ledger heads (see ./wallet-services.ts) and the audit logger.
+// Still process-wide, set in ./wallet-services.ts for code built as module
+// constants (the GraphQL schema): the wallet services and the ledger heads.
 import type { ApiTokensDeps } from "@/app/api-tokens"
-import { createUsageAggregator, setAuditLogger, UsageAggregator } from "@/app/audit"
+import { createUsageAggregator, UsageAggregator } from "@/app/audit"
 import type { Config } from "@/config"
 import { HydraAdmin, HydraAdminPort } from "@/services/hydra"
 import { createInvalidationBus, InvalidationBus } from "@/services/invalidation"
@@ -38,8 +38,6 @@ export type ApiComposition = {
 
 /** Call after Mongo is connected (and its format checked). Starts the wallet's repair job; stop it with `wallet.stop()`. */
 export const composeApi = async (config: Config, logger: Logger): Promise<ApiComposition> => {
-  // Audit write failures are logged with the process's logger.
-  setAuditLogger(logger)
   // Hourly usage per token (requests, amounts, last IP) for the audit trail, batched like lastUsedAt;
   // made before the wallet so the payments are handed it.
   const usageHours = createUsageAggregator()
