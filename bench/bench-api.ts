@@ -17,7 +17,7 @@ import { createLogger } from "@/services/logger"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
 import { createRateLimiter } from "@/services/rate-limit"
-import { createInvalidationBus, setInvalidationBus } from "@/services/invalidation"
+import { createInvalidationBus } from "@/services/invalidation"
 import { anyBearerToken, introspectionVerifier, staticKeyVerifier } from "./verifiers"
 
 const main = async () => {
@@ -31,7 +31,6 @@ const main = async () => {
   await connectMongo(config.mongodbUri)
   const wallet = await startWalletServices(config, logger)
   const invalidations = await createInvalidationBus(config.redis)
-  setInvalidationBus(invalidations)
   const accounts = AccountsRepository()
   const principals = createPrincipalResolver({
     verify: kind === "introspection" ? introspectionVerifier(config.hydra.adminUrl) : staticKeyVerifier(),

@@ -1,5 +1,8 @@
 // What every resolver receives. The auth middleware fills `principal`; shield
-// rules and resolvers read it (never the raw token).
+// rules and resolvers read it (never the raw token). The process's services
+// the resolvers call come from the composition root (src/servers/composition.ts)
+// through createApiServer, never from process-wide state.
+import type { ApiTokensDeps } from "@/app/api-tokens/deps"
 import type { Account } from "@/domain/accounts"
 import type { Principal } from "@/domain/auth/principal"
 import type { Logger } from "@/services/logger"
@@ -11,12 +14,26 @@ export type GraphQLContext = {
   /** Flash-style shortcuts, derived from `principal`. */
   domainAccount: Account | undefined
   isApiToken: boolean
+  /** The API-token use cases' deps; absent in a process that does not serve them (the bench API, wallet-only tests). */
+  apiTokens: ApiTokensDeps | undefined
 }
 
-export const contextFor = (principal: Principal, ip: string | undefined, logger: Logger): GraphQLContext => ({
+export const contextFor = (
+  principal: Principal,
+  ip: string | undefined,
+  logger: Logger,
+  services: { apiTokens?: ApiTokensDeps } = {},
+): GraphQLContext => ({
   logger,
   ip,
   principal,
   domainAccount: principal.kind === "anonymous" ? undefined : principal.domainAccount,
   isApiToken: principal.kind === "apiToken",
+  apiTokens: services.apiTokens,
 })
+
+/** The API-token deps of this request; throws (an internal error) where the process has none. */
+export const apiTokensOf = (ctx: GraphQLContext): ApiTokensDeps => {
+  if (!ctx.apiTokens) throw new Error("API-token use cases are not configured in this process")
+  return ctx.apiTokens
+}

@@ -27,14 +27,14 @@ import {
   listApiTokensOfAccount,
   reconcileApiTokens,
   revokeApiTokenById,
-  setApiTokensDeps,
+  createApiTokensDeps,
 } from "@/app/api-tokens"
 import { listAuditEventsOfAccount } from "@/app/audit"
 import { recordAuditEvent } from "@/app/audit/record-audit-event"
 import { ConfigError, ConfigVariable, loadSettings } from "@/config"
 import { readDevStackSettings } from "@/config/dev-stack-settings"
 import { HydraAdmin, HydraAdminPort } from "@/services/hydra"
-import { createInvalidationBus, createLocalInvalidationBus, InvalidationBus, InvalidationEvent, setInvalidationBus } from "@/services/invalidation"
+import { createInvalidationBus, createLocalInvalidationBus, InvalidationBus, InvalidationEvent } from "@/services/invalidation"
 import { notifyAdminSocket } from "@/services/invalidation/admin-socket"
 import { createLogger, Logger } from "@/services/logger"
 import { AccountsRepository } from "@/services/mongoose/accounts"
@@ -260,12 +260,12 @@ const run = async (argv: string[]): Promise<number> => {
   const logger = createLogger(process.env.LOG_LEVEL ? (settings.LOG_LEVEL ?? "warn") : "warn")
   await connectMongo(settings.MONGODB_URI!)
   const bus = command.optional.includes("ADMIN_SOCKET") ? await tellingBus(settings) : createLocalInvalidationBus()
-  setInvalidationBus(bus)
   let deps: ApiTokensDeps | undefined
   const ctx: Context = {
     logger,
     deps: () =>
-      (deps ??= setApiTokensDeps({
+      (deps ??= createApiTokensDeps({
+        invalidation: () => bus,
         hydra: settings.HYDRA_ADMIN_URL ? HydraAdmin({ adminUrl: settings.HYDRA_ADMIN_URL }) : NO_HYDRA,
         policy: { ...NO_CREATION_POLICY, rotationDueDays: settings.API_TOKEN_ROTATION_DUE_DAYS },
         logger,

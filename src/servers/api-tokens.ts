@@ -1,18 +1,25 @@
-// Wires the API-token lifecycle into a process: the use cases' adapters, the
-// Hydra token hook route, the cleanup / reconcile jobs on an interval (once per
-// period across replicas), and the
-// one-off move of old dailySendLimit records to budgets at start.
-import { cleanupApiTokens, migrateDailySendLimits, reconcileApiTokens, setApiTokensDeps } from "@/app/api-tokens"
+// Wires the API-token lifecycle into a process: the use cases' adapters (built
+// by the composition root with apiTokensDepsFor), the Hydra token hook route,
+// the cleanup / reconcile jobs on an interval (once per period across
+// replicas), and the one-off move of old dailySendLimit records to budgets at start.
+import { ApiTokensDeps, cleanupApiTokens, createApiTokensDeps, migrateDailySendLimits, reconcileApiTokens } from "@/app/api-tokens"
 import type { Config } from "@/config"
-import { HydraAdmin } from "@/services/hydra"
+import type { HydraAdminPort } from "@/services/hydra"
+import type { InvalidationBus } from "@/services/invalidation"
 import type { Logger } from "@/services/logger"
 import { metrics } from "@/services/metrics"
 import { JobLeasesRepository } from "@/services/mongoose/job-leases"
 import { TokenHookDeps, tokenHookRoutes } from "./hooks/hydra-token-hook"
 
-export const configureApiTokens = (config: Config, logger: Logger, opts: { onActiveCountChanged?: () => void } = {}) =>
-  setApiTokensDeps({
-    hydra: HydraAdmin({ adminUrl: config.hydra.adminUrl, audience: config.jwt.audience }),
+/** The API process's deps of the API-token use cases, from its config. */
+export const apiTokensDepsFor = (
+  config: Config,
+  logger: Logger,
+  ports: { hydra: HydraAdminPort; invalidations: InvalidationBus; onActiveCountChanged?: () => void },
+): ApiTokensDeps =>
+  createApiTokensDeps({
+    hydra: ports.hydra,
+    invalidation: () => ports.invalidations,
     policy: {
       tokenEndpoint: config.hydra.tokenEndpoint,
       graphqlUrl: `${config.api.publicUrl}/graphql`,
@@ -22,7 +29,7 @@ export const configureApiTokens = (config: Config, logger: Logger, opts: { onAct
       rotationDueDays: config.apiTokens.rotationDueDays,
     },
     logger,
-    onActiveCountChanged: opts.onActiveCountChanged,
+    onActiveCountChanged: ports.onActiveCountChanged,
     afterHydraClientCreated: pauseForChaosTests(config, logger),
   })
 
@@ -41,9 +48,9 @@ const pauseForChaosTests = (config: Config, logger: Logger) => {
 export const startApiTokens = (
   config: Config,
   logger: Logger,
-  opts: { onActiveCountChanged?: () => void; tokenHookCache?: TokenHookDeps["cached"] } = {},
+  deps: ApiTokensDeps,
+  opts: { tokenHookCache?: TokenHookDeps["cached"] } = {},
 ) => {
-  configureApiTokens(config, logger, opts)
   const timers: NodeJS.Timeout[] = []
   const leases = JobLeasesRepository()
   // Once per period across all replicas (services/mongoose/job-leases.ts): each
@@ -78,13 +85,13 @@ export const startApiTokens = (
     t.unref()
     timers.push(t)
   }
-  void migrateDailySendLimits()
+  void migrateDailySendLimits(deps)
     .then((r) => {
       if (r instanceof Error) logger.warn({ job: "migrate-daily-send-limits", err: r.message }, "api token job failed")
     })
     .catch((e: unknown) => logger.error({ job: "migrate-daily-send-limits", err: e instanceof Error ? e.message : String(e) }, "api token job crashed"))
-  every(config.apiTokens.cleanupIntervalSeconds, "cleanup", () => cleanupApiTokens())
-  every(config.apiTokens.reconcileIntervalSeconds, "reconcile", () => reconcileApiTokens())
+  every(config.apiTokens.cleanupIntervalSeconds, "cleanup", () => cleanupApiTokens(deps))
+  every(config.apiTokens.reconcileIntervalSeconds, "reconcile", () => reconcileApiTokens(deps))
   return {
     routes: tokenHookRoutes({ secret: config.hydra.tokenHookSecret, logger, cached: opts.tokenHookCache }),
     stop: () => timers.forEach(clearInterval),

@@ -12,6 +12,7 @@ import type { Config } from "@/config"
 import type { AuthResult, PrincipalResolver } from "@/app/auth/resolve-principal"
 import { AuthRejection, AuthRejectionReason } from "@/domain/auth"
 import type { Principal } from "@/domain/auth/principal"
+import type { ApiTokensDeps } from "@/app/api-tokens/deps"
 import { contextFor, GraphQLContext } from "@/graphql/context"
 import { createQueryLimits } from "@/graphql/limits"
 import type { RemoteKeySet } from "@/services/jwks/remote-key-set"
@@ -80,6 +81,8 @@ export type ApiServerDeps = {
   hydraKeys: RemoteKeySet
   principals: PrincipalResolver
   invalidations: InvalidationBus
+  /** The API-token use cases' deps, handed to every resolver in its context; absent: not served (the bench API). */
+  apiTokens?: ApiTokensDeps
   rateLimiter: RateLimiter
   authObserver?: AuthObserver
   extraRoutes?: express.Router[]
@@ -158,7 +161,7 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
       metrics.rateLimited.inc({ kind: p.kind }),
     ),
     expressMiddleware(apollo, {
-      context: async ({ res }) => contextFor(res.locals.principal as Principal, clientIpOf(res), logger),
+      context: async ({ res }) => contextFor(res.locals.principal as Principal, clientIpOf(res), logger, { apiTokens: deps.apiTokens }),
     }),
   )
 
@@ -304,7 +307,7 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
         return refusal ? [refusal.error] : undefined
       },
       context: (ctx) =>
-        contextFor(ctx.extra.principal ?? { kind: "anonymous" }, ctx.extra.clientIp, logger),
+        contextFor(ctx.extra.principal ?? { kind: "anonymous" }, ctx.extra.clientIp, logger, { apiTokens: deps.apiTokens }),
     },
     wsServer,
   )

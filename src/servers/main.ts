@@ -3,7 +3,6 @@ import { resolveApiTokenByClientId } from "@/app/api-tokens/resolve-by-client-id
 import { createInvalidationResync } from "@/app/auth/invalidation-resync"
 import { createPrincipalResolver, IssuerKind } from "@/app/auth/resolve-principal"
 import { createUsageRecorder } from "@/app/auth/usage-recorder"
-import { createUsageAggregator, setAuditLogger, setUsageAggregator } from "@/app/audit"
 import { ConfigError, loadConfig } from "@/config"
 import { buildPublicSchema } from "@/graphql/public/schema"
 import { withPermissions } from "@/graphql/shield"
@@ -13,17 +12,14 @@ import { remoteKeySet } from "@/services/jwks/remote-key-set"
 import { createJwtVerifier } from "@/services/jwks/verify-jwt"
 import { createLogger } from "@/services/logger"
 import type { ApiTokenId } from "@/domain/api-tokens"
-import { AccountsRepository } from "@/services/mongoose/accounts"
-import { ApiTokensRepository } from "@/services/mongoose/api-tokens"
 import { connectMongo, disconnectMongo, ensureFerretdbGinIndexes } from "@/services/mongoose/connection"
 import { LedgerRepository, LegacyLedgerError } from "@/services/mongoose/ledger"
 import { metrics } from "@/services/metrics"
 import { createRateLimiter } from "@/services/rate-limit"
-import { createInvalidationBus, setInvalidationBus } from "@/services/invalidation"
 import { startApiTokens } from "./api-tokens"
 import { devRoutes } from "./dev/routes"
 import { devLightningRoutes } from "./dev/lightning-routes"
-import { startWalletServices } from "./wallet-services"
+import { composeApi } from "./composition"
 import { createApiServer } from "./graphql-main-server"
 import { apiTokensPageRoutes } from "./web/api-tokens-page"
 import { startAdminSocket } from "./admin-socket"
@@ -50,26 +46,19 @@ const main = async () => {
   if (ledgerFormat instanceof Error) throw ledgerFormat
   // After every collection exists (the format check creates flash_meta).
   if (config.ferretdbPostgresqlUrl) await ensureFerretdbGinIndexes(config.ferretdbPostgresqlUrl, logger)
-  // Hourly usage per token (requests, amounts, last IP) for the audit trail, batched like lastUsedAt;
-  // made before the wallet so the payments are handed it.
-  const usageHours = createUsageAggregator()
-  setUsageAggregator(usageHours)
-  const wallet = await startWalletServices(config, logger, { recordSent: (tokenId, accountId, sent) => usageHours.recordSent(tokenId, accountId, sent) })
-
-  const invalidations = await createInvalidationBus(config.redis)
-  setInvalidationBus(invalidations)
+  // Everything the process runs on, built once and passed down from here.
+  const services = await composeApi(config, logger)
+  const { wallet, invalidations, usageHours, accounts, apiTokenStore, activeTokens } = services
   invalidations.onRevoked(() => metrics.revocationsSeen.inc({ source: "any" }))
   invalidations.onInvalidated((e) => metrics.invalidationsSeen.inc({ kind: "tokenId" in e ? "token" : "account" }))
   // Mongo is the source of truth: a periodic resync catches changes whose Redis
   // message this process missed (Redis away, a CLI without Redis, a write made
   // straight to Mongo), and runs at once when the Redis subscriber is back.
-  const accountStore = AccountsRepository()
-  const tokenStore = ApiTokensRepository()
   const resync = createInvalidationResync({
     bus: invalidations,
-    listRevokedSince: (since) => tokenStore.listRevokedSince(since),
-    listTokensChangedSince: (since) => tokenStore.listChangedSince(since),
-    listAccountsChangedSince: (since) => accountStore.listChangedSince(since),
+    listRevokedSince: (since) => apiTokenStore.listRevokedSince(since),
+    listTokensChangedSince: (since) => apiTokenStore.listChangedSince(since),
+    listAccountsChangedSince: (since) => accounts.listChangedSince(since),
     revokedLookbackMs: config.jwt.maxAgeSeconds * 1000,
     logger,
   })
@@ -82,41 +71,8 @@ const main = async () => {
   const resyncTimer = setInterval(() => void resync.run(), config.revocationResyncSeconds * 1000)
   resyncTimer.unref()
 
-  // flashapi_api_tokens_active counts ACTIVE tokens in Mongo: every 30 s (other
-  // replicas' changes, expiry), and right after this process creates or revokes
-  // one.
-  const apiTokenStore = ApiTokensRepository()
-  // A recount reads every active token (FerretDB cannot count from an index),
-  // so a burst of creates or revokes is coalesced: at most one recount starts
-  // per second; an isolated change is counted at once.
-  const RECOUNT_MIN_INTERVAL_MS = 1000
-  let counting = false
-  let lastCountStart = 0
-  let pending: NodeJS.Timeout | undefined
-  const recount = async () => {
-    counting = true
-    lastCountStart = Date.now()
-    try {
-      const n = await apiTokenStore.countActive()
-      if (!(n instanceof Error)) metrics.activeApiTokens.set(n)
-    } finally {
-      counting = false
-    }
-  }
-  const refreshActiveGauge = () => {
-    if (pending) return
-    const wait = counting ? RECOUNT_MIN_INTERVAL_MS : Math.max(0, lastCountStart + RECOUNT_MIN_INTERVAL_MS - Date.now())
-    if (wait === 0) return void recount()
-    pending = setTimeout(() => {
-      pending = undefined
-      if (counting) return refreshActiveGauge()
-      void recount()
-    }, wait)
-    pending.unref()
-  }
-  refreshActiveGauge()
-  const gaugeTimer = setInterval(refreshActiveGauge, 30_000)
-  gaugeTimer.unref()
+  // flashapi_api_tokens_active: every 30 s, and after this process creates or revokes a token.
+  activeTokens.start()
 
   // API-token JWTs verify only with Hydra's access-token keys, never its OpenID key (same public JWKS).
   const hydraKeys = restrictToKeyIds(
@@ -139,17 +95,15 @@ const main = async () => {
     maxAgeSeconds: config.jwt.maxAgeSeconds,
     audience: config.jwt.audience,
   })
-  const accounts = AccountsRepository()
   const principals = createPrincipalResolver({
     verify,
     lookupApiToken: resolveApiTokenByClientId,
     lookupUserAccount: async (userId) => accounts.findAccountByUserId(userId as never),
-    lookupStaticKey: (keyId) => tokenStore.findStaticKey(keyId),
+    lookupStaticKey: (keyId) => apiTokenStore.findStaticKey(keyId),
     invalidations,
     cacheTtlMs: config.apiTokens.cacheTtlSeconds * 1000,
   })
-  const apiTokens = startApiTokens(config, logger, {
-    onActiveCountChanged: refreshActiveGauge,
+  const apiTokens = startApiTokens(config, logger, services.apiTokens, {
     // The token hook decides from the same cached records as the request path.
     tokenHookCache: { apiTokens: principals.apiTokens, invalidations },
   })
@@ -165,7 +119,6 @@ const main = async () => {
     const r = await apiTokenStore.recordLastUsed(entries as Array<{ tokenId: ApiTokenId; at: Date }>)
     if (r instanceof Error) throw r
   })
-  setAuditLogger(logger)
   const rateLimiter = await createRateLimiter(config.redis)
 
   // Label sets bound once: the accepted counter moves on every request.
@@ -183,6 +136,7 @@ const main = async () => {
     hydraKeys,
     principals,
     invalidations,
+    apiTokens: services.apiTokens,
     rateLimiter,
     authObserver: {
       accepted: (p, ip, transport) => {
@@ -201,8 +155,7 @@ const main = async () => {
     onStop: async () => {
       await usage.stop()
       await usageHours.stop()
-      clearInterval(gaugeTimer)
-      clearTimeout(pending)
+      activeTokens.stop()
       clearInterval(resyncTimer)
       await adminSocket?.close()
       await invalidations.close()

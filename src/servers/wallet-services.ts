@@ -17,12 +17,12 @@ import { configureWalletServices } from "@/app/wallet-services"
 import type { Config } from "@/config"
 import type { Logger } from "@/services/logger"
 import { loadOrCreateNodeKey, SandboxLightningService } from "@/services/lightning/sandbox"
-import { createLedgerHeads, setLedgerHeads } from "@/services/ledger-heads"
+import { createLedgerHeads, LedgerHeads, setLedgerHeads } from "@/services/ledger-heads"
 import { InProcessPubSub, RedisPubSub } from "@/services/pubsub"
 
 const REPAIR_EVERY_MS = 60_000
 
-export type WalletComposition = { payments: Payments; stop: () => Promise<void> }
+export type WalletComposition = { payments: Payments; paymentPorts: PaymentPorts; heads: LedgerHeads; stop: () => Promise<void> }
 
 export const startWalletServices = async (
   config: Config,
@@ -56,6 +56,8 @@ export const startWalletServices = async (
   timer.unref()
   return {
     payments,
+    paymentPorts,
+    heads,
     stop: async () => {
       clearInterval(timer)
       await pubsub.close()

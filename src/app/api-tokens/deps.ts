@@ -1,6 +1,9 @@
-// What the API-token use cases need from the outside world. The server (and the
-// admin CLI) installs real adapters once with `setApiTokensDeps`; tests may pass
-// their own as the last argument of any use case.
+// What the API-token use cases need from the outside world. Every process
+// builds them once with `createApiTokensDeps` (the API: src/servers/composition.ts;
+// the admin CLI: its own) and passes them as the last argument of each use case.
+// `setApiTokensDeps` / `apiTokensDeps()` remain for the integration tests
+// (test/integration/api-tokens/helpers.ts) that call the use cases without that
+// argument; nothing in src reads them.
 import type { Account } from "@/domain/accounts"
 import type { HydraAdminPort } from "@/services/hydra"
 import type { Logger } from "@/services/logger"
@@ -37,15 +40,21 @@ export type ApiTokensDeps = {
   afterHydraClientCreated?: (token: { id: string; name: string }) => Promise<void>
 }
 
+export type ApiTokensDepsInput = Omit<ApiTokensDeps, "repo" | "accounts" | "invalidation"> & Partial<ApiTokensDeps>
+
+/** The deps with the Mongo repositories and, unless given, the process-wide invalidation bus. */
+export const createApiTokensDeps = (d: ApiTokensDepsInput): ApiTokensDeps => ({
+  repo: ApiTokensRepository(),
+  accounts: AccountsRepository(),
+  invalidation: invalidationBus,
+  ...d,
+})
+
 let current: ApiTokensDeps | undefined
 
-export const setApiTokensDeps = (d: Omit<ApiTokensDeps, "repo" | "accounts" | "invalidation"> & Partial<ApiTokensDeps>) => {
-  current = {
-    repo: ApiTokensRepository(),
-    accounts: AccountsRepository(),
-    invalidation: invalidationBus,
-    ...d,
-  }
+/** Tests only: installs the deps the use cases fall back to when called without them. */
+export const setApiTokensDeps = (d: ApiTokensDepsInput) => {
+  current = createApiTokensDeps(d)
   return current
 }
 

@@ -1,17 +1,12 @@
 // Appends one audit event. Auditing never fails the operation it describes: a
-// storage error is logged (without the event's details) and the caller goes on.
+// storage error is logged (without the event's details) with the logger the
+// caller passes (its use cases' deps, the request context, the CLI's), and the
+// caller goes on.
 import type { NewAuditEvent } from "@/domain/audit"
 import type { Logger } from "@/services/logger"
 import { AuditRepository } from "@/services/mongoose/audit-events"
 
-let defaultLogger: Logger | undefined
-
-/** The process's logger for audit write failures (set once at start). */
-export const setAuditLogger = (logger: Logger) => {
-  defaultLogger = logger
-}
-
-export const recordAuditEvent = async (event: NewAuditEvent, logger: Logger | undefined = defaultLogger): Promise<void> => {
+export const recordAuditEvent = async (event: NewAuditEvent, logger: Logger | undefined): Promise<void> => {
   const r = await AuditRepository().append(event)
   if (r instanceof Error) logger?.warn({ auditType: event.type, tokenId: event.tokenId, err: r.message }, "audit event not written")
 }
@@ -24,7 +19,7 @@ export const recordAuditEvent = async (event: NewAuditEvent, logger: Logger | un
 export const recordAuditEventOnce = async (
   id: string,
   event: NewAuditEvent,
-  logger: Logger | undefined = defaultLogger,
+  logger: Logger | undefined,
 ): Promise<"recorded" | "present" | "failed"> => {
   const r = await AuditRepository().appendOnce(id, event)
   if (r instanceof Error) {

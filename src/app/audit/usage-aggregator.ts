@@ -2,7 +2,9 @@
 // memory and written in one batch every few seconds — like the lastUsedAt
 // recorder, no database write per request. A failed flush keeps its counts for
 // the next round; a crash loses at most one interval of counts (they are
-// statistics, not money: the ledger and the spend log are the truth).
+// statistics, not money: the ledger and the spend log are the truth). The API
+// process makes one (src/servers/composition.ts) and hands it to the payments
+// (recordSent) and the request path (recordRequest).
 import { addUsageInto, ApiTokenUsageHour, hourOf, mergeUsage, SentAmount } from "@/domain/audit"
 import { AuditRepository } from "@/services/mongoose/audit-events"
 
@@ -50,11 +52,3 @@ export const createUsageAggregator = (flush: UsageRowsFlush = AuditRepository().
 }
 
 export type UsageAggregator = ReturnType<typeof createUsageAggregator>
-
-let current: UsageAggregator | undefined
-
-/** The API process installs one at start; without one (tests in-process, the CLI) usage is not counted. */
-export const setUsageAggregator = (a: UsageAggregator | undefined) => {
-  current = a
-}
-export const usageAggregator = () => current

@@ -4,7 +4,9 @@
 // Called without them (the module-level use cases of ./transfer.ts and its
 // siblings, for the callers not handed the composed payments yet), each one
 // is looked up at its use: the process-wide ledger heads, the configured
-// wallet services (src/app/wallet-services.ts), the audit's usage aggregator.
+// wallet services (src/app/wallet-services.ts); without `recordSent`, what API
+// tokens send is not counted in the audit's usage hours (the API process
+// always gives it; bench and tests in-process do not count).
 import type { LedgerHeads } from "@/services/ledger-heads"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { ApiTokenSpendsRepository } from "@/services/mongoose/api-token-spends"
@@ -12,7 +14,6 @@ import { IdempotencyKeysRepository } from "@/services/mongoose/idempotency-keys"
 import { InvoicesRepository } from "@/services/mongoose/invoices"
 import { LedgerRepository } from "@/services/mongoose/ledger"
 import type { PubSub } from "@/services/pubsub"
-import { usageAggregator } from "../audit/usage-aggregator"
 import { configuredPaymentPorts, walletServices } from "../wallet-services"
 import type { PaymentLightning, PaymentPorts } from "./ports"
 
@@ -38,7 +39,7 @@ export const storePaymentPorts = (o: StorePaymentPortsOptions = {}): PaymentPort
       isLocal: (invoice) => walletServices().lightning.isLocal(invoice),
     },
     publish: pubsub ? (topic, event) => pubsub.publish(topic, event) : (topic, event) => walletServices().pubsub.publish(topic, event),
-    recordSent: o.recordSent ?? ((tokenId, accountId, sent) => usageAggregator()?.recordSent(tokenId, accountId, sent)),
+    recordSent: o.recordSent ?? (() => undefined),
   }
 }
 

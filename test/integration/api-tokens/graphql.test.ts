@@ -1,4 +1,5 @@
 import { graphql } from "graphql"
+import type { ApiTokensDeps } from "@/app/api-tokens"
 import type { Principal } from "@/domain/auth/principal"
 import { contextFor } from "@/graphql/context"
 import { buildPublicSchema } from "@/graphql/public/schema"
@@ -9,15 +10,16 @@ import { exchange, newMerchant, setUp, stack, tearDown } from "./helpers"
 const schema = buildPublicSchema()
 const logger = createLogger("silent")
 
+let deps: ApiTokensDeps
 beforeAll(async () => {
-  await setUp({ maxActivePerAccount: 3 })
+  deps = await setUp({ maxActivePerAccount: 3 })
 })
 afterAll(tearDown)
 
 type Result = { data?: Record<string, any> | null; errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }> } // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const run = async (principal: Principal, source: string, variableValues?: Record<string, unknown>): Promise<Result> =>
-  (await graphql({ schema, source, variableValues, contextValue: contextFor(principal, "127.0.0.1", logger) })) as Result
+  (await graphql({ schema, source, variableValues, contextValue: contextFor(principal, "127.0.0.1", logger, { apiTokens: deps }) })) as Result
 
 const CREATE = `mutation ($input: ApiTokenCreateInput!) {
   apiTokenCreate(input: $input) {

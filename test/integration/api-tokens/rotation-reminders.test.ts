@@ -31,7 +31,7 @@ afterAll(tearDown)
 
 type Result = { data?: Record<string, any> | null; errors?: ReadonlyArray<{ message: string }> } // eslint-disable-line @typescript-eslint/no-explicit-any
 const run = async (principal: Principal, source: string, variableValues?: Record<string, unknown>): Promise<Result> =>
-  (await graphql({ schema, source, variableValues, contextValue: contextFor(principal, "127.0.0.1", logger) })) as Result
+  (await graphql({ schema, source, variableValues, contextValue: contextFor(principal, "127.0.0.1", logger, { apiTokens: deps }) })) as Result
 
 const LIST = `{ apiTokens { id status createdAt secretCreatedAt rotationDue rotationDueAt } }`
 const AUDIT = `query ($tokenId: ID) { apiTokenAuditEvents(tokenId: $tokenId) { id type tokenId actor at } }`

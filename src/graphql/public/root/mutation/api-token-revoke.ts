@@ -1,7 +1,7 @@
 import type { GraphQLFieldConfig } from "graphql"
 import { GraphQLNonNull } from "graphql"
 import { revokeApiToken } from "@/app/api-tokens/revoke-api-token"
-import type { GraphQLContext } from "@/graphql/context"
+import { apiTokensOf, GraphQLContext } from "@/graphql/context"
 import { mapError } from "@/graphql/error-map"
 import { ApiTokenRevokeInput, ApiTokenRevokePayload } from "@/graphql/public/types/object/api-token"
 import { managementCaller } from "../shared/management-caller"
@@ -11,7 +11,7 @@ export const apiTokenRevokeMutation: GraphQLFieldConfig<unknown, GraphQLContext,
   description: "Revokes an API token at once (idempotent). User sessions only.",
   args: { input: { type: new GraphQLNonNull(ApiTokenRevokeInput) } },
   resolve: async (_src, { input }, ctx) => {
-    const r = await revokeApiToken({ caller: managementCaller(ctx), id: input.id })
+    const r = await revokeApiToken({ caller: managementCaller(ctx), id: input.id }, apiTokensOf(ctx))
     if (r instanceof Error) return { errors: [mapError(r, ctx.logger)], apiToken: null }
     return { errors: [], apiToken: r }
   },

@@ -1,7 +1,7 @@
 import type { GraphQLFieldConfig } from "graphql"
 import { GraphQLNonNull } from "graphql"
 import { rotateApiToken } from "@/app/api-tokens/rotate-api-token"
-import type { GraphQLContext } from "@/graphql/context"
+import { apiTokensOf, GraphQLContext } from "@/graphql/context"
 import { mapError } from "@/graphql/error-map"
 import { ApiTokenRotateInput, ApiTokenRotatePayload } from "@/graphql/public/types/object/api-token"
 import { managementCaller } from "../shared/management-caller"
@@ -16,7 +16,7 @@ export const apiTokenRotateMutation: GraphQLFieldConfig<
     "New credentials for an API token, shown once. With gracePeriodSeconds the old ones keep working until it ends. User sessions only.",
   args: { input: { type: new GraphQLNonNull(ApiTokenRotateInput) } },
   resolve: async (_src, { input }, ctx) => {
-    const r = await rotateApiToken({ caller: managementCaller(ctx), id: input.id, gracePeriodSeconds: input.gracePeriodSeconds })
+    const r = await rotateApiToken({ caller: managementCaller(ctx), id: input.id, gracePeriodSeconds: input.gracePeriodSeconds }, apiTokensOf(ctx))
     if (r instanceof Error) return { errors: [mapError(r, ctx.logger)], apiToken: null }
     return { errors: [], apiToken: r }
   },

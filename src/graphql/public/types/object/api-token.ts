@@ -16,7 +16,7 @@ import {
 } from "graphql"
 import { apiTokenStatus, ApiToken, dailySendLimitOfBudget, API_TOKEN_BUDGET_PERIODS, API_TOKEN_BUDGET_UNITS } from "@/domain/api-tokens"
 import { apiTokenBudgetStatus, ApiTokenBudgetStatus } from "@/app/api-tokens/budget-usage"
-import type { GraphQLContext } from "@/graphql/context"
+import { apiTokensOf, GraphQLContext } from "@/graphql/context"
 import { mapError } from "@/graphql/error-map"
 import type { ApiTokenCreated as ApiTokenCreatedSource } from "@/app/api-tokens"
 import { apiTokenRotation } from "@/app/api-tokens/rotation-reminders"
@@ -100,18 +100,18 @@ export const ApiTokenObject = new GraphQLObjectType<ApiTokenSource>({
     secretCreatedAt: {
       type: nn(TimestampScalar),
       description: "When the current secret was issued: at creation, then at every rotation",
-      resolve: (t) => apiTokenRotation(t).secretCreatedAt,
+      resolve: (t: ApiTokenSource, _args: unknown, ctx: GraphQLContext) => apiTokenRotation(t, apiTokensOf(ctx)).secretCreatedAt,
     },
     rotationDue: {
       type: nn(GraphQLBoolean),
       description:
         "True when the current secret is as old as the server's rotation age (API_TOKEN_ROTATION_DUE_DAYS, default 90 days) and the token is active: rotate it. Never true for a revoked or expired token",
-      resolve: (t) => apiTokenRotation(t).due,
+      resolve: (t: ApiTokenSource, _args: unknown, ctx: GraphQLContext) => apiTokenRotation(t, apiTokensOf(ctx)).due,
     },
     rotationDueAt: {
       type: nn(TimestampScalar),
       description: "When the current secret is (or was) due for rotation: secretCreatedAt plus the rotation age",
-      resolve: (t) => apiTokenRotation(t).dueAt,
+      resolve: (t: ApiTokenSource, _args: unknown, ctx: GraphQLContext) => apiTokenRotation(t, apiTokensOf(ctx)).dueAt,
     },
     walletIds: { type: list(WalletIdScalar) },
     ipAllowlist: { type: list(GraphQLString) },
