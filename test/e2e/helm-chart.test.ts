@@ -181,6 +181,14 @@ describe("the API's Helm chart", () => {
       }
       expect(only(objects, "Secret")).toHaveLength(0)
     }
+    // Several replicas share one sandbox Lightning node key, from the same Secret.
+    const prodPod = one(production, "Deployment").spec.template.spec
+    expect(prodPod.volumes).toContainEqual({
+      name: "lightning-node-key",
+      secret: { secretName: prodValues.existingSecret.name, defaultMode: 0o440, items: [{ key: prodValues.existingSecret.lightningNodeKey, path: "lightning-node.key" }] },
+    })
+    expect(apiContainer(production).volumeMounts).toContainEqual(expect.objectContaining({ mountPath: "/data/lightning-node.key", readOnly: true }))
+    expect(one(defaults, "ConfigMap").data!.FLASH_DATA_DIR).toBe("/data")
     // Several replicas need Redis: production does not mark it optional.
     expect(apiContainer(production).env.find((e: any) => e.name === "REDIS_URL").valueFrom.secretKeyRef.optional).toBeUndefined()
 
