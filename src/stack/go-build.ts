@@ -1,7 +1,8 @@
-// Builds Ory Hydra and FerretDB from the Go module proxy into the git-ignored
-// cache, once, and again only when the pinned module (go.mod, go.sum, our Go
-// source, build flags) changes. The pins live in hydra/go.mod and
-// ferretdb/go.mod and nowhere else.
+// Builds Ory Hydra and FerretDB (and, only when asked, Helm for the chart's
+// test) from the Go module proxy into the git-ignored cache, once, and again
+// only when the pinned module (go.mod, go.sum, our Go source, build flags)
+// changes. The pins live in hydra/go.mod, ferretdb/go.mod and helm/go.mod and
+// nowhere else.
 import { spawn, spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs"
@@ -9,7 +10,7 @@ import { join } from "node:path"
 import { binDir, repoRoot } from "./paths"
 
 type GoProgram = {
-  name: "hydra" | "ferretdb"
+  name: "hydra" | "ferretdb" | "helm"
   moduleDir: string
   target: string
   tags: string[]
@@ -34,6 +35,16 @@ const programs: GoProgram[] = [
     tags: ["sqlite", "sqlite_omit_load_extension"],
     cgo: true,
     approxMinutes: 5,
+  },
+  {
+    // Only the chart's test needs it: not in ensureBinaries' default list, so
+    // `npm start` never builds it.
+    name: "helm",
+    moduleDir: join(repoRoot, "helm"),
+    target: "helm.sh/helm/v3/cmd/helm",
+    tags: [],
+    cgo: false,
+    approxMinutes: 4,
   },
 ]
 
@@ -64,7 +75,8 @@ const upToDate = (p: GoProgram) => {
   return existsSync(binaryPath(p.name)) && existsSync(stamp) && readFileSync(stamp, "utf8") === fingerprint(p)
 }
 
-export const binariesUpToDate = () => programs.every(upToDate)
+/** The stack's programs (not Helm, which only the chart's test builds). */
+export const binariesUpToDate = () => programs.filter((p) => p.name !== "helm").every(upToDate)
 
 const build = (p: GoProgram, log: (line: string) => void): Promise<void> =>
   new Promise((resolvePromise, reject) => {
