@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { createScratchPostgres, dropScratchPostgres, ensurePostgresDatabase, redisAnswers } from "../../src/stack/scratch-services"
+import { ensureBinaries } from "../../src/stack/go-build"
 import { startStack } from "../../src/stack/stack"
 import { freeStackPorts } from "../../src/stack/wait"
 import { STATE_ENV, TestStackState } from "./stack-state"
@@ -21,6 +22,9 @@ export default async function globalSetup() {
   const dataDir = mkdtempSync(join(tmpdir(), `flash-test-${run}-`))
   const log = (line: string) => process.stderr.write(`${line}\n`)
   log("")
+  // Helm for the chart's test (test/e2e/helm-chart.test.ts): built here, once per
+  // machine, before the tests run in parallel rather than inside one of them.
+  await ensureBinaries(log, ["helm"])
 
   const postgresDatabase = `flash_test_hydra_${run}`
   const hydraDsn = await createScratchPostgres(POSTGRES_ADMIN_URL, postgresDatabase)
