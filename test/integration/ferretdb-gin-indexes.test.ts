@@ -105,6 +105,7 @@ const HOT_LOOKUPS: Array<[string, () => { explain: () => Promise<unknown> }, str
   ["a token's clients: apitokenclients by tokenId", () => ApiTokenClientModel.find({ tokenId: id() }).sort({ createdAt: 1 }), "tokenId"],
   ["an account's tokens (apiTokens list)", () => ApiTokenModel.find({ accountId: id(), storedStatus: { $ne: "PENDING" } }), "accountId"],
   ["an account's token slots", () => ApiTokenSlotModel.find({ accountId: id() }), "accountId"],
+  ["a token's slot, released at revocation and cleanup", () => ApiTokenSlotModel.find({ tokenId: id() }), "tokenId"],
   ["the holder of a token name", () => ApiTokenModel.findOne({ activeNameKey: `${id()}:name` }), "activeNameKey"],
   ["an account's wallets", () => WalletModel.find({ accountId: id() }).sort({ currency: 1 }), "accountId"],
   ["a wallet by id", () => WalletModel.findById(id()), "_id"],

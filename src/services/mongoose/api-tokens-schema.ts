@@ -92,7 +92,8 @@ const ApiTokenSlotSchema = new Schema(
   {
     _id: { type: String, required: true },
     accountId: { type: String, required: true, index: true },
-    tokenId: { type: String, required: true },
+    /** Indexed: a revocation, a cleanup and a failed creation release the token's slot by it. */
+    tokenId: { type: String, required: true, index: true },
     createdAt: { type: Date, required: true },
   },
   { versionKey: false },

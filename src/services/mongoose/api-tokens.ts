@@ -115,7 +115,10 @@ export const ApiTokensRepository = () => {
         // stale slot while a third re-claims it can let the account exceed the maximum
         // by one until that token is revoked or expires. On MongoDB the filtered delete is atomic.
         const slots = await ApiTokenSlotModel.find({ accountId }).lean<Doc[]>()
-        const tokens = await ApiTokenModel.find({ _id: { $in: slots.map((s) => s.tokenId as string) } }).lean<Doc[]>()
+        // One lookup by _id per slot (an account has a handful): FerretDB evaluates `$in` over every token.
+        const tokens = (await Promise.all(slots.map((s) => ApiTokenModel.findById(s.tokenId as string).lean<Doc>()))).filter(
+          (t): t is Doc => t !== null,
+        )
         const byId = new Map(tokens.map((t) => [t._id as string, t]))
         const now = new Date()
         let released = 0
