@@ -114,6 +114,8 @@ const EnvShape = z.object({
   /** 0 turns the server's job off (then run `npm run admin -- cleanup|reconcile` from cron). */
   API_TOKEN_CLEANUP_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
   API_TOKEN_RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(900),
+  /** The active-token gauge's count, once per period across replicas (it reads every active token); 0: only at start. */
+  API_TOKEN_ACTIVE_COUNT_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(300),
   // Requests per minute. API tokens get a stricter default than people.
   RATE_LIMIT_API_TOKEN_PER_MINUTE: positiveInt.default(300),
   RATE_LIMIT_SESSION_PER_MINUTE: positiveInt.default(1200),
@@ -245,6 +247,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
       rotationDueDays: e.API_TOKEN_ROTATION_DUE_DAYS,
       cleanupIntervalSeconds: e.API_TOKEN_CLEANUP_INTERVAL_SECONDS,
       reconcileIntervalSeconds: e.API_TOKEN_RECONCILE_INTERVAL_SECONDS,
+      activeCountIntervalSeconds: e.API_TOKEN_ACTIVE_COUNT_INTERVAL_SECONDS,
     },
     revocationResyncSeconds: e.REVOCATION_RESYNC_SECONDS,
     testHooks: {

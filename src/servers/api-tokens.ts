@@ -7,15 +7,15 @@ import type { Config } from "@/config"
 import type { HydraAdminPort } from "@/services/hydra"
 import type { InvalidationBus } from "@/services/invalidation"
 import type { Logger } from "@/services/logger"
-import { metrics } from "@/services/metrics"
 import { JobLeasesRepository } from "@/services/mongoose/job-leases"
 import { TokenHookDeps, tokenHookRoutes } from "./hooks/hydra-token-hook"
+import { scheduleLeasedJob } from "./leased-jobs"
 
 /** The API process's deps of the API-token use cases, from its config. */
 export const apiTokensDepsFor = (
   config: Config,
   logger: Logger,
-  ports: { hydra: HydraAdminPort; invalidations: InvalidationBus; onActiveCountChanged?: () => void },
+  ports: { hydra: HydraAdminPort; invalidations: InvalidationBus; onActiveCountChanged?: (delta: number) => void },
 ): ApiTokensDeps =>
   createApiTokensDeps({
     hydra: ports.hydra,
@@ -51,49 +51,18 @@ export const startApiTokens = (
   deps: ApiTokensDeps,
   opts: { tokenHookCache?: TokenHookDeps["cached"] } = {},
 ) => {
-  const timers: NodeJS.Timeout[] = []
   const leases = JobLeasesRepository()
-  // Once per period across all replicas (services/mongoose/job-leases.ts): each
-  // replica ticks four times a period, and the first tick of a period anywhere
-  // claims it and runs the job.
-  const every = (seconds: number, name: string, job: () => Promise<unknown>) => {
-    if (seconds <= 0) return
-    const intervalMs = seconds * 1000
-    let running = false
-    let lastPeriod = -1
-    const t = setInterval(async () => {
-      const period = Math.floor(Date.now() / intervalMs)
-      if (running || period === lastPeriod) return
-      running = true
-      try {
-        const claimed = await leases.claim(name, intervalMs, period)
-        lastPeriod = period
-        if (claimed instanceof Error) {
-          logger.warn({ job: name, err: claimed.message }, "api token job not run: its lease could not be claimed")
-          return
-        }
-        if (!claimed) return
-        metrics.jobsRun.inc({ job: name })
-        const r = await job()
-        if (r instanceof Error) logger.warn({ job: name, err: r.message }, "api token job failed")
-      } catch (e) {
-        logger.error({ job: name, err: e instanceof Error ? e.message : String(e) }, "api token job crashed")
-      } finally {
-        running = false
-      }
-    }, Math.max(250, intervalMs / 4))
-    t.unref()
-    timers.push(t)
-  }
+  const timers = [
+    scheduleLeasedJob(leases, logger, { name: "cleanup", seconds: config.apiTokens.cleanupIntervalSeconds, run: () => cleanupApiTokens(deps) }),
+    scheduleLeasedJob(leases, logger, { name: "reconcile", seconds: config.apiTokens.reconcileIntervalSeconds, run: () => reconcileApiTokens(deps) }),
+  ]
   void migrateDailySendLimits(deps)
     .then((r) => {
       if (r instanceof Error) logger.warn({ job: "migrate-daily-send-limits", err: r.message }, "api token job failed")
     })
     .catch((e: unknown) => logger.error({ job: "migrate-daily-send-limits", err: e instanceof Error ? e.message : String(e) }, "api token job crashed"))
-  every(config.apiTokens.cleanupIntervalSeconds, "cleanup", () => cleanupApiTokens(deps))
-  every(config.apiTokens.reconcileIntervalSeconds, "reconcile", () => reconcileApiTokens(deps))
   return {
     routes: tokenHookRoutes({ secret: config.hydra.tokenHookSecret, logger, cached: opts.tokenHookCache }),
-    stop: () => timers.forEach(clearInterval),
+    stop: () => timers.forEach((t) => clearInterval(t)),
   }
 }

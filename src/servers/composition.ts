@@ -21,6 +21,8 @@ import { createInvalidationBus, InvalidationBus } from "@/services/invalidation"
 import type { Logger } from "@/services/logger"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { ApiTokensRepository, ApiTokensRepositoryType } from "@/services/mongoose/api-tokens"
+import { GaugeSnapshotsRepository } from "@/services/mongoose/gauge-snapshots"
+import { JobLeasesRepository } from "@/services/mongoose/job-leases"
 import { ActiveTokensGauge, createActiveTokensGauge } from "./active-tokens-gauge"
 import { apiTokensDepsFor } from "./api-tokens"
 import { startWalletServices, WalletComposition } from "./wallet-services"
@@ -45,8 +47,14 @@ export const composeApi = async (config: Config, logger: Logger): Promise<ApiCom
   const invalidations = await createInvalidationBus(config.redis)
   const accounts = AccountsRepository()
   const apiTokenStore = ApiTokensRepository()
-  const activeTokens = createActiveTokensGauge(apiTokenStore)
+  const activeTokens = createActiveTokensGauge({
+    store: apiTokenStore,
+    snapshots: GaugeSnapshotsRepository(),
+    leases: JobLeasesRepository(),
+    logger,
+    countIntervalSeconds: config.apiTokens.activeCountIntervalSeconds,
+  })
   const hydra = HydraAdmin({ adminUrl: config.hydra.adminUrl, audience: config.jwt.audience })
-  const apiTokens = apiTokensDepsFor(config, logger, { hydra, invalidations, onActiveCountChanged: activeTokens.refresh })
+  const apiTokens = apiTokensDepsFor(config, logger, { hydra, invalidations, onActiveCountChanged: activeTokens.changed })
   return { hydra, accounts, apiTokenStore, invalidations, usageHours, wallet, activeTokens, apiTokens }
 }

@@ -71,8 +71,8 @@ const main = async () => {
   const resyncTimer = setInterval(() => void resync.run(), config.revocationResyncSeconds * 1000)
   resyncTimer.unref()
 
-  // flashapi_api_tokens_active: every 30 s, and after this process creates or revokes a token.
-  activeTokens.start()
+  // flashapi_api_tokens_active: the cluster's count (once per period, under a lease) plus this process's own changes.
+  void activeTokens.start().catch((e: unknown) => logger.warn({ err: e instanceof Error ? e.message : String(e) }, "active-token gauge did not start"))
 
   // API-token JWTs verify only with Hydra's access-token keys, never its OpenID key (same public JWKS).
   const hydraKeys = restrictToKeyIds(

@@ -1,15 +1,19 @@
 // /metrics moves with what the API does: token hook decisions, JWKS refetches,
-// the active-token gauge and revocations, read before and after each action on
+// the active-token gauge (and its count across replicas) and revocations, read before and after each action on
 // the shared stack's API. Other test files run at the same time, so counters
 // are asserted to grow by at least what this file caused.
 import { randomUUID } from "node:crypto"
 import { generateKeyPair, SignJWT } from "jose"
 import { checkedToApiTokenId } from "@/domain/api-tokens"
+import { ACTIVE_TOKENS_SNAPSHOT } from "@/servers/active-tokens-gauge"
 import { ApiTokensRepository } from "@/services/mongoose/api-tokens"
+import { GaugeSnapshotModel } from "@/services/mongoose/gauge-snapshots"
+import { JobLeaseModel } from "@/services/mongoose/job-leases"
 import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
 import { testStack } from "../harness/stack-state"
 import { createApiToken, requestAccessToken, revokeApiToken } from "../support/api-tokens"
 import { readMetrics, sample, Samples } from "../support/metrics"
+import { startSecondApi } from "../support/second-api"
 import { devSession, graphqlPost } from "../support/tokens"
 
 const stack = testStack()
@@ -26,43 +30,22 @@ afterAll(() => disconnectMongo())
 const grew = (before: Samples, after: Samples, name: string, labels: Record<string, string>) =>
   sample(after, name, labels) - sample(before, name, labels)
 
-const activeInStore = async () => {
-  const n = await tokens.countActive()
-  if (n instanceof Error) throw n
-  return n
-}
+const gauge = async (base?: string) => sample(await readMetrics(base), "flashapi_api_tokens_active")
 
 /**
- * Whether the gauge equals Mongo's count of ACTIVE tokens within `timeoutMs`,
- * compared at a quiet moment (the count unchanged around the gauge read).
+ * Runs `action` (a create or a revoke through the API) and expects this API's
+ * gauge to move by `delta` at once, without a count. The gauge also moves when
+ * a cluster count lands (other test files' replicas count every 5 min); if one
+ * did between the two reads, the action is repeated (up to 3 times).
  */
-const gaugeMatchesStore = async (timeoutMs = 1500) => {
-  const deadline = Date.now() + timeoutMs
-  let last = { gauge: NaN, store: NaN }
-  while (Date.now() < deadline) {
-    const before = await activeInStore()
-    const gauge = sample(await readMetrics(), "flashapi_api_tokens_active")
-    const after = await activeInStore()
-    last = { gauge, store: after }
-    if (before === after && gauge === after) return { matches: true, ...last }
-    await sleep(50)
-  }
-  return { matches: false, ...last }
-}
-
-/**
- * Runs `action` (a create or a revoke through the API) and expects the gauge to
- * follow it at once rather than at its 30 s refresh. Other test files create
- * tokens in their own process, which this API never hears of; if one did so
- * between the refresh and the read, the action is repeated (up to 3 times).
- */
-const expectGaugeToFollow = async (action: () => Promise<void>) => {
-  let result = { matches: false, gauge: NaN, store: NaN }
-  for (let attempt = 0; attempt < 3 && !result.matches; attempt++) {
+const expectGaugeToMove = async (delta: number, action: () => Promise<void>) => {
+  const moves: number[] = []
+  for (let attempt = 0; attempt < 3 && moves[moves.length - 1] !== delta; attempt++) {
+    const before = await gauge()
     await action()
-    result = await gaugeMatchesStore()
+    moves.push((await gauge()) - before)
   }
-  expect(result).toEqual({ matches: true, gauge: result.store, store: result.store })
+  expect(moves[moves.length - 1]).toBe(delta)
 }
 
 describe("/metrics", () => {
@@ -113,18 +96,61 @@ describe("/metrics", () => {
     expect(grew(before, after, "flashapi_auth_outcomes_total", { transport: "http", outcome: "rejected", reason: "unknown_key" })).toBeGreaterThanOrEqual(1)
   })
 
-  it("moves flashapi_api_tokens_active right after a create and right after a revoke, not only at its 30 s refresh", async () => {
+  it("moves flashapi_api_tokens_active by +1 right after a create and by -1 right after a revoke in this process, without waiting for a count", async () => {
     const mine: string[] = []
-    await expectGaugeToFollow(async () => {
+    await expectGaugeToMove(+1, async () => {
       mine.push((await createApiToken(session, { scopes: ["read"] })).id)
     })
     const before = await readMetrics()
-    await expectGaugeToFollow(async () => {
+    await expectGaugeToMove(-1, async () => {
       const id = mine.pop() ?? (await createApiToken(session, { scopes: ["read"] })).id
       expect((await revokeApiToken(session, id)).apiToken?.status).toBe("REVOKED")
     })
     const after = await readMetrics()
     expect(grew(before, after, "flashapi_revocations_seen_total", { source: "any" })).toBeGreaterThanOrEqual(1)
+    // Revoking it again moves nothing: it was no longer active.
+    const id = (await createApiToken(session, { scopes: ["read"] })).id
+    expect((await revokeApiToken(session, id)).apiToken?.status).toBe("REVOKED")
+    await expectGaugeToMove(0, async () => {
+      expect((await revokeApiToken(session, id)).apiToken?.status).toBe("REVOKED")
+    })
     for (const id of mine) await revokeApiToken(session, id)
   })
+
+  it("counts active tokens once per period across replicas, under a lease, and every replica shows that count", async () => {
+    const replicas = await Promise.all([0, 1].map(() => startSecondApi({ API_TOKEN_ACTIVE_COUNT_INTERVAL_SECONDS: "1" })))
+    try {
+      const from = Math.floor(Date.now() / 1000) + 1
+      await sleep(4000)
+      const to = Math.floor(Date.now() / 1000) - 1
+      // One claim per period (the lease's unique _id), by one of the two.
+      const claims = (await JobLeaseModel.find({ job: "count-active-tokens" }).lean<Array<{ _id: string; period: number; holder: string }>>())
+        .filter((c) => c._id.startsWith("count-active-tokens:1000:") && c.period >= from && c.period <= to)
+        .sort((a, b) => a.period - b.period)
+      expect(claims.map((c) => c.period)).toEqual(Array.from({ length: to - from + 1 }, (_, i) => from + i))
+      const pids = replicas.map((r) => `:${r.process.pid}:`)
+      for (const c of claims) expect(pids.some((p) => c.holder.includes(p))).toBe(true)
+      const runs = await Promise.all(replicas.map(async (r) => sample(await readMetrics(r.metrics!), "flashapi_jobs_run_total", { job: "count-active-tokens" })))
+      expect(runs.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(to - from + 1 + 6) // the window's periods, plus the edges of 4 s on two replicas
+      // Neither replica changed a token, so each shows the latest snapshot (read back within a second of it).
+      for (const r of replicas) {
+        let seen = { gauge: NaN, snapshot: NaN }
+        const deadline = Date.now() + 5000
+        while (Date.now() < deadline) {
+          const before = await GaugeSnapshotModel.findById(ACTIVE_TOKENS_SNAPSHOT).lean<{ value: number; countedAt: Date }>()
+          const shown = await gauge(r.metrics!)
+          const after = await GaugeSnapshotModel.findById(ACTIVE_TOKENS_SNAPSHOT).lean<{ value: number; countedAt: Date }>()
+          seen = { gauge: shown, snapshot: after?.value ?? NaN }
+          if (before && after && +before.countedAt === +after.countedAt && shown === after.value) break
+          await sleep(100)
+        }
+        expect(seen.gauge).toBe(seen.snapshot)
+        expect(Number.isInteger(seen.gauge) && seen.gauge > 0).toBe(true)
+      }
+      const snapshot = await GaugeSnapshotModel.findById(ACTIVE_TOKENS_SNAPSHOT).lean<{ countedAt: Date }>()
+      expect(Date.now() - +snapshot!.countedAt).toBeLessThan(3000)
+    } finally {
+      await Promise.all(replicas.map((r) => r.stop()))
+    }
+  }, 90_000)
 })

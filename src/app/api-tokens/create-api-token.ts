@@ -103,7 +103,7 @@ export const createApiToken = async (
     await deps.repo.deletePending(token.id)
     return active
   }
-  deps.onActiveCountChanged?.()
+  deps.onActiveCountChanged?.(+1)
   deps.logger?.info(
     { tokenId: token.id, accountId: account.id, clientId: creds.clientId, scopes, staticKey: token.staticKey },
     "api token created",

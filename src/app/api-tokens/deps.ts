@@ -32,10 +32,10 @@ export type ApiTokensDeps = {
   invalidation: () => InvalidationBus
   logger?: Logger
   /**
-   * Told (without waiting) after a token became ACTIVE or REVOKED here, so the
-   * process can refresh what counts them (the flashapi_api_tokens_active gauge).
+   * Told (without waiting) after a token became ACTIVE (+1) or an ACTIVE one was
+   * revoked (-1) here: the flashapi_api_tokens_active gauge adds it to the cluster's count.
    */
-  onActiveCountChanged?: () => void
+  onActiveCountChanged?: (delta: number) => void
   /** Chaos tests only (config refuses it outside NODE_ENV=test + dev mode): runs between the Hydra client and the ACTIVE mark. */
   afterHydraClientCreated?: (token: { id: string; name: string }) => Promise<void>
 }

@@ -70,7 +70,7 @@ export const reconcileApiTokens = async (
       report.failures++
       continue
     }
-    deps.onActiveCountChanged?.()
+    deps.onActiveCountChanged?.(-1)
     await deps.invalidation().publish({ tokenId: t.id, revoked: true })
     for (const c of clients) await deps.repo.markClientRemoved(c.clientId, now)
     deps.logger?.warn({ tokenId: t.id }, "reconcile: active token had no Hydra client, revoked")

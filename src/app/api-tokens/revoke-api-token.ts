@@ -34,9 +34,11 @@ export const revokeApiTokenById = async (
   if (ofAccount && existing.accountId !== ofAccount) return refuseForeignToken(existing, ofAccount, "revoke", caller, deps)
   if (existing.storedStatus === "PENDING") return new ApiTokenNotFoundError()
 
-  const revoked = await deps.repo.markRevoked(id, new Date())
+  const now = new Date()
+  const revoked = await deps.repo.markRevoked(id, now)
   if (revoked instanceof Error) return revoked
-  deps.onActiveCountChanged?.()
+  // The gauge counts ACTIVE unexpired tokens: only revoking one of those moves it.
+  if (existing.storedStatus === "ACTIVE" && (!existing.expiresAt || existing.expiresAt > now)) deps.onActiveCountChanged?.(-1)
   await deps.invalidation().publish({ tokenId: id, revoked: true })
 
   const clients = await deps.repo.listClients(id)

@@ -100,7 +100,7 @@ export const metrics = {
   }),
   activeApiTokens: new Gauge({
     name: "flashapi_api_tokens_active",
-    help: "API tokens in ACTIVE status (counted every 30 s and after each create or revoke in this process)",
+    help: "API tokens ACTIVE and unexpired: the cluster's count (once per API_TOKEN_ACTIVE_COUNT_INTERVAL_SECONDS) plus this process's creates and revokes since",
     registers: [registry],
   }),
 }
