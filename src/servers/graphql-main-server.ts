@@ -25,7 +25,7 @@ import { createMetricsServer } from "./metrics-server"
 import { healthRoutes, httpCheck, mongoCheck, ReadinessCheck } from "./health"
 import { AuthObserver, httpAuthentication, refusalBodyFor, requestIdOf } from "./middlewares/authenticate"
 import { admitOperation, httpQueryLimits } from "./middlewares/query-limits"
-import { httpRateLimit, rateKeyAndLimit, tooManyRequests } from "./middlewares/rate-limit"
+import { httpRateLimit, rateKeyAndLimit, refusedCredentialsKey, tooManyRequests } from "./middlewares/rate-limit"
 
 /**
  * WebSocket close codes (documented in docs/authentication.md). 4403 is graphql-ws's own
@@ -37,6 +37,8 @@ export const WS_CLOSE = {
   accessChanged: { code: 4442, reason: "Token access changed: reconnect to continue with what it may still do" },
   /** graphql-ws's own 4403 (Forbidden), with a reason that says what to do. */
   oauth2Only: { code: 4403, reason: "API_TOKEN_OAUTH2_ONLY: exchange the id and secret at the token endpoint, or use a static-key token" },
+  /** Refused credentials from this address spent their budget (middlewares/rate-limit.ts refusedCredentialsKey). */
+  tooManyRefusals: { code: 4429, reason: "TOO_MANY_REQUESTS: too many refused credentials from this address, retry later" },
 } as const
 
 /**
@@ -150,11 +152,17 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
   })
   await apollo.start()
   const queryLimits = createQueryLimits(schema, config.queryLimits)
+  const chargeRefusal = async (ip: string | undefined) => {
+    const { key, perMinute } = refusedCredentialsKey(ip, config.rateLimits)
+    const decision = await deps.rateLimiter.consume(key, perMinute)
+    if (!decision.allowed) metrics.rateLimited.inc({ kind: "refused_credentials" })
+    return decision
+  }
   // /graphql first: every other route is a router of its own, and an API
   // request walking all of them first showed in the profile (npm run bench).
   app.use(
     "/graphql",
-    httpAuthentication(deps.principals, logger, deps.authObserver),
+    httpAuthentication(deps.principals, logger, deps.authObserver, chargeRefusal),
     httpRateLimit(deps.rateLimiter, config.rateLimits, (p) => metrics.rateLimited.inc({ kind: p.kind })),
     express.json({ limit: "100kb" }),
     httpQueryLimits(queryLimits, config.rateLimits.costPerPoint, deps.rateLimiter.consume, (p) =>
@@ -261,7 +269,9 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
         if (result instanceof AuthRejection) {
           deps.authObserver?.rejected?.(result.reason, "ws")
           logger.info({ reason: result.reason, ip, transport: "ws" }, "authentication rejected")
-          if (result.reason === "api_token_oauth2_only") closeSocket(ctx.extra.socket, WS_CLOSE.oauth2Only)
+          const charged = await chargeRefusal(ip)
+          if (!charged.allowed) closeSocket(ctx.extra.socket, WS_CLOSE.tooManyRefusals)
+          else if (result.reason === "api_token_oauth2_only") closeSocket(ctx.extra.socket, WS_CLOSE.oauth2Only)
           return false
         }
         deps.authObserver?.accepted?.(result.principal, ip, "ws")

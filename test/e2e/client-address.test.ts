@@ -166,6 +166,22 @@ describe("with TRUST_PROXY unset (the default)", () => {
     expect(statuses).toEqual([...Array(DEFAULT_API_ANON_LIMIT).fill(200), 429])
   })
 
+  it("charges credentials that do not authenticate to the caller's address: once that budget is spent, HTTP answers 429 and the WebSocket closes 4429, while a valid token from the same address still gets in", async () => {
+    const from = "127.0.0.9"
+    const forged = { authorization: "Bearer eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl" }
+    const statuses: number[] = []
+    for (let i = 0; i <= DEFAULT_API_ANON_LIMIT; i++) statuses.push((await post(defaultApi.graphql, { query: QUERY }, { from, headers: forged })).status)
+    expect(statuses).toEqual([...Array(DEFAULT_API_ANON_LIMIT).fill(401), 429])
+    // A revoked, leaked or guessed token does no better over the WebSocket.
+    expect(await queryOverWs(defaultApi.graphqlWs, "not-a-token", { from })).toEqual({ closeCode: 4429 })
+    // The budget is the refusals' own: anonymous calls and a valid token from that address are not held back.
+    expect((await post(defaultApi.graphql, { query: "{ globals { network } }" }, { from })).status).toBe(200)
+    const anywhere = await accessTokenFor(await createApiToken(sessionToken, { scopes: ["read"] }))
+    expectAllowed(await post(defaultApi.graphql, { query: QUERY }, { from, headers: { authorization: `Bearer ${anywhere}` } }))
+    // Another address has a budget of its own.
+    expect((await post(defaultApi.graphql, { query: QUERY }, { from: "127.0.0.10", headers: forged })).status).toBe(401)
+  })
+
   it("records the socket address, not the header, as the audit IP of a management call", async () => {
     const created = await post(
       stack.urls.graphql,

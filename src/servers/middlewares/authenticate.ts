@@ -9,7 +9,9 @@ import { AuthRejection } from "@/domain/auth"
 import type { AuthenticatedPrincipal, PrincipalResolver } from "@/app/auth/resolve-principal"
 import type { Principal } from "@/domain/auth/principal"
 import type { Logger } from "@/services/logger"
+import type { RateDecision } from "@/services/rate-limit"
 import { clientIpOf } from "../client-address"
+import { tooManyRequests } from "./rate-limit"
 
 export type AuthObserver = {
   rejected?: (reason: AuthRejection["reason"], transport: "http" | "ws") => void
@@ -37,7 +39,13 @@ export const requestIdOf = (req: Request): string | undefined => {
 }
 
 export const httpAuthentication =
-  (resolver: PrincipalResolver, logger: Logger, observer: AuthObserver = {}) =>
+  (
+    resolver: PrincipalResolver,
+    logger: Logger,
+    observer: AuthObserver = {},
+    /** Charges a refusal to the caller's address (middlewares/rate-limit.ts refusedCredentialsKey). */
+    chargeRefusal?: (ip: string | undefined) => Promise<RateDecision>,
+  ) =>
   async (req: Request, res: Response, next: NextFunction) => {
     const header = req.headers.authorization
     if (header === undefined) {
@@ -50,6 +58,14 @@ export const httpAuthentication =
     if (result instanceof AuthRejection) {
       observer.rejected?.(result.reason, "http")
       logger.info({ reason: result.reason, ip, transport: "http", requestId: requestIdOf(req) }, "authentication rejected")
+      const charged = await chargeRefusal?.(ip)
+      if (charged && !charged.allowed) {
+        res
+          .status(429)
+          .set("Retry-After", String(charged.retryAfterSeconds))
+          .json({ errors: [tooManyRequests(charged.retryAfterSeconds).toJSON()] })
+        return
+      }
       res.status(401).set("WWW-Authenticate", 'Bearer error="invalid_token"').json(refusalBodyFor(result.reason))
       return
     }

@@ -57,7 +57,7 @@ export const metrics = {
   }),
   rateLimited: new Counter({
     name: "flashapi_rate_limited_total",
-    help: "Requests refused by the rate limit, by principal kind",
+    help: "Requests refused by the rate limit, by principal kind (refused_credentials: credentials that did not authenticate, over their per-address budget)",
     labelNames: ["kind"] as const,
     registers: [registry],
   }),
