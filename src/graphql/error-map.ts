@@ -22,13 +22,19 @@ const byCode = new Map<string, ErrorMapping>(Object.values(errorTables).flatMap(
 
 export type ClientError = { code: string; message: string; path?: string[] }
 
-export const mapError = (e: Error, logger?: Logger): ClientError => {
+/** The stable code and message of a domain error that has a row; undefined otherwise. */
+export const describeError = (e: Error): ClientError | undefined => {
   const m = e instanceof DomainError ? byCode.get(e.code) : undefined
-  if (!m) {
+  return m && { code: m.code, message: typeof m.message === "function" ? m.message(e) : m.message }
+}
+
+export const mapError = (e: Error, logger?: Logger): ClientError => {
+  const described = describeError(e)
+  if (!described) {
     logger?.error({ errName: e.name, err: e.message }, "unmapped error")
     metrics.errorsAnswered.inc({ code: "INTERNAL_ERROR" })
     return { code: "INTERNAL_ERROR", message: "Internal error, please try again" }
   }
-  metrics.errorsAnswered.inc({ code: m.code })
-  return { code: m.code, message: typeof m.message === "function" ? m.message(e) : m.message }
+  metrics.errorsAnswered.inc({ code: described.code })
+  return described
 }

@@ -34,6 +34,7 @@ import { recordAuditEvent } from "@/app/audit/record-audit-event"
 import { ConfigError, ConfigVariable, loadSettings } from "@/config"
 import { readDevStackSettings } from "@/config/dev-stack-settings"
 import { HydraAdmin, HydraAdminPort } from "@/services/hydra"
+import { describeError } from "@/graphql/error-map"
 import { createInvalidationBus, createLocalInvalidationBus, InvalidationBus, InvalidationEvent } from "@/services/invalidation"
 import { notifyAdminSocket } from "@/services/invalidation/admin-socket"
 import { createLogger, Logger } from "@/services/logger"
@@ -278,7 +279,9 @@ const run = async (argv: string[]): Promise<number> => {
       return 2
     }
     if (result instanceof Error) {
-      console.error(`[admin] ${name} failed: ${result.name}: ${result.message}`)
+      // The code and message a client would see for it (an unknown id: API_TOKEN_NOT_FOUND), else its own.
+      const described = describeError(result)
+      console.error(`[admin] ${name} failed: ${described ? `${described.code}: ${described.message}` : `${result.name}: ${result.message || "(no message)"}`}`)
       return 1
     }
     console.log(JSON.stringify(result, null, 2))

@@ -125,6 +125,11 @@ describe("the admin CLI beside npm start, without Redis", () => {
       expect(await statusOf(`${api}/graphql`, jwt)).toBe(401)
       await eventually("the token's socket is closed", () => !ws.isOpen(), 1000)
       expect(await ws.closed).toBe(4441)
+
+      // A token id that names no token says so, with the code a client would see.
+      const unknown = await admin("revoke", "00000000-0000-4000-8000-000000000000")
+      expect(unknown.code).toBe(1)
+      expect(unknown.stderr).toContain("[admin] revoke failed: API_TOKEN_NOT_FOUND: API token not found")
     },
     120_000,
   )

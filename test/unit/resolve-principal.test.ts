@@ -101,6 +101,7 @@ describe("resolving a principal from a verified JWT", () => {
     ["a locked account (API token)", { account: { ...account, status: "LOCKED" as const } }, "Bearer h.ok.x", "account_locked"],
     ["an account of any status but ACTIVE (API token: fails closed, as the token hook)", { account: { ...account, status: "CLOSED" as Account["status"] } }, "Bearer h.ok.x", "account_locked"],
     ["a locked account (session)", { account: { ...account, status: "LOCKED" as const } }, "Bearer s.ok.x", "account_locked"],
+    ["an account of any status but ACTIVE (session: fails closed too)", { account: { ...account, status: "CLOSED" as Account["status"] } }, "Bearer s.ok.x", "account_locked"],
     ["a caller outside the IP allowlist", { token: token({ ipAllowlist: ["10.0.0.0/8"] }) }, "Bearer h.ok.x", "ip_not_allowed"],
   ])("refuses %s", async (_name, opts, header, expected) => {
     expect(await reasonOf(setup(opts).resolver, header)).toBe(expected)

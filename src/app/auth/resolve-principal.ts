@@ -184,7 +184,8 @@ export const createPrincipalResolver = (deps: PrincipalResolverDeps) => {
     if (verified.kind === "session") {
       const account = await cachedUserAccount(String(payload.sub))
       if (account instanceof AuthRejection) return account
-      if (account.status === "LOCKED") return new AuthRejection("account_locked")
+      // Fail closed: any status but ACTIVE (LOCKED today, a status added later) refuses the session.
+      if (account.status !== "ACTIVE") return new AuthRejection("account_locked")
       return { principal: { kind: "user", userId: String(payload.sub), domainAccount: account }, expiresAt }
     }
 
