@@ -154,7 +154,7 @@ const setAccountStatus = async (raw: string | undefined, status: "LOCKED" | "ACT
   // Mongo first (the token hook and the resync read it), then the running APIs.
   const r = await AccountsRepository().setAccountStatus(accountId, status)
   if (r instanceof Error) return r
-  await deps().invalidation().publish({ accountId })
+  await deps().invalidation.publish({ accountId })
   await recordAuditEvent({ type: status === "LOCKED" ? "ACCOUNT_LOCKED" : "ACCOUNT_UNLOCKED", accountId, actor: "operator" }, logger)
   return { accountId, status }
 }
@@ -265,7 +265,7 @@ const run = async (argv: string[]): Promise<number> => {
     logger,
     deps: () =>
       (deps ??= createApiTokensDeps({
-        invalidation: () => bus,
+        invalidation: bus,
         hydra: settings.HYDRA_ADMIN_URL ? HydraAdmin({ adminUrl: settings.HYDRA_ADMIN_URL }) : NO_HYDRA,
         policy: { ...NO_CREATION_POLICY, rotationDueDays: settings.API_TOKEN_ROTATION_DUE_DAYS },
         logger,
