@@ -3,16 +3,15 @@
 // The payment path runs for real (reservation in the spend log, debit, credit)
 // with an injected clock, on a database of this file's own on the stack's FerretDB.
 import { randomUUID } from "node:crypto"
-import { executeTransfer } from "@/app/payments/transfer"
 import type { WalletId } from "@/domain/accounts"
 import { ApiTokenBudget, ApiTokenBudgetPeriod, BudgetExceededError } from "@/domain/api-tokens"
 import { ApiTokenSpendsRepository } from "@/services/mongoose/api-token-spends"
-import { LedgerRepository } from "@/services/mongoose/ledger"
 import { useOwnDatabase } from "../support/own-database"
+import { storeWallet } from "../support/store-wallet"
 
 useOwnDatabase("flash_budget_periods")
 
-const ledger = LedgerRepository()
+const { ledger, payments } = storeWallet()
 
 /** A token with `budget`, a BTC wallet holding 100,000 sats and a payee wallet. */
 const tokenWith = async (budget: ApiTokenBudget) => {
@@ -32,7 +31,7 @@ type Token = Awaited<ReturnType<typeof tokenWith>>
 
 /** A payment of `sats` made when the clock reads `at`. */
 const payAt = (t: Token, at: string, sats: number) =>
-  executeTransfer(
+  payments.executeTransfer(
     {
       transferId: randomUUID(),
       kind: "intraledger",
