@@ -14,7 +14,7 @@ import { storeWallet } from "../support/store-wallet"
 
 const BUDGET: ApiTokenBudget = { amount: 1000, unit: "SATS", period: "DAILY" }
 const spends = ApiTokenSpendsRepository()
-const { ledger, payments } = storeWallet()
+const { ledger, payments, fund } = storeWallet()
 const GRACE_MS = 60_000
 
 /**
@@ -30,15 +30,7 @@ useOwnDatabase("flash_reservations")
 /** A write token with a daily budget of 1000 sats, a wallet holding `balance` (5000), and a payee wallet. */
 const limitedToken = async (balance = 5000) => {
   const t = { tokenId: `tok-${randomUUID()}`, accountId: `acc-${randomUUID()}`, wallet: randomUUID() as WalletId, payee: randomUUID() as WalletId }
-  const funded = await ledger.append({
-    walletId: t.wallet,
-    amount: balance,
-    entryKey: `credit:fund-${t.wallet}`,
-    transferId: `fund-${t.wallet}`,
-    kind: "intraledger",
-    currency: "BTC",
-  })
-  if (funded instanceof Error) throw funded
+  await fund(t.wallet, balance)
   return t
 }
 type Token = Awaited<ReturnType<typeof limitedToken>>

@@ -19,7 +19,7 @@ useOwnDatabase("flash_budget_migration")
 
 const repo = ApiTokensRepository()
 const deps = { repo, accounts: AccountsRepository() } as unknown as ApiTokensDeps
-const { ledger, payments } = storeWallet()
+const { payments, fund } = storeWallet()
 
 /** A token record exactly as the code before budgets wrote it. */
 const legacyRecord = async (over: Record<string, unknown> = {}) => {
@@ -42,8 +42,7 @@ const legacyRecord = async (over: Record<string, unknown> = {}) => {
 
 const fundedWallet = async (currency: WalletCurrency, amount: number) => {
   const walletId = randomUUID() as WalletId
-  const r = await ledger.append({ walletId, amount, entryKey: `credit:fund-${walletId}`, transferId: `fund-${walletId}`, kind: "intraledger", currency })
-  if (r instanceof Error) throw r
+  await fund(walletId, amount, currency)
   return walletId
 }
 

@@ -11,20 +11,12 @@ import { storeWallet } from "../support/store-wallet"
 
 useOwnDatabase("flash_budget_periods")
 
-const { ledger, payments } = storeWallet()
+const { payments, fund } = storeWallet()
 
 /** A token with `budget`, a BTC wallet holding 100,000 sats and a payee wallet. */
 const tokenWith = async (budget: ApiTokenBudget) => {
   const t = { tokenId: `tok-${randomUUID()}`, accountId: `acc-${randomUUID()}`, wallet: randomUUID() as WalletId, payee: randomUUID() as WalletId, budget }
-  const funded = await ledger.append({
-    walletId: t.wallet,
-    amount: 100_000,
-    entryKey: `credit:fund-${t.wallet}`,
-    transferId: `fund-${t.wallet}`,
-    kind: "intraledger",
-    currency: "BTC",
-  })
-  if (funded instanceof Error) throw funded
+  await fund(t.wallet, 100_000)
   return t
 }
 type Token = Awaited<ReturnType<typeof tokenWith>>
