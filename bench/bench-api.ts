@@ -48,6 +48,7 @@ const main = async () => {
     hydraKeys: remoteKeySet(config.hydra.jwksUrl),
     principals,
     invalidations,
+    wallet: wallet.services,
     rateLimiter,
     onStop: async () => {
       await invalidations.close()

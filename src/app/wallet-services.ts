@@ -1,24 +1,19 @@
-// The ports the wallet use cases call, wired once at start by the composition
-// root (src/servers/wallet-services.ts) or by a test: the Lightning node, the event
-// bus for subscriptions and the payment ports (./payments/ports.ts) the
-// module-level payment use cases use. Callers handed the composed payments
-// (the repair job, the dev routes) do not read them from here.
+// What the wallet's resolvers and use cases are handed: the Lightning node, the
+// event bus of the subscriptions, the ledger that answers balances and
+// transaction pages (through the wallet heads), and the payment use cases over
+// the same ports. Built once per API process by the composition root
+// (src/servers/wallet-services.ts) and passed down: to the GraphQL context
+// (walletOf(ctx)), the repair job, the dev routes. Nothing keeps them process-wide.
 import type { LightningService } from "@/services/lightning"
+import type { LedgerRepository } from "@/services/mongoose/ledger"
 import type { PubSub } from "@/services/pubsub"
-import type { PaymentPorts } from "./payments/ports"
+import type { Payments } from "./payments"
 
-export type WalletServices = { lightning: LightningService; pubsub: PubSub; paymentPorts?: PaymentPorts }
+export type WalletLedgerReader = Pick<ReturnType<typeof LedgerRepository>, "balanceOf" | "listForWallets">
 
-let services: WalletServices | undefined
-
-export const configureWalletServices = (s: WalletServices) => {
-  services = s
+export type WalletServices = {
+  lightning: LightningService
+  pubsub: PubSub
+  ledger: WalletLedgerReader
+  payments: Payments
 }
-
-export const walletServices = (): WalletServices => {
-  if (!services) throw new Error("wallet services are not configured (configureWalletServices)")
-  return services
-}
-
-/** The payment ports the composition root configured, if it did. */
-export const configuredPaymentPorts = (): PaymentPorts | undefined => services?.paymentPorts

@@ -155,7 +155,7 @@ const setAccountStatus = async (raw: string | undefined, status: "LOCKED" | "ACT
   // Mongo first (the token hook and the resync read it), then the running APIs.
   const r = await AccountsRepository().setAccountStatus(accountId, status)
   if (r instanceof Error) return r
-  await deps().invalidation().publish({ accountId })
+  await deps().invalidation.publish({ accountId })
   await recordAuditEvent({ type: status === "LOCKED" ? "ACCOUNT_LOCKED" : "ACCOUNT_UNLOCKED", accountId, actor: "operator" }, logger)
   return { accountId, status }
 }
@@ -205,11 +205,11 @@ const tellingBus = async (s: Partial<Settings>): Promise<InvalidationBus> => {
   }
 }
 
-/** Said after a settings error: why the dev stack's file did not provide what is missing. */
-let hint: string | undefined
-
-/** The environment, with what the dev stack's settings file says for the names it leaves unset. */
-const environment = (names: readonly ConfigVariable[]): Record<string, string | undefined> | ConfigError => {
+/**
+ * The environment, with what the dev stack's settings file says for the names it leaves unset,
+ * and the hint to say after a settings error: why that file did not provide what is missing.
+ */
+const environment = (names: readonly ConfigVariable[]): { env: Record<string, string | undefined>; hint?: string } | ConfigError => {
   const { FLASH_DATA_DIR } = loadSettings(process.env, { purpose: "the admin CLI", required: [], optional: ["FLASH_DATA_DIR"] })
   const env: Record<string, string | undefined> = { ...process.env }
   let stack
@@ -219,11 +219,10 @@ const environment = (names: readonly ConfigVariable[]): Record<string, string | 
     return new ConfigError(`the dev stack's settings in ${FLASH_DATA_DIR} are unreadable: ${e instanceof Error ? e.message : String(e)}`)
   }
   if (!stack) {
-    hint = `(no settings of a dev stack in ${FLASH_DATA_DIR}: set the variables, or run \`npm start\` with the same FLASH_DATA_DIR)`
-    return env
+    return { env, hint: `(no settings of a dev stack in ${FLASH_DATA_DIR}: set the variables, or run \`npm start\` with the same FLASH_DATA_DIR)` }
   }
   const withheld = stack.withheld.filter((k) => names.includes(k))
-  if (withheld.length > 0) hint = `(${stack.file} withholds ${withheld.join(", ")}: it carries credentials; set it in the environment)`
+  const hint = withheld.length > 0 ? `(${stack.file} withholds ${withheld.join(", ")}: it carries credentials; set it in the environment)` : undefined
   const taken: string[] = []
   for (const name of names) {
     const fromFile = stack.settings[name as keyof typeof stack.settings]
@@ -232,7 +231,7 @@ const environment = (names: readonly ConfigVariable[]): Record<string, string | 
     taken.push(name)
   }
   if (taken.length > 0) console.error(`[admin] read ${taken.join(", ")} from ${stack.file} (npm start's settings; the environment wins)`)
-  return env
+  return { env, hint }
 }
 
 const run = async (argv: string[]): Promise<number> => {
@@ -243,10 +242,12 @@ const run = async (argv: string[]): Promise<number> => {
     return 2
   }
   let settings: Partial<Settings>
+  let hint: string | undefined
   try {
-    const env = environment([...command.required, ...command.optional])
-    if (env instanceof Error) throw env
-    settings = loadSettings(env, {
+    const found = environment([...command.required, ...command.optional])
+    if (found instanceof Error) throw found
+    hint = found.hint
+    settings = loadSettings(found.env, {
       purpose: `\`npm run admin -- ${name}\``,
       required: command.required as Array<"MONGODB_URI" | "HYDRA_ADMIN_URL">,
       optional: [...(command.optional as Optional[]), "LOG_LEVEL"],
@@ -266,7 +267,7 @@ const run = async (argv: string[]): Promise<number> => {
     logger,
     deps: () =>
       (deps ??= createApiTokensDeps({
-        invalidation: () => bus,
+        invalidation: bus,
         hydra: settings.HYDRA_ADMIN_URL ? HydraAdmin({ adminUrl: settings.HYDRA_ADMIN_URL }) : NO_HYDRA,
         policy: { ...NO_CREATION_POLICY, rotationDueDays: settings.API_TOKEN_ROTATION_DUE_DAYS },
         logger,

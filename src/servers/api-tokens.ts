@@ -19,7 +19,7 @@ export const apiTokensDepsFor = (
 ): ApiTokensDeps =>
   createApiTokensDeps({
     hydra: ports.hydra,
-    invalidation: () => ports.invalidations,
+    invalidation: ports.invalidations,
     policy: {
       tokenEndpoint: config.hydra.tokenEndpoint,
       graphqlUrl: `${config.api.publicUrl}/graphql`,

@@ -6,13 +6,14 @@
 //   accounts, apiTokenStore   the Mongo repositories main.ts reads directly
 //   invalidations  the invalidation bus (Redis when configured)
 //   usageHours     the hourly usage aggregator of the audit trail
-//   wallet         Lightning node, event bus, ledger heads, payment ports and
-//                  payment use cases (./wallet-services.ts)
+//   wallet         Lightning node, event bus, ledger (over the heads in Redis)
+//                  and payment use cases (./wallet-services.ts): to the GraphQL
+//                  context (via createApiServer), the dev routes, its repair job
 //   activeTokens   the flashapi_api_tokens_active gauge
 //   apiTokens      the API-token use cases' deps: to the GraphQL context (via
 //                  createApiServer), the jobs (startApiTokens)
-// Still process-wide, set in ./wallet-services.ts for code built as module
-// constants (the GraphQL schema): the wallet services and the ledger heads.
+// The GraphQL schema is built from module constants and holds no services: its
+// resolvers read them from the context (apiTokensOf(ctx), walletOf(ctx)).
 import type { ApiTokensDeps } from "@/app/api-tokens"
 import { createUsageAggregator, UsageAggregator } from "@/app/audit"
 import type { Config } from "@/config"

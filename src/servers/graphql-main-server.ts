@@ -13,7 +13,8 @@ import type { AuthResult, PrincipalResolver } from "@/app/auth/resolve-principal
 import { AuthRejection, AuthRejectionReason } from "@/domain/auth"
 import type { Principal } from "@/domain/auth/principal"
 import type { ApiTokensDeps } from "@/app/api-tokens/deps"
-import { contextFor, GraphQLContext } from "@/graphql/context"
+import type { WalletServices } from "@/app/wallet-services"
+import { contextFor, ContextServices, GraphQLContext } from "@/graphql/context"
 import { createQueryLimits } from "@/graphql/limits"
 import type { RemoteKeySet } from "@/services/jwks/remote-key-set"
 import type { Logger } from "@/services/logger"
@@ -85,6 +86,8 @@ export type ApiServerDeps = {
   invalidations: InvalidationBus
   /** The API-token use cases' deps, handed to every resolver in its context; absent: not served (the bench API). */
   apiTokens?: ApiTokensDeps
+  /** The wallet's services, handed to every resolver in its context; absent: not served (tests of the transport alone). */
+  wallet?: WalletServices
   rateLimiter: RateLimiter
   authObserver?: AuthObserver
   extraRoutes?: express.Router[]
@@ -106,6 +109,7 @@ type WsExtra = { principal?: Principal; clientIp?: string; auth?: SocketAuth }
 
 export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> => {
   const { config, logger, schema } = deps
+  const services: ContextServices = { apiTokens: deps.apiTokens, wallet: deps.wallet }
   const app = express()
   app.disable("x-powered-by")
   // Nothing reads req.ip: the client address is decided once, by client-address.ts
@@ -169,7 +173,7 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
       metrics.rateLimited.inc({ kind: p.kind }),
     ),
     expressMiddleware(apollo, {
-      context: async ({ res }) => contextFor(res.locals.principal as Principal, clientIpOf(res), logger, { apiTokens: deps.apiTokens }),
+      context: async ({ res }) => contextFor(res.locals.principal as Principal, clientIpOf(res), logger, services),
     }),
   )
 
@@ -317,7 +321,7 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
         return refusal ? [refusal.error] : undefined
       },
       context: (ctx) =>
-        contextFor(ctx.extra.principal ?? { kind: "anonymous" }, ctx.extra.clientIp, logger, { apiTokens: deps.apiTokens }),
+        contextFor(ctx.extra.principal ?? { kind: "anonymous" }, ctx.extra.clientIp, logger, services),
     },
     wsServer,
   )

@@ -13,7 +13,7 @@ import { createJwtVerifier } from "@/services/jwks/verify-jwt"
 import { createLogger } from "@/services/logger"
 import type { ApiTokenId } from "@/domain/api-tokens"
 import { connectMongo, disconnectMongo, ensureFerretdbGinIndexes } from "@/services/mongoose/connection"
-import { LedgerRepository, LegacyLedgerError } from "@/services/mongoose/ledger"
+import { checkLedgerFormat, LegacyLedgerError } from "@/services/mongoose/ledger"
 import { metrics } from "@/services/metrics"
 import { createRateLimiter } from "@/services/rate-limit"
 import { startApiTokens } from "./api-tokens"
@@ -37,7 +37,7 @@ const main = async () => {
   }
   const logger = createLogger(config.logLevel)
   await connectMongo(config.mongodbUri)
-  const ledgerFormat = await LedgerRepository().checkFormat()
+  const ledgerFormat = await checkLedgerFormat()
   if (ledgerFormat instanceof LegacyLedgerError) {
     logger.fatal(ledgerFormat.message)
     await disconnectMongo()
@@ -111,7 +111,7 @@ const main = async () => {
   if (config.devMode) {
     const issuer = await createDevSessionIssuer({ dataDir: config.dataDir, issuer: config.session.issuer })
     extraRoutes.push(devRoutes({ issuer, logger }))
-    extraRoutes.push(devLightningRoutes({ logger, payments: wallet.payments }))
+    extraRoutes.push(devLightningRoutes({ logger, payments: wallet.services.payments }))
     logger.warn("dev mode is on: /dev/session issues user sessions to anyone")
   }
 
@@ -137,6 +137,7 @@ const main = async () => {
     principals,
     invalidations,
     apiTokens: services.apiTokens,
+    wallet: wallet.services,
     rateLimiter,
     authObserver: {
       accepted: (p, ip, transport) => {

@@ -1,33 +1,49 @@
 // The composition root of the wallet: builds, once per API process, the
 // sandbox Lightning node (its key in the data dir), the event bus (Redis when
 // configured, so every replica delivers subscription events), the wallet
-// heads in Redis that answer balance reads (services/ledger-heads), the
-// payment ports over the stores with those collaborators (the ledger writes
-// its heads to `heads`, given here) and the payment use cases over them; and
-// runs the periodic repair of transfers a crash left half done.
+// heads in Redis that answer balance reads (services/ledger-heads), and over
+// them the wallet's services (composeWalletServices): the payment ports over
+// the stores, with one ledger that writes its heads to those heads, and the
+// payment use cases over those ports; and runs the periodic repair of
+// transfers a crash left half done.
 //
-// Passed down: `payments` to the repair job here and to the dev routes. Still
-// through process-wide state, for code built as module constants (the GraphQL
-// schema): the wallet services with the same ports (app/wallet-services.ts),
-// and the heads (setLedgerHeads) for the balance reads of the GraphQL types.
-import { createPayments, Payments } from "@/app/payments"
-import { storePaymentPorts } from "@/app/payments/store-ports"
+// Passed down, never kept process-wide: `services` to the GraphQL context (by
+// createApiServer), the repair job here and the dev routes.
+import { createPayments } from "@/app/payments"
 import type { PaymentPorts } from "@/app/payments/ports"
-import { configureWalletServices } from "@/app/wallet-services"
+import { storePaymentPorts } from "@/app/payments/store-ports"
+import type { WalletServices } from "@/app/wallet-services"
 import type { Config } from "@/config"
+import type { LightningService } from "@/services/lightning"
 import type { Logger } from "@/services/logger"
 import { loadOrCreateNodeKey, SandboxLightningService } from "@/services/lightning/sandbox"
-import { createLedgerHeads, LedgerHeads, setLedgerHeads } from "@/services/ledger-heads"
-import { InProcessPubSub, RedisPubSub } from "@/services/pubsub"
+import { createLedgerHeads, LedgerHeads } from "@/services/ledger-heads"
+import type { LedgerRepository } from "@/services/mongoose/ledger"
+import { InProcessPubSub, PubSub, RedisPubSub } from "@/services/pubsub"
 
 const REPAIR_EVERY_MS = 60_000
 
-export type WalletComposition = { payments: Payments; paymentPorts: PaymentPorts; heads: LedgerHeads; stop: () => Promise<void> }
+export type WalletComposition = { services: WalletServices; stop: () => Promise<void> }
+
+/**
+ * The wallet's services over the stores and the given collaborators; starts
+ * nothing. What startWalletServices runs on, and what a test in-process builds
+ * with the collaborators it chose (the ledger comes whole: a test appends to it).
+ */
+export const composeWalletServices = (c: {
+  lightning: LightningService
+  pubsub: PubSub
+  heads: LedgerHeads
+  recordSent?: PaymentPorts["recordSent"]
+}): WalletServices & { ledger: ReturnType<typeof LedgerRepository> } => {
+  const ports = storePaymentPorts(c)
+  return { lightning: c.lightning, pubsub: c.pubsub, ledger: ports.ledger, payments: createPayments(ports) }
+}
 
 export const startWalletServices = async (
   config: Config,
   logger: Logger,
-  /** Counts what API tokens send (the audit's usage hours); absent: the process-wide aggregator, if any (bench). */
+  /** Counts what API tokens send (the audit's usage hours); absent: not counted (the bench API). */
   deps: { recordSent?: PaymentPorts["recordSent"] } = {},
 ): Promise<WalletComposition> => {
   const lightning = SandboxLightningService({ nodePrivateKey: loadOrCreateNodeKey(config.dataDir) })
@@ -35,17 +51,14 @@ export const startWalletServices = async (
     ? RedisPubSub({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, logger })
     : InProcessPubSub()
   const heads = await createLedgerHeads({ redis: config.redis, ttlMs: config.ledgerHeadTtlSeconds * 1000 })
-  const paymentPorts = storePaymentPorts({ heads, lightning, pubsub, recordSent: deps.recordSent })
-  const payments = createPayments(paymentPorts)
-  configureWalletServices({ lightning, pubsub, paymentPorts })
-  setLedgerHeads(heads)
+  const services = composeWalletServices({ lightning, pubsub, heads, recordSent: deps.recordSent })
   logger.info(
     { nodeId: lightning.nodesIds()[0], pubsub: config.redis ? "redis" : "in-process", balanceHeads: heads.mode() },
     "sandbox lightning node ready",
   )
 
   const repair = async (windowMs: number) => {
-    const r = await payments.completeUnfinishedTransfers({ windowMs })
+    const r = await services.payments.completeUnfinishedTransfers({ windowMs })
     if (r instanceof Error) logger.warn({ err: r.message }, "transfer repair failed")
     else if (r.credited || r.released || r.reservationsReleased) logger.warn(r, "repaired unfinished transfers")
   }
@@ -55,9 +68,7 @@ export const startWalletServices = async (
   const timer = setInterval(() => void repair(10 * 60_000), REPAIR_EVERY_MS)
   timer.unref()
   return {
-    payments,
-    paymentPorts,
-    heads,
+    services,
     stop: async () => {
       clearInterval(timer)
       await pubsub.close()

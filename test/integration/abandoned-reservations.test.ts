@@ -5,17 +5,16 @@
 // stack's FerretDB, so running the recovery with a grace of milliseconds
 // cannot release reservations that other test files have in flight.
 import { randomUUID } from "node:crypto"
-import { completeUnfinishedTransfers, executeTransfer } from "@/app/payments/transfer"
 import type { WalletId } from "@/domain/accounts"
 import { ApiTokenBudget, BudgetExceededError } from "@/domain/api-tokens"
 import { InsufficientBalanceError } from "@/domain/wallets"
 import { ApiTokenSpendModel, ApiTokenSpendsRepository } from "@/services/mongoose/api-token-spends"
-import { LedgerRepository } from "@/services/mongoose/ledger"
 import { useOwnDatabase } from "../support/own-database"
+import { storeWallet } from "../support/store-wallet"
 
 const BUDGET: ApiTokenBudget = { amount: 1000, unit: "SATS", period: "DAILY" }
 const spends = ApiTokenSpendsRepository()
-const ledger = LedgerRepository()
+const { ledger, payments, fund } = storeWallet()
 const GRACE_MS = 60_000
 
 /**
@@ -31,22 +30,14 @@ useOwnDatabase("flash_reservations")
 /** A write token with a daily budget of 1000 sats, a wallet holding `balance` (5000), and a payee wallet. */
 const limitedToken = async (balance = 5000) => {
   const t = { tokenId: `tok-${randomUUID()}`, accountId: `acc-${randomUUID()}`, wallet: randomUUID() as WalletId, payee: randomUUID() as WalletId }
-  const funded = await ledger.append({
-    walletId: t.wallet,
-    amount: balance,
-    entryKey: `credit:fund-${t.wallet}`,
-    transferId: `fund-${t.wallet}`,
-    kind: "intraledger",
-    currency: "BTC",
-  })
-  if (funded instanceof Error) throw funded
+  await fund(t.wallet, balance)
   return t
 }
 type Token = Awaited<ReturnType<typeof limitedToken>>
 
 /** A payment through the real path: reservation, debit, credit. */
 const pay = (t: Token, amount: number, transferId = randomUUID()) =>
-  executeTransfer({
+  payments.executeTransfer({
     transferId,
     kind: "intraledger",
     sender: { walletId: t.wallet, currency: "BTC", amount },
@@ -68,8 +59,8 @@ const sent = async (t: Token, budget = BUDGET, at?: Date) => {
   return u.used
 }
 const entries = (entryKey: string) => ApiTokenSpendModel.find({ entryKey }).lean<Array<{ sats: number; spendKey: string }>>()
-const recover = async (opts: Parameters<typeof completeUnfinishedTransfers>[0]) => {
-  const r = await completeUnfinishedTransfers(opts)
+const recover = async (opts: Parameters<typeof payments.completeUnfinishedTransfers>[0]) => {
+  const r = await payments.completeUnfinishedTransfers(opts)
   if (r instanceof Error) throw r
   return r
 }

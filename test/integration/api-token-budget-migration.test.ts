@@ -5,21 +5,21 @@
 import { randomUUID } from "node:crypto"
 import { migrateDailySendLimits } from "@/app/api-tokens"
 import type { ApiTokensDeps } from "@/app/api-tokens"
-import { executeTransfer } from "@/app/payments/transfer"
 import { WalletCurrency, WalletId } from "@/domain/accounts"
 import { ApiTokenId, BudgetExceededError, budgetPeriodAt } from "@/domain/api-tokens"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { ApiTokenSpendModel, ApiTokenSpendsRepository } from "@/services/mongoose/api-token-spends"
 import { ApiTokensRepository } from "@/services/mongoose/api-tokens"
 import { ApiTokenModel } from "@/services/mongoose/api-tokens-schema"
-import { LedgerRepository } from "@/services/mongoose/ledger"
 import { useOwnDatabase } from "../support/own-database"
 import { randomPhone } from "../support/phone"
+import { storeWallet } from "../support/store-wallet"
 
 useOwnDatabase("flash_budget_migration")
 
 const repo = ApiTokensRepository()
 const deps = { repo, accounts: AccountsRepository() } as unknown as ApiTokensDeps
+const { payments, fund } = storeWallet()
 
 /** A token record exactly as the code before budgets wrote it. */
 const legacyRecord = async (over: Record<string, unknown> = {}) => {
@@ -42,8 +42,7 @@ const legacyRecord = async (over: Record<string, unknown> = {}) => {
 
 const fundedWallet = async (currency: WalletCurrency, amount: number) => {
   const walletId = randomUUID() as WalletId
-  const r = await LedgerRepository().append({ walletId, amount, entryKey: `credit:fund-${walletId}`, transferId: `fund-${walletId}`, kind: "intraledger", currency })
-  if (r instanceof Error) throw r
+  await fund(walletId, amount, currency)
   return walletId
 }
 
@@ -60,7 +59,7 @@ describe("tokens with the old dailySendLimit", () => {
     const payee = randomUUID() as WalletId
     const payer = { tokenId: id, accountId: token.accountId, budget: token.budget }
     const pay = (walletId: WalletId, currency: WalletCurrency, amount: number, sats: number) =>
-      executeTransfer({
+      payments.executeTransfer({
         transferId: randomUUID(),
         kind: "intraledger",
         sender: { walletId, currency, amount },

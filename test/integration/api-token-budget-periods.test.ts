@@ -3,36 +3,27 @@
 // The payment path runs for real (reservation in the spend log, debit, credit)
 // with an injected clock, on a database of this file's own on the stack's FerretDB.
 import { randomUUID } from "node:crypto"
-import { executeTransfer } from "@/app/payments/transfer"
 import type { WalletId } from "@/domain/accounts"
 import { ApiTokenBudget, ApiTokenBudgetPeriod, BudgetExceededError } from "@/domain/api-tokens"
 import { ApiTokenSpendsRepository } from "@/services/mongoose/api-token-spends"
-import { LedgerRepository } from "@/services/mongoose/ledger"
 import { useOwnDatabase } from "../support/own-database"
+import { storeWallet } from "../support/store-wallet"
 
 useOwnDatabase("flash_budget_periods")
 
-const ledger = LedgerRepository()
+const { payments, fund } = storeWallet()
 
 /** A token with `budget`, a BTC wallet holding 100,000 sats and a payee wallet. */
 const tokenWith = async (budget: ApiTokenBudget) => {
   const t = { tokenId: `tok-${randomUUID()}`, accountId: `acc-${randomUUID()}`, wallet: randomUUID() as WalletId, payee: randomUUID() as WalletId, budget }
-  const funded = await ledger.append({
-    walletId: t.wallet,
-    amount: 100_000,
-    entryKey: `credit:fund-${t.wallet}`,
-    transferId: `fund-${t.wallet}`,
-    kind: "intraledger",
-    currency: "BTC",
-  })
-  if (funded instanceof Error) throw funded
+  await fund(t.wallet, 100_000)
   return t
 }
 type Token = Awaited<ReturnType<typeof tokenWith>>
 
 /** A payment of `sats` made when the clock reads `at`. */
 const payAt = (t: Token, at: string, sats: number) =>
-  executeTransfer(
+  payments.executeTransfer(
     {
       transferId: randomUUID(),
       kind: "intraledger",

@@ -6,12 +6,13 @@
 import { randomUUID } from "node:crypto"
 import mongoose from "mongoose"
 import type { WalletId } from "@/domain/accounts"
-import { ledgerEntryId, LedgerRepository, LegacyLedgerError } from "@/services/mongoose/ledger"
+import { off } from "@/services/ledger-heads"
+import { checkLedgerFormat, ledgerEntryId, LedgerRepository, LegacyLedgerError } from "@/services/mongoose/ledger"
 import { LedgerEntryModel } from "@/services/mongoose/ledger-schema"
 import { entryWrittenElsewhere } from "../support/ledger"
 import { useOwnDatabase } from "../support/own-database"
 
-const ledger = LedgerRepository()
+const ledger = LedgerRepository({ heads: off })
 
 useOwnDatabase("flash_ledger_head")
 
@@ -73,14 +74,14 @@ describe("the ledger head", () => {
       currency: "BTC",
       createdAt: new Date(),
     })
-    expect(await ledger.checkFormat()).toBeInstanceOf(LegacyLedgerError)
+    expect(await checkLedgerFormat()).toBeInstanceOf(LegacyLedgerError)
     const meta = mongoose.connection.db!.collection<{ _id: string }>("flash_meta")
     expect(await meta.findOne({ _id: "ledger-entry-ids:wallet-version" })).toBeNull()
   })
 
   it("records a ledger that passed the format check, so later starts skip the full read", async () => {
     await LedgerEntryModel.deleteMany({ _id: { $not: /^.+:\d{12}$/ } })
-    expect(await ledger.checkFormat()).toBe(true)
+    expect(await checkLedgerFormat()).toBe(true)
     const meta = mongoose.connection.db!.collection<{ _id: string }>("flash_meta")
     expect(await meta.findOne({ _id: "ledger-entry-ids:wallet-version" })).not.toBeNull()
   })

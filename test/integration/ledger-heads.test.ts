@@ -9,7 +9,7 @@ import { spawn } from "node:child_process"
 import { createServer, Server, Socket } from "node:net"
 import Redis from "ioredis"
 import type { WalletId } from "@/domain/accounts"
-import { createLedgerHeads, LedgerHeads, setLedgerHeads, off } from "@/services/ledger-heads"
+import { createLedgerHeads, LedgerHeads, off } from "@/services/ledger-heads"
 import { metrics } from "@/services/metrics"
 import { LedgerRepository } from "@/services/mongoose/ledger"
 import { deleteRedisKeys } from "@/stack/scratch-services"
@@ -22,8 +22,12 @@ import { useOwnDatabase } from "../support/own-database"
 const redisUrl = testStack().urls.redis
 const prefix = `flash-test-heads-${randomBytes(4).toString("hex")}:`
 const TTL_MS = 1000
-const ledger = LedgerRepository()
 const opened: LedgerHeads[] = []
+// The ledger of the replica under test, over the heads a test hands it.
+let ledger = LedgerRepository({ heads: off })
+const useHeads = (heads: LedgerHeads) => {
+  ledger = LedgerRepository({ heads })
+}
 
 /** Heads as one API replica holds them: same Redis, same prefix. */
 const replica = async (ttlMs = TTL_MS) => {
@@ -34,7 +38,7 @@ const replica = async (ttlMs = TTL_MS) => {
 }
 
 useOwnDatabase("flash_ledger_heads")
-afterEach(() => setLedgerHeads(off))
+afterEach(() => useHeads(off))
 afterAll(async () => {
   await Promise.all(opened.map((h) => h.close()))
   if (redisUrl) await deleteRedisKeys(redisUrl, prefix)
@@ -90,7 +94,7 @@ const hits = async () => (await metrics.ledgerHeadReads.get()).values.find((v) =
 
 describe("balances from the wallet heads in Redis", () => {
   it("an append sets its wallet's head before it returns, so another replica reads the new balance at once", async () => {
-    setLedgerHeads(await replica())
+    useHeads(await replica())
     const w = randomUUID() as WalletId
     expect(await credit(w, 40)).not.toBeInstanceOf(Error)
     expect(await credit(w, 2)).not.toBeInstanceOf(Error)
@@ -99,7 +103,7 @@ describe("balances from the wallet heads in Redis", () => {
   })
 
   it("answers a balance read from the head without the ledger once the head is there", async () => {
-    setLedgerHeads(await replica())
+    useHeads(await replica())
     const w = randomUUID() as WalletId
     expect(await credit(w, 7)).not.toBeInstanceOf(Error)
     const before = await hits()
@@ -109,7 +113,7 @@ describe("balances from the wallet heads in Redis", () => {
 
   it("keeps the head of a wallet with no entries too (version 0, balance 0)", async () => {
     const heads = await replica()
-    setLedgerHeads(heads)
+    useHeads(heads)
     const empty = randomUUID() as WalletId
     expect(await ledger.balanceOf(empty)).toBe(0) // from the ledger, which fills the head
     // The fill is not awaited by the read: wait for the head itself.
@@ -125,7 +129,7 @@ describe("balances from the wallet heads in Redis", () => {
     const w = randomUUID() as WalletId
     expect(await credit(w, 5)).not.toBeInstanceOf(Error) // heads off: written to the ledger only
     const heads = await replica()
-    setLedgerHeads(heads)
+    useHeads(heads)
     expect(await heads.read(w)).toBeUndefined()
     expect(await ledger.balanceOf(w)).toBe(5) // from the ledger, which fills the head
     // The fill is not awaited by the read: wait for the head itself.
@@ -145,7 +149,7 @@ describe("balances from the wallet heads in Redis", () => {
 
   it("reads an entry whose writer died before setting the head within the TTL, from the ledger", async () => {
     const heads = await replica()
-    setLedgerHeads(heads)
+    useHeads(heads)
     const w = randomUUID() as WalletId
     expect(await credit(w, 100)).not.toBeInstanceOf(Error)
     await appendedByADeadWriter(w, 2, 101)
@@ -165,7 +169,7 @@ describe("balances from the wallet heads in Redis", () => {
     const nobody = `redis://127.0.0.1:${await freePort()}`
     const heads = await createLedgerHeads({ redis: { url: nobody, keyPrefix: prefix }, ttlMs: TTL_MS, commandTimeoutMs: 100 })
     opened.push(heads)
-    setLedgerHeads(heads)
+    useHeads(heads)
     const w = randomUUID() as WalletId
     expect(await credit(w, 3)).not.toBeInstanceOf(Error)
     expect(await credit(w, 4)).not.toBeInstanceOf(Error)
@@ -178,7 +182,7 @@ describe("balances from the wallet heads in Redis", () => {
     try {
       const heads = await createLedgerHeads({ redis: { url: proxy.url, keyPrefix: prefix }, ttlMs: 3000 })
       opened.push(heads)
-      setLedgerHeads(heads)
+      useHeads(heads)
       const direct = await replica(3000)
       const w = randomUUID() as WalletId
       expect(await credit(w, 10)).not.toBeInstanceOf(Error)
@@ -214,11 +218,11 @@ describe("balances from the wallet heads in Redis", () => {
       const other = await createLedgerHeads({ redis: { url, keyPrefix: prefix }, ttlMs: 5000 })
       opened.push(heads, other)
       const w = randomUUID() as WalletId
-      setLedgerHeads(other)
+      useHeads(other)
       expect(await credit(w, 10)).not.toBeInstanceOf(Error)
       expect(await other.read(w)).toEqual({ version: 1, balance: 10 })
 
-      setLedgerHeads(heads)
+      useHeads(heads)
       expect(await credit(w, 5)).not.toBeInstanceOf(Error) // the payment does not depend on its head write
       expect(await other.read(w)).toEqual({ version: 1, balance: 10 }) // another replica: the head lags
       expect(await heads.read(w)).toBeUndefined() // this replica knows its write is missing …

@@ -1,23 +1,24 @@
 // Shared setup of the wallet tests: the schema executed in-process against the
-// stack's FerretDB, with the API's own sandbox node key (so the running API's
-// /dev/lightning/pay recognises our invoices) and the API's Redis pubsub (so
-// an event published by the API process reaches a subscription here), and the
-// API's wallet heads in Redis (a payment made here moves the balance the API
-// reads, as a payment on another replica would).
+// stack's FerretDB, over wallet services composed here as the API composes its
+// own (composeWalletServices), with the API's own sandbox node key (so the
+// running API's /dev/lightning/pay recognises our invoices), the API's Redis
+// pubsub (so an event published by the API process reaches a subscription
+// here) and the API's wallet heads in Redis (a payment made here moves the
+// balance the API reads, as a payment on another replica would).
 import { graphql, parse, subscribe, ExecutionResult } from "graphql"
 import mongoose from "mongoose"
-import { configureWalletServices } from "@/app/wallet-services"
 import type { Account, Wallet, WalletId } from "@/domain/accounts"
 import type { Principal } from "@/domain/auth/principal"
 import { contextFor } from "@/graphql/context"
 import { buildPublicSchema } from "@/graphql/public/schema"
-import { createLedgerHeads, LedgerHeads, off, setLedgerHeads } from "@/services/ledger-heads"
+import { createLedgerHeads, LedgerHeads } from "@/services/ledger-heads"
 import { createLogger } from "@/services/logger"
 import { loadOrCreateNodeKey, SandboxLightningService } from "@/services/lightning/sandbox"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { connectMongo } from "@/services/mongoose/connection"
 import { LedgerEntryModel } from "@/services/mongoose/ledger-schema"
 import { InProcessPubSub, PubSub, RedisPubSub } from "@/services/pubsub"
+import { composeWalletServices } from "@/servers/wallet-services"
 import { testStack } from "../harness/stack-state"
 import { randomPhone } from "../support/phone"
 
@@ -25,7 +26,14 @@ export const stack = testStack()
 export const logger = createLogger("silent")
 export const schema = buildPublicSchema()
 let pubsub: PubSub | undefined
-let heads: LedgerHeads = off
+let heads: LedgerHeads | undefined
+let services: ReturnType<typeof composeWalletServices> | undefined
+
+/** The wallet services of this file's set-up (its ledger, payments, node). */
+export const wallet = () => {
+  if (!services) throw new Error("setUpWallets first")
+  return services
+}
 
 export const setUpWallets = async () => {
   await connectMongo(stack.urls.mongodb)
@@ -33,19 +41,18 @@ export const setUpWallets = async () => {
   pubsub = redisUrl
     ? RedisPubSub({ url: redisUrl, keyPrefix: stack.apiEnv.REDIS_KEY_PREFIX ?? "flash:", logger })
     : InProcessPubSub()
-  configureWalletServices({ lightning: SandboxLightningService({ nodePrivateKey: loadOrCreateNodeKey(stack.dataDir) }), pubsub })
   heads = await createLedgerHeads({
     redis: redisUrl ? { url: redisUrl, keyPrefix: stack.apiEnv.REDIS_KEY_PREFIX ?? "flash:" } : undefined,
     ttlMs: 5000,
   })
-  setLedgerHeads(heads)
+  services = composeWalletServices({ lightning: SandboxLightningService({ nodePrivateKey: loadOrCreateNodeKey(stack.dataDir) }), pubsub, heads })
   return { viaRedis: Boolean(redisUrl) }
 }
 
 export const tearDownWallets = async () => {
   await pubsub?.close()
-  await heads.close()
-  setLedgerHeads(off)
+  await heads?.close()
+  services = undefined
   await mongoose.disconnect()
 }
 
@@ -81,13 +88,13 @@ export const apiTokenPrincipal = (a: TestAccount, walletIds: WalletId[] | undefi
 type Data = any
 
 export const gql = async (principal: Principal, source: string, variables?: Record<string, unknown>): Promise<Data> => {
-  const r = await graphql({ schema, source, variableValues: variables, contextValue: contextFor(principal, "127.0.0.1", logger) })
+  const r = await graphql({ schema, source, variableValues: variables, contextValue: contextFor(principal, "127.0.0.1", logger, { wallet: wallet() }) })
   if (r.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(r.errors)}`)
   return r.data
 }
 
 export const gqlSubscribe = async (principal: Principal, source: string, variables?: Record<string, unknown>) => {
-  const r = await subscribe({ schema, document: parse(source), variableValues: variables, contextValue: contextFor(principal, "127.0.0.1", logger) })
+  const r = await subscribe({ schema, document: parse(source), variableValues: variables, contextValue: contextFor(principal, "127.0.0.1", logger, { wallet: wallet() }) })
   if (!(Symbol.asyncIterator in r)) throw new Error(`subscribe failed: ${JSON.stringify((r as ExecutionResult).errors)}`)
   return r as AsyncGenerator<ExecutionResult<Data>>
 }

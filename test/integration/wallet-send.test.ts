@@ -4,8 +4,6 @@
 // not found.
 import { createHash, randomBytes } from "node:crypto"
 import bolt11 from "bolt11"
-import { completeUnfinishedTransfers } from "@/app/payments/transfer"
-import { LedgerRepository } from "@/services/mongoose/ledger"
 import { LedgerEntryModel, WalletInvoiceModel } from "@/services/mongoose/ledger-schema"
 import {
   apiTokenPrincipal,
@@ -24,6 +22,7 @@ import {
   setUpWallets,
   tearDownWallets,
   TestAccount,
+  wallet,
 } from "./wallet-helpers"
 
 beforeAll(setUpWallets)
@@ -133,7 +132,7 @@ describe("concurrency", () => {
     const sender = await newAccount()
     const recipient = await newAccount()
     await fund(sender, 300)
-    const debit = await LedgerRepository().append({
+    const debit = await wallet().ledger.append({
       walletId: sender.btc.id,
       amount: -120,
       entryKey: "debit:crash-test-" + sender.btc.id,
@@ -146,10 +145,10 @@ describe("concurrency", () => {
     expect(debit).not.toBeInstanceOf(Error)
     expect(await balanceOf(recipient.principal, recipient.btc.id)).toBe(0)
     await new Promise((r) => setTimeout(r, 5))
-    const repaired = await completeUnfinishedTransfers({ olderThanMs: 0 })
+    const repaired = await wallet().payments.completeUnfinishedTransfers({ olderThanMs: 0 })
     expect(repaired).not.toBeInstanceOf(Error)
     expect(await balanceOf(recipient.principal, recipient.btc.id)).toBe(120)
-    await completeUnfinishedTransfers({ olderThanMs: 0 })
+    await wallet().payments.completeUnfinishedTransfers({ olderThanMs: 0 })
     expect(await balanceOf(recipient.principal, recipient.btc.id)).toBe(120)
   })
 })

@@ -20,6 +20,7 @@ import { CouldNotFindError, UnknownRepositoryError } from "@/domain/shared/error
 import { InvalidPaymentRequestError, InvoiceNotFoundError } from "@/domain/wallets"
 import type { WalletInvoice } from "@/domain/wallets/invoice"
 import { LedgerEntry, LedgerHead, nextLedgerHead } from "@/domain/wallets/ledger"
+import { createPayments } from "@/app/payments"
 import type { PaymentPorts } from "@/app/payments/ports"
 import type { DecodedInvoice } from "@/services/lightning"
 import type { AppendArgs } from "@/services/mongoose/ledger"
@@ -286,4 +287,13 @@ export const inMemoryPaymentPorts = () => {
     recordSent: (tokenId, accountId, s) => void sent.push({ tokenId, accountId, sent: s }),
   }
   return { ports, clock, ledger, wallets, invoices, spends, idempotencyKeys, published, sent }
+}
+
+/** Two BTC wallets over in-memory ports, alice's holding `funded` sats, and the payment use cases over those ports. */
+export const aliceAndBob = async (funded = 10_000) => {
+  const world = inMemoryPaymentPorts()
+  const alice = world.wallets.add("BTC")
+  const bob = world.wallets.add("BTC")
+  await world.ledger.fund(alice.id, "BTC", funded)
+  return { ...world, alice, bob, payments: createPayments(world.ports) }
 }

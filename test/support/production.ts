@@ -13,6 +13,7 @@ import { createClient, Client } from "graphql-ws"
 import mongoose from "mongoose"
 import WebSocket from "ws"
 import type { WalletId } from "@/domain/accounts"
+import { off } from "@/services/ledger-heads"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { connectMongo } from "@/services/mongoose/connection"
 import { LedgerRepository } from "@/services/mongoose/ledger"
@@ -206,7 +207,7 @@ export const createUser = async (stack: RunningProductionStack) => {
 /** A deposit into a wallet, as the Lightning adapter would credit one. */
 export const deposit = async (walletId: string, sats: number) => {
   const transferId = `deposit-${randomUUID()}`
-  const r = await LedgerRepository().append({
+  const r = await LedgerRepository({ heads: off }).append({
     walletId: walletId as WalletId,
     amount: sats,
     entryKey: `credit:${transferId}`,

@@ -1,20 +1,15 @@
 // Payments by an API token with a budget (executeTransfer's reservation in the
 // spend log before the debit) over in-memory ports.
-import { createPayments } from "@/app/payments"
 import { ApiTokenBudget, BudgetExceededError, PaymentOverMaxError } from "@/domain/api-tokens"
 import { InsufficientBalanceError } from "@/domain/wallets"
-import { inMemoryPaymentPorts } from "../support/in-memory-payment-ports"
+import { aliceAndBob } from "../support/in-memory-payment-ports"
 
 const setup = async (budget: ApiTokenBudget | undefined, funded = 10_000) => {
-  const world = inMemoryPaymentPorts()
-  const alice = world.wallets.add("BTC")
-  const bob = world.wallets.add("BTC")
-  await world.ledger.fund(alice.id, "BTC", funded)
-  const payments = createPayments(world.ports)
-  const apiToken = { tokenId: "token-1", accountId: alice.accountId, budget }
+  const { payments, ...world } = await aliceAndBob(funded)
+  const apiToken = { tokenId: "token-1", accountId: world.alice.accountId, budget }
   const pay = (amount: number, idempotencyKey?: string) =>
-    payments.payIntraLedger({ wallet: alice, recipientWalletId: bob.id, amount, memo: undefined, idempotencyKey, apiToken })
-  return { ...world, alice, bob, pay }
+    payments.payIntraLedger({ wallet: world.alice, recipientWalletId: world.bob.id, amount, memo: undefined, idempotencyKey, apiToken })
+  return { ...world, pay }
 }
 
 const daily: ApiTokenBudget = { amount: 1000, unit: "SATS", period: "DAILY" }

@@ -1,17 +1,10 @@
 // The intraledger payment (app/payments: payIntraLedger, executeTransfer) over
 // in-memory ports: what moves, what is refused, and that a retry never pays twice.
-import { createPayments } from "@/app/payments"
 import { IdempotencyKeyReusedError, InsufficientBalanceError, SelfPaymentError } from "@/domain/wallets"
 import { satsToMinor } from "@/domain/payments/price"
-import { inMemoryPaymentPorts } from "../support/in-memory-payment-ports"
+import { aliceAndBob } from "../support/in-memory-payment-ports"
 
-const setup = async (funded = 10_000) => {
-  const world = inMemoryPaymentPorts()
-  const alice = world.wallets.add("BTC")
-  const bob = world.wallets.add("BTC")
-  await world.ledger.fund(alice.id, "BTC", funded)
-  return { ...world, alice, bob, payments: createPayments(world.ports) }
-}
+const setup = aliceAndBob
 
 describe("an intraledger payment", () => {
   it("moves the amount: the sender's debit and the recipient's credit, and both balances", async () => {

@@ -1,16 +1,9 @@
 // Paying an invoice of our node (payInvoice) and the sandbox's external payer
 // (payAsExternalPayer) over in-memory ports.
-import { createPayments } from "@/app/payments"
 import { InsufficientBalanceError, InvoiceExpiredError, InvoiceNotFoundError, PaymentInProgressError, SelfPaymentError } from "@/domain/wallets"
-import { inMemoryPaymentPorts } from "../support/in-memory-payment-ports"
+import { aliceAndBob } from "../support/in-memory-payment-ports"
 
-const setup = async (funded = 10_000) => {
-  const world = inMemoryPaymentPorts()
-  const alice = world.wallets.add("BTC")
-  const bob = world.wallets.add("BTC")
-  await world.ledger.fund(alice.id, "BTC", funded)
-  return { ...world, alice, bob, payments: createPayments(world.ports) }
-}
+const setup = aliceAndBob
 
 describe("paying an invoice of our node", () => {
   it("moves its amount to the invoice's wallet, marks it paid and tells its subscribers", async () => {

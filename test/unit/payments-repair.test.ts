@@ -2,21 +2,16 @@
 // crash leaves half done is completed or given back, once. The clock of the
 // stores is moved back to write "minutes ago", as the job leaves in-flight
 // transfers alone.
-import { createPayments } from "@/app/payments"
 import type { ApiTokenBudget } from "@/domain/api-tokens"
 import { UnknownRepositoryError } from "@/domain/shared/errors"
-import { inMemoryPaymentPorts } from "../support/in-memory-payment-ports"
+import { aliceAndBob } from "../support/in-memory-payment-ports"
 
 const MINUTE = 60_000
 const budget: ApiTokenBudget = { amount: 10_000, unit: "SATS", period: "DAILY" }
 
 const setup = async () => {
-  const world = inMemoryPaymentPorts()
-  const alice = world.wallets.add("BTC")
-  const bob = world.wallets.add("BTC")
-  await world.ledger.fund(alice.id, "BTC", 10_000)
-  const apiToken = { tokenId: "token-1", accountId: alice.accountId, budget }
-  return { ...world, alice, bob, apiToken, payments: createPayments(world.ports) }
+  const world = await aliceAndBob()
+  return { ...world, apiToken: { tokenId: "token-1", accountId: world.alice.accountId, budget } }
 }
 
 describe("the repair of unfinished transfers", () => {

@@ -10,7 +10,7 @@ import {
   DUE_BUCKET_MS,
   dueBucketOf,
   findInBuckets,
-  sweepDue,
+  createDueSweeps,
 } from "@/services/mongoose/time-buckets"
 
 const at = (ms: number) => new Date(ms)
@@ -81,7 +81,8 @@ describe("time buckets", () => {
     expect(lookup).not.toHaveBeenCalled()
   })
 
-  it("a due sweep reads everything at its first run in a process, then only the day buckets of the last two days up to its due time", async () => {
+  it("a due sweep reads everything at its first run for its owner, then only the day buckets of the last two days up to its due time", async () => {
+    const sweepDue = createDueSweeps()
     const dueBy = new Date("2026-12-03T08:00:00Z")
     const full = jest.fn(async () => ["everything"])
     const asked: string[] = []
@@ -92,8 +93,9 @@ describe("time buckets", () => {
     expect(full).toHaveBeenCalledTimes(1)
     const today = Number(bucketOf(dueBy, DUE_BUCKET_MS))
     expect(again).toEqual([String(today - 2), String(today - 1), String(today)])
-    // Another sweep has its own first run.
+    // Another sweep has its own first run, and so has the same sweep of another owner.
     expect(await sweepDue("another unit sweep", dueBy, full, recent)).toEqual(["everything"])
+    expect(await createDueSweeps()("unit sweep", dueBy, full, recent)).toEqual(["everything"])
   })
 
   it("a record without a due time gets no due bucket", () => {

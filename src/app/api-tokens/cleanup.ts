@@ -4,7 +4,7 @@
 // this keeps Hydra small and the credentials truly dead. It also records the
 // rotation reminders of secrets that reached the rotation age (once per secret).
 import { recordAuditEvent } from "../audit/record-audit-event"
-import { apiTokensDeps, ApiTokensDeps } from "./deps"
+import type { ApiTokensDeps } from "./deps"
 import { remindDueRotations } from "./rotation-reminders"
 
 export type CleanupReport = {
@@ -14,7 +14,7 @@ export type CleanupReport = {
   failures: number
 }
 
-export const cleanupApiTokens = async (deps: ApiTokensDeps = apiTokensDeps(), now = new Date()): Promise<CleanupReport | Error> => {
+export const cleanupApiTokens = async (deps: ApiTokensDeps, now = new Date()): Promise<CleanupReport | Error> => {
   const report: CleanupReport = { expiredTokensCleaned: 0, rotatedClientsDeleted: 0, rotationRemindersRecorded: 0, failures: 0 }
 
   const expired = await deps.repo.listExpiredUncleaned(now)

@@ -14,7 +14,7 @@ import {
   checkedToRateLimitPerMinute,
 } from "@/domain/api-tokens"
 import { recordAuditEvent } from "../audit/record-audit-event"
-import { apiTokensDeps, ApiTokensDeps, ManagementCaller } from "./deps"
+import type { ApiTokensDeps, ManagementCaller } from "./deps"
 import { ApiTokenCreated, issueCredentials, presentCreated } from "./issue-credentials"
 import { BudgetInput, checkedToBudgetChange } from "./budget-input"
 import { checkedToOwnWalletIds } from "./own-token"
@@ -40,7 +40,7 @@ export type CreateApiTokenArgs = {
 
 export const createApiToken = async (
   args: CreateApiTokenArgs,
-  deps: ApiTokensDeps = apiTokensDeps(),
+  deps: ApiTokensDeps,
 ): Promise<ApiTokenCreated | Error> => {
   const account = requireUserSession(args.caller)
   if (account instanceof Error) return account

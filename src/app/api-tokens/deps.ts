@@ -1,15 +1,14 @@
 // What the API-token use cases need from the outside world. Every process
 // builds them once with `createApiTokensDeps` (the API: src/servers/composition.ts;
-// the admin CLI: its own) and passes them as the last argument of each use case.
-// `setApiTokensDeps` / `apiTokensDeps()` remain for the integration tests
-// (test/integration/api-tokens/helpers.ts) that call the use cases without that
-// argument; nothing in src reads them.
+// the admin CLI: its own; the integration tests: test/integration/api-tokens/helpers.ts)
+// and passes them as the last argument of each use case: no use case finds them
+// anywhere else.
 import type { Account } from "@/domain/accounts"
 import type { HydraAdminPort } from "@/services/hydra"
 import type { Logger } from "@/services/logger"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { ApiTokensRepository, ApiTokensRepositoryType } from "@/services/mongoose/api-tokens"
-import { invalidationBus, InvalidationBus } from "@/services/invalidation"
+import type { InvalidationBus } from "@/services/invalidation"
 
 export type ApiTokensPolicy = {
   /** Hydra's public token endpoint, shown to the merchant. */
@@ -29,7 +28,7 @@ export type ApiTokensDeps = {
   hydra: HydraAdminPort
   policy: ApiTokensPolicy
   /** Told after every change that narrows a token or an account (after the Mongo write). */
-  invalidation: () => InvalidationBus
+  invalidation: InvalidationBus
   logger?: Logger
   /**
    * Told (without waiting) after a token became ACTIVE (+1) or an ACTIVE one was
@@ -40,28 +39,14 @@ export type ApiTokensDeps = {
   afterHydraClientCreated?: (token: { id: string; name: string }) => Promise<void>
 }
 
-export type ApiTokensDepsInput = Omit<ApiTokensDeps, "repo" | "accounts" | "invalidation"> & Partial<ApiTokensDeps>
+export type ApiTokensDepsInput = Omit<ApiTokensDeps, "repo" | "accounts"> & Partial<ApiTokensDeps>
 
-/** The deps with the Mongo repositories and, unless given, the process-wide invalidation bus. */
+/** The deps over the Mongo repositories (unless given) and the given bus, Hydra and policy. */
 export const createApiTokensDeps = (d: ApiTokensDepsInput): ApiTokensDeps => ({
   repo: ApiTokensRepository(),
   accounts: AccountsRepository(),
-  invalidation: invalidationBus,
   ...d,
 })
-
-let current: ApiTokensDeps | undefined
-
-/** Tests only: installs the deps the use cases fall back to when called without them. */
-export const setApiTokensDeps = (d: ApiTokensDepsInput) => {
-  current = createApiTokensDeps(d)
-  return current
-}
-
-export const apiTokensDeps = (): ApiTokensDeps => {
-  if (!current) throw new Error("API-token use cases are not configured: call setApiTokensDeps() at start")
-  return current
-}
 
 /**
  * Who is calling a management operation. Only a user session may create, list,

@@ -2,13 +2,13 @@
 // A token found due for rotation gets its reminder in the audit trail here
 // already (once per secret), so the owner's audit view does not wait for the job.
 import type { ApiToken } from "@/domain/api-tokens"
-import { apiTokensDeps, ApiTokensDeps, ManagementCaller } from "./deps"
+import type { ApiTokensDeps, ManagementCaller } from "./deps"
 import { requireUserSession } from "./require-user-session"
 import { recordRotationReminders } from "./rotation-reminders"
 
 export const listApiTokens = async (
   caller: ManagementCaller,
-  deps: ApiTokensDeps = apiTokensDeps(),
+  deps: ApiTokensDeps,
   now = new Date(),
 ): Promise<Array<ApiToken & { clientId: string }> | Error> => {
   const account = requireUserSession(caller)
@@ -22,7 +22,7 @@ export const listApiTokens = async (
 /** Also used by the admin CLI. `clientId` is the newest client (the current credentials). */
 export const listApiTokensOfAccount = async (
   accountId: ApiToken["accountId"],
-  deps: ApiTokensDeps = apiTokensDeps(),
+  deps: ApiTokensDeps,
 ): Promise<Array<ApiToken & { clientId: string }> | Error> => {
   const tokens = await deps.repo.listByAccount(accountId)
   if (tokens instanceof Error) return tokens

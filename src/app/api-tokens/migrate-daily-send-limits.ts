@@ -9,9 +9,9 @@
 import { budgetOfDailySendLimit, budgetPeriodAt } from "@/domain/api-tokens"
 import { centsToSats, satsToCentsCeil } from "@/domain/payments/price"
 import { ApiTokenSpendsRepository } from "@/services/mongoose/api-token-spends"
-import { apiTokensDeps, ApiTokensDeps } from "./deps"
+import type { ApiTokensDeps } from "./deps"
 
-export const migrateDailySendLimits = async (deps: ApiTokensDeps = apiTokensDeps(), now = new Date()): Promise<number | Error> => {
+export const migrateDailySendLimits = async (deps: ApiTokensDeps, now = new Date()): Promise<number | Error> => {
   const legacy = await deps.repo.listWithDailySendLimit()
   if (legacy instanceof Error) return legacy
   const spends = ApiTokenSpendsRepository()

@@ -9,7 +9,7 @@
 //     whose token is revoked or gone: deleted from Hydra (a PENDING token's
 //     clients are left to the first rule).
 import { ApiTokenClientId, ApiTokenId } from "@/domain/api-tokens"
-import { apiTokensDeps, ApiTokensDeps } from "./deps"
+import type { ApiTokensDeps } from "./deps"
 
 export type ReconcileReport = {
   pendingRemoved: number
@@ -19,7 +19,7 @@ export type ReconcileReport = {
 }
 
 export const reconcileApiTokens = async (
-  deps: ApiTokensDeps = apiTokensDeps(),
+  deps: ApiTokensDeps,
   opts: { pendingGraceMs?: number; now?: Date } = {},
 ): Promise<ReconcileReport | Error> => {
   const now = opts.now ?? new Date()
@@ -71,7 +71,7 @@ export const reconcileApiTokens = async (
       continue
     }
     deps.onActiveCountChanged?.(-1)
-    await deps.invalidation().publish({ tokenId: t.id, revoked: true })
+    await deps.invalidation.publish({ tokenId: t.id, revoked: true })
     for (const c of clients) await deps.repo.markClientRemoved(c.clientId, now)
     deps.logger?.warn({ tokenId: t.id }, "reconcile: active token had no Hydra client, revoked")
     report.recordsWithoutClientRevoked++

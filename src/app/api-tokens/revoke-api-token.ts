@@ -6,13 +6,13 @@
 import type { AccountId } from "@/domain/accounts"
 import { ApiToken, ApiTokenNotFoundError, checkedToApiTokenId } from "@/domain/api-tokens"
 import { recordAuditEvent } from "../audit/record-audit-event"
-import { apiTokensDeps, ApiTokensDeps, ManagementCaller } from "./deps"
+import type { ApiTokensDeps, ManagementCaller } from "./deps"
 import { refuseForeignToken } from "./refuse-foreign-token"
 import { requireUserSession } from "./require-user-session"
 
 export const revokeApiToken = async (
   args: { caller: ManagementCaller; id: string },
-  deps: ApiTokensDeps = apiTokensDeps(),
+  deps: ApiTokensDeps,
 ): Promise<(ApiToken & { clientId: string }) | Error> => {
   const account = requireUserSession(args.caller)
   if (account instanceof Error) return account
@@ -22,7 +22,7 @@ export const revokeApiToken = async (
 /** `ofAccount` omitted: an operator revoking from the admin CLI. */
 export const revokeApiTokenById = async (
   rawId: string,
-  deps: ApiTokensDeps = apiTokensDeps(),
+  deps: ApiTokensDeps,
   ofAccount?: AccountId,
   caller?: ManagementCaller,
 ): Promise<(ApiToken & { clientId: string }) | Error> => {
@@ -39,7 +39,7 @@ export const revokeApiTokenById = async (
   if (revoked instanceof Error) return revoked
   // The gauge counts ACTIVE unexpired tokens: only revoking one of those moves it.
   if (existing.storedStatus === "ACTIVE" && (!existing.expiresAt || existing.expiresAt > now)) deps.onActiveCountChanged?.(-1)
-  await deps.invalidation().publish({ tokenId: id, revoked: true })
+  await deps.invalidation.publish({ tokenId: id, revoked: true })
 
   const clients = await deps.repo.listClients(id)
   if (clients instanceof Error) return clients

@@ -9,14 +9,14 @@
 // and its sockets are closed then (4441).
 import { checkedToGracePeriodSeconds } from "@/domain/api-tokens"
 import { recordAuditEvent } from "../audit/record-audit-event"
-import { apiTokensDeps, ApiTokensDeps, ManagementCaller } from "./deps"
+import type { ApiTokensDeps, ManagementCaller } from "./deps"
 import { ApiTokenCreated, issueCredentials, presentCreated } from "./issue-credentials"
 import { findOwnActiveToken } from "./own-token"
 import { requireUserSession } from "./require-user-session"
 
 export const rotateApiToken = async (
   args: { caller: ManagementCaller; id: string; gracePeriodSeconds?: number | null },
-  deps: ApiTokensDeps = apiTokensDeps(),
+  deps: ApiTokensDeps,
 ): Promise<ApiTokenCreated | Error> => {
   const account = requireUserSession(args.caller)
   if (account instanceof Error) return account
@@ -52,7 +52,7 @@ export const rotateApiToken = async (
   // every replica learns it (before Hydra is asked anything).
   const stamped = await deps.repo.markSecretRotated(id, now)
   if (stamped instanceof Error) return stamped
-  await deps.invalidation().publish({ tokenId: id })
+  await deps.invalidation.publish({ tokenId: id })
   for (const c of toDelete) {
     const r = await deps.hydra.deleteClient(c.clientId)
     if (r instanceof Error) {

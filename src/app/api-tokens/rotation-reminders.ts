@@ -16,7 +16,7 @@ import {
   secretCreatedAtOf,
 } from "@/domain/api-tokens"
 import { recordAuditEventOnce } from "../audit/record-audit-event"
-import { apiTokensDeps, ApiTokensDeps } from "./deps"
+import type { ApiTokensDeps } from "./deps"
 
 export type ApiTokenRotation = { secretCreatedAt: Date; dueAt: Date; due: boolean }
 
@@ -25,7 +25,7 @@ export const rotationDueDaysOf = (deps: Pick<ApiTokensDeps, "policy">) => deps.p
 /** What the token list shows: the secret's age and whether it is due for rotation now. */
 export const apiTokenRotation = (
   t: Pick<ApiToken, "createdAt" | "secretCreatedAt" | "storedStatus" | "expiresAt">,
-  deps: Pick<ApiTokensDeps, "policy"> = apiTokensDeps(),
+  deps: Pick<ApiTokensDeps, "policy">,
   now = new Date(),
 ): ApiTokenRotation => {
   const days = rotationDueDaysOf(deps)
@@ -62,7 +62,7 @@ export const recordRotationReminders = async (tokens: readonly ApiToken[], deps:
 }
 
 /** The job's part: every ACTIVE token whose secret reached the age. */
-export const remindDueRotations = async (deps: ApiTokensDeps = apiTokensDeps(), now = new Date()): Promise<number | Error> => {
+export const remindDueRotations = async (deps: ApiTokensDeps, now = new Date()): Promise<number | Error> => {
   const candidates = await deps.repo.listSecretsIssuedBefore(rotationDueIssuedBefore(now, rotationDueDaysOf(deps)))
   if (candidates instanceof Error) return candidates
   return recordRotationReminders(candidates, deps, now)

@@ -15,7 +15,7 @@ import {
   checkedToRateLimitPerMinute,
 } from "@/domain/api-tokens"
 import { recordAuditEvent } from "../audit/record-audit-event"
-import { apiTokensDeps, ApiTokensDeps, ManagementCaller } from "./deps"
+import type { ApiTokensDeps, ManagementCaller } from "./deps"
 import { BudgetInput, checkedToBudgetChange } from "./budget-input"
 import { checkedToOwnWalletIds, findOwnActiveToken } from "./own-token"
 import { requireUserSession } from "./require-user-session"
@@ -36,7 +36,7 @@ export type UpdateApiTokenArgs = {
 
 export const updateApiToken = async (
   args: UpdateApiTokenArgs,
-  deps: ApiTokensDeps = apiTokensDeps(),
+  deps: ApiTokensDeps,
 ): Promise<(ApiToken & { clientId: string }) | Error> => {
   const account = requireUserSession(args.caller)
   if (account instanceof Error) return account
@@ -60,7 +60,7 @@ export const updateApiToken = async (
   const changes = { scopes, walletIds, ipAllowlist, rateLimitPerMinute, budget }
   const updated = await deps.repo.updateAccess(id, changes, new Date())
   if (updated instanceof Error) return updated
-  await deps.invalidation().publish({ tokenId: id })
+  await deps.invalidation.publish({ tokenId: id })
 
   const clients = await deps.repo.listClients(id)
   if (clients instanceof Error) return clients

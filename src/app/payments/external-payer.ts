@@ -15,7 +15,6 @@ import {
 import { satsToMinor } from "@/domain/payments/price"
 import { createInvoicePayments } from "./pay-invoice"
 import type { PaymentPorts } from "./ports"
-import { paymentPortsInUse } from "./store-ports"
 import { createTransfers } from "./transfer"
 
 /** The sandbox's external payer, over the given ports. */
@@ -79,7 +78,3 @@ export const createExternalPayer = (ports: PaymentPorts) => {
 
   return { payAsExternalPayer }
 }
-
-/** payAsExternalPayer over the ports in use (./store-ports.ts). */
-export const payAsExternalPayer = (paymentRequest: unknown, amountSats?: unknown) =>
-  createExternalPayer(paymentPortsInUse()).payAsExternalPayer(paymentRequest, amountSats)

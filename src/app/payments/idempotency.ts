@@ -10,7 +10,6 @@ import {
 } from "@/domain/payments/idempotency"
 import { PaymentInProgressError } from "@/domain/wallets"
 import type { PaymentPorts } from "./ports"
-import { paymentPortsInUse } from "./store-ports"
 
 export type PaymentBinding = {
   transferId: string
@@ -61,6 +60,3 @@ export const bindPaymentWith = async (
   }
   return new PaymentInProgressError("a payment with this idempotencyKey is being retried concurrently; try again")
 }
-
-/** bindPaymentWith over the ports in use (./store-ports.ts). */
-export const bindPayment = (args: BindPaymentArgs) => bindPaymentWith(paymentPortsInUse(), args)

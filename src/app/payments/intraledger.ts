@@ -14,7 +14,6 @@ import {
 import { bindPaymentWith } from "./idempotency"
 import type { PaymentSendResult } from "./pay-invoice"
 import type { PaymentPorts } from "./ports"
-import { paymentPortsInUse } from "./store-ports"
 import { ApiTokenPayer, createTransfers, isRefusedBeforeDebit } from "./transfer"
 
 export type PayIntraLedgerArgs = {
@@ -84,6 +83,3 @@ export const createIntraLedgerPayment = (ports: PaymentPorts) => {
 
   return { payIntraLedger }
 }
-
-/** payIntraLedger over the ports in use (./store-ports.ts), for the GraphQL resolver. */
-export const payIntraLedger = (args: PayIntraLedgerArgs) => createIntraLedgerPayment(paymentPortsInUse()).payIntraLedger(args)

@@ -21,7 +21,6 @@ import {
 import type { WalletInvoice } from "@/domain/wallets/invoice"
 import { bindPaymentWith } from "./idempotency"
 import type { PaymentPorts } from "./ports"
-import { paymentPortsInUse } from "./store-ports"
 import { ApiTokenPayer, createTransfers, isRefusedBeforeDebit } from "./transfer"
 
 export type PaymentSendResult = "SUCCESS" | "ALREADY_PAID" | "PENDING" | "FAILURE"
@@ -162,11 +161,3 @@ export const createInvoicePayments = (ports: PaymentPorts) => {
 
   return { findLocalInvoice, payInvoice, probeInvoiceFee, walletOfInvoice }
 }
-
-// The same use cases over the ports in use (./store-ports.ts), for the callers
-// not handed the composed payments (the GraphQL resolvers, app/wallets/invoice-status.ts).
-export const findLocalInvoice = (paymentRequest: unknown) => createInvoicePayments(paymentPortsInUse()).findLocalInvoice(paymentRequest)
-export const payInvoice = (args: PayInvoiceArgs) => createInvoicePayments(paymentPortsInUse()).payInvoice(args)
-export const probeInvoiceFee = (args: { wallet: Wallet; paymentRequest: unknown }) =>
-  createInvoicePayments(paymentPortsInUse()).probeInvoiceFee(args)
-export const walletOfInvoice = (invoice: WalletInvoice) => createInvoicePayments(paymentPortsInUse()).walletOfInvoice(invoice)

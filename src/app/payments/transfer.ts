@@ -17,7 +17,6 @@ import { InsufficientBalanceError } from "@/domain/wallets"
 import { accountTopic, invoiceTopic } from "@/services/pubsub"
 import type { AccountUpdateEvent, InvoiceStatusEvent } from "../wallets/events"
 import type { PaymentPorts } from "./ports"
-import { paymentPortsInUse } from "./store-ports"
 
 export type TransferArgs = {
   transferId: string
@@ -219,13 +218,3 @@ export const createTransfers = (ports: PaymentPorts) => {
 
   return { executeTransfer, announceInvoicePaid, announceIntraLedger, completeUnfinishedTransfers }
 }
-
-// The same use cases over the ports in use (see ./store-ports.ts), for the
-// callers not handed the composed payments: the GraphQL resolvers and the
-// integration tests.
-export const executeTransfer = (t: TransferArgs, deps: TransferDeps = {}) => createTransfers(paymentPortsInUse()).executeTransfer(t, deps)
-export const announceInvoicePaid = (paymentHash: string, walletId: WalletId, accountId: string) =>
-  createTransfers(paymentPortsInUse()).announceInvoicePaid(paymentHash, walletId, accountId)
-export const announceIntraLedger = (accountId: string, event: AccountUpdateEvent) =>
-  createTransfers(paymentPortsInUse()).announceIntraLedger(accountId, event)
-export const completeUnfinishedTransfers = (opts: RepairOptions = {}) => createTransfers(paymentPortsInUse()).completeUnfinishedTransfers(opts)

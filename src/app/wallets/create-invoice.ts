@@ -11,8 +11,8 @@ import {
   WrongWalletCurrencyError,
 } from "@/domain/wallets"
 import type { WalletInvoice } from "@/domain/wallets/invoice"
+import type { LightningService } from "@/services/lightning"
 import { InvoicesRepository } from "@/services/mongoose/invoices"
-import { walletServices } from "../wallet-services"
 
 export type CreateInvoiceArgs = {
   wallet: Wallet
@@ -24,7 +24,10 @@ export type CreateInvoiceArgs = {
   expiresIn: unknown
 }
 
-export const createInvoiceForWallet = async (args: CreateInvoiceArgs): Promise<WalletInvoice | Error> => {
+export const createInvoiceForWallet = async (
+  args: CreateInvoiceArgs,
+  deps: { lightning: Pick<LightningService, "createInvoice"> },
+): Promise<WalletInvoice | Error> => {
   if (args.expectedCurrency && args.wallet.currency !== args.expectedCurrency) {
     return new WrongWalletCurrencyError(`this mutation needs a ${args.expectedCurrency} wallet`)
   }
@@ -39,7 +42,7 @@ export const createInvoiceForWallet = async (args: CreateInvoiceArgs): Promise<W
   if (minutes instanceof Error) return minutes
 
   const amountSats = amount === undefined ? undefined : minorToSats(amount, args.wallet.currency)
-  const created = await walletServices().lightning.createInvoice({ amountSats, memo, expiresInSeconds: minutes * 60 })
+  const created = await deps.lightning.createInvoice({ amountSats, memo, expiresInSeconds: minutes * 60 })
   if (created instanceof Error) return created
   return InvoicesRepository().persist({
     paymentHash: created.paymentHash,

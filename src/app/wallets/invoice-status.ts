@@ -2,7 +2,7 @@
 import type { WalletId } from "@/domain/accounts"
 import { InvoiceNotFoundError } from "@/domain/wallets"
 import type { WalletInvoice } from "@/domain/wallets/invoice"
-import { findLocalInvoice } from "../payments/pay-invoice"
+import type { Payments } from "../payments"
 
 export type InvoicePaymentStatus = "PENDING" | "PAID" | "EXPIRED"
 
@@ -13,8 +13,9 @@ export const statusOfInvoice = (invoice: WalletInvoice, now = Date.now()): Invoi
 export const findOwnInvoice = async (
   paymentRequest: unknown,
   visibleWalletIds: WalletId[],
+  payments: Pick<Payments, "findLocalInvoice">,
 ): Promise<WalletInvoice | Error> => {
-  const invoice = await findLocalInvoice(paymentRequest)
+  const invoice = await payments.findLocalInvoice(paymentRequest)
   if (invoice instanceof Error) return invoice
   if (!visibleWalletIds.includes(invoice.walletId)) return new InvoiceNotFoundError("unknown invoice")
   return invoice

@@ -179,12 +179,5 @@ const busOf = (
   mode: () => (redis ? "redis" : "local"),
 })
 
-/** A bus with no Redis, created synchronously (CLI or tests without an initialised bus). */
+/** A bus with no Redis, created synchronously (a CLI command that tells no one, unit tests). */
 export const createLocalInvalidationBus = (): InvalidationBus => busOf(createLocalCore())
-
-let current: InvalidationBus | undefined
-/** The process-wide bus; use cases call `invalidationBus().publish(event)`. */
-export const invalidationBus = (): InvalidationBus => (current ??= createLocalInvalidationBus())
-export const setInvalidationBus = (bus: InvalidationBus) => {
-  current = bus
-}

@@ -64,6 +64,7 @@ const parse = (raw: string | null): LedgerHead | undefined => {
   return sep > 0 && Number.isSafeInteger(version) && version >= 0 && Number.isFinite(balance) ? { version, balance } : undefined
 }
 
+/** No heads: every balance comes from the ledger (no Redis, a TTL of 0, a test of the ledger alone). */
 export const off: LedgerHeads = {
   read: async () => undefined,
   advance: async () => undefined,
@@ -215,11 +216,4 @@ export const createLedgerHeads = async (opts: {
     connected: () => client.status === "ready",
     close: async () => client.disconnect(),
   }
-}
-
-let current: LedgerHeads = off
-/** The process-wide heads; off until the server (or a test) sets them. */
-export const ledgerHeads = (): LedgerHeads => current
-export const setLedgerHeads = (heads: LedgerHeads) => {
-  current = heads
 }

@@ -18,7 +18,7 @@ import {
 } from "@/domain/api-tokens"
 import { RepositoryError, UnknownRepositoryError } from "@/domain/shared/errors"
 import { isDuplicateKeyError } from "./connection"
-import { bucketOf, changedSinceWindow, changeStamp, dueBucketOf, findInBuckets, REVOCATION_BUCKET_MS, sweepDue } from "./time-buckets"
+import { bucketOf, changedSinceWindow, changeStamp, createDueSweeps, dueBucketOf, findInBuckets, REVOCATION_BUCKET_MS } from "./time-buckets"
 import { ApiTokenClientModel, ApiTokenModel, ApiTokenSlotModel, ApiTokenStaticKeyModel } from "./api-tokens-schema"
 
 type Doc = Record<string, unknown>
@@ -73,6 +73,8 @@ const ORPHAN_SLOT_AGE_MS = 60_000
 const LAST_USED_WRITERS = 4
 
 export const ApiTokensRepository = () => {
+  // The cleanup job's sweeps run on this repository (the deps' one): each reads everything at its first run.
+  const sweepDue = createDueSweeps()
   const guard = async <T>(f: () => Promise<T>): Promise<T | RepositoryError> => {
     try {
       return await f()

@@ -6,7 +6,7 @@ import type { LedgerEntry, LedgerEntryKind } from "@/domain/wallets/ledger"
 import { nextLedgerHead } from "@/domain/wallets/ledger"
 import { UnknownRepositoryError } from "@/domain/shared/errors"
 import { InsufficientBalanceError, InvalidAmountError } from "@/domain/wallets"
-import { type LedgerHeads, ledgerHeads } from "@/services/ledger-heads"
+import type { LedgerHeads } from "@/services/ledger-heads"
 import { isDuplicateKeyError } from "./connection"
 import { LedgerEntryModel } from "./ledger-schema"
 import { bucketOf, findInBuckets, REPAIR_BUCKET_MS } from "./time-buckets"
@@ -58,19 +58,39 @@ export const ledgerEntryId = (walletId: WalletId, version: number) => `${walletI
 
 type Head = { version: number; balance: number }
 const LEDGER_FORMAT_MARK = "ledger-entry-ids:wallet-version"
-// The head each wallet had when this process last looked: only where the next
-// search starts. A head is never answered from here without asking the store
-// whether the version after it exists.
-const knownHeads = new LRUCache<WalletId, Head>({ max: 50_000 })
+
+/**
+ * Entries written before ids named wallet and version (2026-11-28) would be
+ * invisible to the head search, and balances would read low: refuse to serve
+ * over such a ledger rather than answer wrong balances. The check reads the
+ * whole collection, so once it passed it is recorded (flash_meta) and skipped
+ * on later starts.
+ */
+export const checkLedgerFormat = async (): Promise<true | LegacyLedgerError | UnknownRepositoryError> => {
+  try {
+    const meta = LedgerEntryModel.db.collection<{ _id: string; checkedAt: Date }>("flash_meta")
+    if (await meta.findOne({ _id: LEDGER_FORMAT_MARK })) return true
+    const legacy = await LedgerEntryModel.findOne({ _id: { $not: /^.+:\d{12}$/ } }).select({ _id: 1 }).lean<Doc>()
+    if (legacy) return new LegacyLedgerError()
+    await meta.updateOne({ _id: LEDGER_FORMAT_MARK }, { $setOnInsert: { checkedAt: new Date() } }, { upsert: true })
+    return true
+  } catch (e) {
+    return unknown(e)
+  }
+}
 
 /**
  * `heads` is where every append sets its wallet's new head and where balances
- * are read first (services/ledger-heads); the composition root passes them.
- * Without it, the process-wide heads of `ledgerHeads()` at each call (what
- * the module-level readers and the integration tests still use).
+ * are read first (services/ledger-heads; `off`: the ledger alone). The API's
+ * composition root builds one repository with the process's heads and hands
+ * it to the payments and the balance reads alike.
  */
-export const LedgerRepository = (opts: { heads?: LedgerHeads } = {}) => {
-  const headsNow = (): LedgerHeads => opts.heads ?? ledgerHeads()
+export const LedgerRepository = (opts: { heads: LedgerHeads }) => {
+  const { heads } = opts
+  // The head each wallet had when this repository last looked: only where the
+  // next search starts. A head is never answered from here without asking the
+  // store whether the version after it exists.
+  const knownHeads = new LRUCache<WalletId, Head>({ max: 50_000 })
   const entryAt = async (walletId: WalletId, version: number): Promise<Head | undefined> => {
     const d = await LedgerEntryModel.findById(ledgerEntryId(walletId, version)).select({ version: 1, balance: 1 }).lean<Doc>()
     return d ? { version: d.version as number, balance: d.balance as number } : undefined
@@ -104,32 +124,11 @@ export const LedgerRepository = (opts: { heads?: LedgerHeads } = {}) => {
   }
 
   /**
-   * Entries written before ids named wallet and version (2026-11-28) would be
-   * invisible to `latest`, and balances would read low: refuse to serve over
-   * such a ledger rather than answer wrong balances. The check reads the whole
-   * collection, so once it passed it is recorded (flash_meta) and skipped on
-   * later starts.
-   */
-  const checkFormat = async (): Promise<true | LegacyLedgerError | UnknownRepositoryError> => {
-    try {
-      const meta = LedgerEntryModel.db.collection<{ _id: string; checkedAt: Date }>("flash_meta")
-      if (await meta.findOne({ _id: LEDGER_FORMAT_MARK })) return true
-      const legacy = await LedgerEntryModel.findOne({ _id: { $not: /^.+:\d{12}$/ } }).select({ _id: 1 }).lean<Doc>()
-      if (legacy) return new LegacyLedgerError()
-      await meta.updateOne({ _id: LEDGER_FORMAT_MARK }, { $setOnInsert: { checkedAt: new Date() } }, { upsert: true })
-      return true
-    } catch (e) {
-      return unknown(e)
-    }
-  }
-
-  /**
    * From the head kept in Redis when there is one (services/ledger-heads: set
    * by every append before it returns, never moved back, short-lived), else
    * from the ledger, which then fills it.
    */
   const balanceOf = async (walletId: WalletId): Promise<number | UnknownRepositoryError> => {
-    const heads = headsNow()
     const kept = await heads.read(walletId)
     if (kept) return kept.balance
     try {
@@ -194,7 +193,7 @@ export const LedgerRepository = (opts: { heads?: LedgerHeads } = {}) => {
         }
         // Before the payment answers: a balance read on any replica from now on sees it.
         knownHeads.set(args.walletId, { version, balance })
-        await headsNow().advance(args.walletId, { version, balance })
+        await heads.advance(args.walletId, { version, balance })
         return toEntry(doc as unknown as Doc)
       }
       return new UnknownRepositoryError(`ledger of wallet ${args.walletId} is too contended, try again`)
@@ -313,5 +312,5 @@ export const LedgerRepository = (opts: { heads?: LedgerHeads } = {}) => {
     }
   }
 
-  return { checkFormat, balanceOf, findByEntryKey, existingEntryKeys, append, listForWallets, debitsWithoutCredit, transfersDebitedSince }
+  return { balanceOf, findByEntryKey, existingEntryKeys, append, listForWallets, debitsWithoutCredit, transfersDebitedSince }
 }

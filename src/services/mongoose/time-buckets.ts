@@ -32,21 +32,24 @@ const DUE_LOOKBACK_MS = 2 * DUE_BUCKET_MS
 /** The day bucket of a due time, or nothing when there is none (the field stays unset). */
 export const dueBucketOf = (at: Date | undefined) => (at ? bucketOf(at, DUE_BUCKET_MS) : undefined)
 
-const sweptOnce = new Set<string>()
 /**
- * For a job that looks for what became due: the first run of a process reads
- * everything (`full`: what an earlier process left undone, records written
- * before their buckets existed); each later run reads the day buckets of the
- * last two days up to `dueBy` (`recent`). A record that failed in a bucket
- * older than that is retried at the next start.
+ * The sweeps of a job that looks for what became due, for one owner (a
+ * repository, built once per process with the deps its jobs run on): the
+ * first run of each sweep reads everything (`full`: what an earlier process
+ * left undone, records written before their buckets existed); each later run
+ * reads the day buckets of the last two days up to `dueBy` (`recent`). A
+ * record that failed in a bucket older than that is retried at the next start.
  */
-export const sweepDue = async <T>(name: string, dueBy: Date, full: () => Promise<T[]>, recent: (bucket: string) => Promise<T[]>): Promise<T[]> => {
-  if (!sweptOnce.has(name)) {
-    const all = await full()
-    sweptOnce.add(name)
-    return all
+export const createDueSweeps = () => {
+  const swept = new Set<string>()
+  return async <T>(name: string, dueBy: Date, full: () => Promise<T[]>, recent: (bucket: string) => Promise<T[]>): Promise<T[]> => {
+    if (!swept.has(name)) {
+      const all = await full()
+      swept.add(name)
+      return all
+    }
+    return findInBuckets({ from: new Date(dueBy.getTime() - DUE_LOOKBACK_MS), to: dueBy, sizeMs: DUE_BUCKET_MS }, recent, full)
   }
-  return findInBuckets({ from: new Date(dueBy.getTime() - DUE_LOOKBACK_MS), to: dueBy, sizeMs: DUE_BUCKET_MS }, recent, full)
 }
 
 /** The `changedAt` stamp that the invalidation resync reads, with its bucket. */

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process"
 import { join } from "node:path"
 import { promisify } from "node:util"
-import { createApiToken } from "@/app/api-tokens"
+import { ApiTokensDeps, createApiToken } from "@/app/api-tokens"
 import { exchange, newMerchant, setUp, stack, tearDown, unwrap } from "./helpers"
 
 const run = promisify(execFile)
@@ -21,15 +21,16 @@ const admin = async (...args: string[]) => {
   }
 }
 
+let deps: ApiTokensDeps
 beforeAll(async () => {
-  await setUp()
+  deps = await setUp()
 })
 afterAll(tearDown)
 
 describe("npm run admin", () => {
   it("lists an account's tokens without secrets and revokes one", async () => {
     const m = await newMerchant()
-    const c = unwrap(await createApiToken({ caller: m.caller, name: "cli", scopes: ["read"] }))
+    const c = unwrap(await createApiToken({ caller: m.caller, name: "cli", scopes: ["read"] }, deps))
 
     const list = await admin("list", m.account.id)
     expect(list.code).toBe(0)
@@ -44,7 +45,7 @@ describe("npm run admin", () => {
 
   it("audit <accountId> prints the account's audit trail, without secrets", async () => {
     const m = await newMerchant()
-    const c = unwrap(await createApiToken({ caller: m.caller, name: "audit-cli", scopes: ["read"] }))
+    const c = unwrap(await createApiToken({ caller: m.caller, name: "audit-cli", scopes: ["read"] }, deps))
     const audit = await admin("audit", m.account.id)
     expect(audit.code).toBe(0)
     expect(JSON.parse(audit.stdout)).toEqual([expect.objectContaining({ type: "API_TOKEN_CREATED", tokenId: c.token.id, accountId: m.account.id })])

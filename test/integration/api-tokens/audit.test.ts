@@ -26,15 +26,15 @@ describe("the API-token audit trail", () => {
   it("records create, rotate, revoke (once), a refused issuance and a foreign account's attempt — without a secret", async () => {
     const m = await newMerchant()
     const intruder = await newMerchant()
-    const created = unwrap(await createApiToken({ caller: { ...m.caller, ip: "203.0.113.7" } as never, name: "audited", scopes: ["read"] }))
-    const rotated = unwrap(await rotateApiToken({ caller: m.caller, id: created.token.id }))
+    const created = unwrap(await createApiToken({ caller: { ...m.caller, ip: "203.0.113.7" } as never, name: "audited", scopes: ["read"] }, deps))
+    const rotated = unwrap(await rotateApiToken({ caller: m.caller, id: created.token.id }, deps))
 
-    const foreign = await revokeApiToken({ caller: intruder.caller, id: created.token.id })
+    const foreign = await revokeApiToken({ caller: intruder.caller, id: created.token.id }, deps)
     expect(foreign).toBeInstanceOf(Error)
     expect((foreign as Error).name).toBe("ApiTokenNotFoundError")
 
-    unwrap(await revokeApiToken({ caller: m.caller, id: created.token.id }))
-    unwrap(await revokeApiToken({ caller: m.caller, id: created.token.id }))
+    unwrap(await revokeApiToken({ caller: m.caller, id: created.token.id }, deps))
+    unwrap(await revokeApiToken({ caller: m.caller, id: created.token.id }, deps))
     // The old and new secrets are both dead: Hydra's hook refuses the new client (REVOKED).
     const refused = await exchange(rotated.clientId, rotated.clientSecret)
     expect(refused.status).not.toBe(200)
@@ -67,7 +67,7 @@ describe("the API-token audit trail", () => {
 
   it("records the hook's refusal of a token that expired before cleanup, then the expiry at cleanup", async () => {
     const m = await newMerchant()
-    const created = unwrap(await createApiToken({ caller: m.caller, name: "short", scopes: ["read"], expiresIn: 3600 }))
+    const created = unwrap(await createApiToken({ caller: m.caller, name: "short", scopes: ["read"], expiresIn: 3600 }, deps))
     await ApiTokenModel.updateOne({ _id: created.token.id }, { $set: expiredNow() })
     const refused = await exchange(created.clientId, created.clientSecret)
     expect(refused.status).toBe(403)
@@ -81,7 +81,7 @@ describe("the API-token audit trail", () => {
 
   it("aggregates usage per token and hour in memory and writes it in one batch", async () => {
     const m = await newMerchant()
-    const created = unwrap(await createApiToken({ caller: m.caller, name: "busy", scopes: ["read", "write"] }))
+    const created = unwrap(await createApiToken({ caller: m.caller, name: "busy", scopes: ["read", "write"] }, deps))
     const flushed: number[] = []
     const agg = createUsageAggregator(async (rows) => {
       flushed.push(rows.length)

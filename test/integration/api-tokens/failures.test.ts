@@ -29,7 +29,7 @@ describe("when Hydra or Mongo fails", () => {
     const ours = unwrap(await deps.hydra.listOurClients())
     expect(ours.filter((c) => c.owner === m.account.id)).toEqual([])
     // The slot was released: the account can create a token once Hydra is back.
-    unwrap(await createApiToken({ caller: m.caller, name: "while down", scopes: ["read"] }))
+    unwrap(await createApiToken({ caller: m.caller, name: "while down", scopes: ["read"] }, deps))
   })
 
   it("Mongo fails after the Hydra client was created: the client is deleted and no record stays", async () => {
@@ -111,7 +111,7 @@ describe("when Hydra or Mongo fails", () => {
 
   it("reconcile revokes an active record whose Hydra client vanished (its secret cannot be recreated)", async () => {
     const m = await newMerchant()
-    const created = unwrap(await createApiToken({ caller: m.caller, name: "lost client", scopes: ["read"] }))
+    const created = unwrap(await createApiToken({ caller: m.caller, name: "lost client", scopes: ["read"] }, deps))
     unwrap(await deps.hydra.deleteClient(created.clientId))
     const report = unwrap(await reconcileApiTokens(deps))
     expect(report.recordsWithoutClientRevoked).toBeGreaterThanOrEqual(1)

@@ -4,9 +4,9 @@
 // go out on the stack's Redis channel, as from another replica, so the API
 // process (and the token hook's cache in it) learns them.
 import { decodeJwt } from "jose"
-import { ApiTokensDeps, ManagementCaller, setApiTokensDeps } from "@/app/api-tokens"
+import { ApiTokensDeps, createApiTokensDeps, ManagementCaller } from "@/app/api-tokens"
 import { HydraAdmin } from "@/services/hydra"
-import { createInvalidationBus, invalidationBus, InvalidationEvent, setInvalidationBus } from "@/services/invalidation"
+import { createInvalidationBus, createLocalInvalidationBus, InvalidationBus, InvalidationEvent } from "@/services/invalidation"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import "@/services/mongoose/api-tokens"
 import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
@@ -15,10 +15,17 @@ import { randomPhone } from "../../support/phone"
 
 export const stack = testStack()
 
+// The bus of this file's set-up, closed by tearDown.
+let bus: InvalidationBus | undefined
+
+/** Connects to the stack and builds the deps every use case of the file is called with. */
 export const setUp = async (policy: Partial<ApiTokensDeps["policy"]> = {}): Promise<ApiTokensDeps> => {
   await connectMongo(stack.urls.mongodb)
-  if (stack.urls.redis) setInvalidationBus(await createInvalidationBus({ url: stack.urls.redis, keyPrefix: stack.redisKeyPrefix ?? "" }))
-  return setApiTokensDeps({
+  bus = stack.urls.redis
+    ? await createInvalidationBus({ url: stack.urls.redis, keyPrefix: stack.redisKeyPrefix ?? "" })
+    : createLocalInvalidationBus()
+  return createApiTokensDeps({
+    invalidation: bus,
     hydra: HydraAdmin({ adminUrl: stack.urls.hydraAdmin }),
     policy: {
       tokenEndpoint: stack.urls.tokenEndpoint,
@@ -31,12 +38,16 @@ export const setUp = async (policy: Partial<ApiTokensDeps["policy"]> = {}): Prom
   })
 }
 export const tearDown = async () => {
-  await invalidationBus().close()
+  await bus?.close()
+  bus = undefined
   await disconnectMongo()
 }
 
 /** Tells every API process of a change this test wrote straight to Mongo, as a use case (or the resync) would. */
-export const announce = (event: InvalidationEvent) => invalidationBus().publish(event)
+export const announce = (event: InvalidationEvent) => {
+  if (!bus) throw new Error("announce before setUp")
+  return bus.publish(event)
+}
 
 export const newMerchant = async () => {
   const phone = randomPhone()

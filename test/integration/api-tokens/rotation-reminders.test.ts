@@ -57,7 +57,7 @@ const listed = async (principal: Principal, id: string) => {
 describe("rotation reminders", () => {
   it("apiTokens flags a token whose secret reached the configured age, and rotating it clears the flag", async () => {
     const m = await merchant()
-    const created = unwrap(await createApiToken({ caller: m.caller, name: "to rotate", scopes: ["read"] }))
+    const created = unwrap(await createApiToken({ caller: m.caller, name: "to rotate", scopes: ["read"] }, deps))
 
     const fresh = await listed(m.principal, created.token.id)
     expect(fresh.rotationDue).toBe(false)
@@ -94,9 +94,9 @@ describe("rotation reminders", () => {
 
   it("never flags or reminds a revoked or expired token, however old its secret", async () => {
     const m = await merchant()
-    const revoked = unwrap(await createApiToken({ caller: m.caller, name: "revoked", scopes: ["read"] }))
-    const expired = unwrap(await createApiToken({ caller: m.caller, name: "expired", scopes: ["read"], expiresIn: 3600 }))
-    unwrap(await revokeApiToken({ caller: m.caller, id: revoked.token.id }))
+    const revoked = unwrap(await createApiToken({ caller: m.caller, name: "revoked", scopes: ["read"] }, deps))
+    const expired = unwrap(await createApiToken({ caller: m.caller, name: "expired", scopes: ["read"], expiresIn: 3600 }, deps))
+    unwrap(await revokeApiToken({ caller: m.caller, id: revoked.token.id }, deps))
     await ApiTokenModel.updateOne({ _id: expired.token.id }, { $set: expiredNow() })
     for (const t of [revoked, expired]) await ageSecret(t.token.id, 400 * DAY)
 
@@ -107,7 +107,7 @@ describe("rotation reminders", () => {
 
   it("counts a record written before secretCreatedAt existed from its creation", async () => {
     const m = await merchant()
-    const created = unwrap(await createApiToken({ caller: m.caller, name: "legacy", scopes: ["read"] }))
+    const created = unwrap(await createApiToken({ caller: m.caller, name: "legacy", scopes: ["read"] }, deps))
     await ApiTokenModel.updateOne(
       { _id: created.token.id },
       { $unset: { secretCreatedAt: "" }, $set: { createdAt: new Date(Date.now() - (AGE_DAYS + 1) * DAY) } },
@@ -124,7 +124,7 @@ describe("rotation reminders", () => {
     try {
       const days90 = { ...deps, policy: { ...deps.policy, rotationDueDays: 90 } }
       const m = await merchant()
-      const created = unwrap(await createApiToken({ caller: m.caller, name: "replicated", scopes: ["read"] }))
+      const created = unwrap(await createApiToken({ caller: m.caller, name: "replicated", scopes: ["read"] }, deps))
       await ageSecret(created.token.id, 91 * DAY)
 
       // The other process's job records it first (this process has not run anything yet) ...
@@ -139,7 +139,7 @@ describe("rotation reminders", () => {
       expect(once[0]).toMatchObject({ accountId: m.account.id, actor: "system" })
 
       // A rotation gives a new secret: not due, no new reminder ...
-      unwrap(await rotateApiToken({ caller: m.caller, id: created.token.id }))
+      unwrap(await rotateApiToken({ caller: m.caller, id: created.token.id }, deps))
       unwrap(await cleanupApiTokens(days90))
       expect(await reminders(created.token.id)).toHaveLength(1)
       // ... until the new secret reaches the age too: then one more, under its own id.

@@ -2,14 +2,15 @@
 // or an expired token is refused with its code and issues nothing, and a
 // hook-issued JWT whose token_id claim names another token than its client's
 // record is refused by the running API (claim_invalid).
-import { createApiToken, revokeApiToken, rotateApiToken } from "@/app/api-tokens"
+import { ApiTokensDeps, createApiToken, revokeApiToken, rotateApiToken } from "@/app/api-tokens"
 import { mapError } from "@/graphql/error-map"
 import { ApiTokenClientModel, ApiTokenModel } from "@/services/mongoose/api-tokens-schema"
 import { waitForLogLine } from "../../support/api-log"
 import { announce, exchange, hydraClient, newMerchant, setUp, stack, tearDown, unwrap } from "./helpers"
 
+let deps: ApiTokensDeps
 beforeAll(async () => {
-  await setUp()
+  deps = await setUp()
 })
 afterAll(tearDown)
 
@@ -24,7 +25,7 @@ const callApi = async (jwt: string, requestId = `rules-${Math.random().toString(
 
 describe("rotating a token that is no longer active", () => {
   it.each([
-    ["revoked", async (m: Awaited<ReturnType<typeof newMerchant>>, id: string) => unwrap(await revokeApiToken({ caller: m.caller, id }))],
+    ["revoked", async (m: Awaited<ReturnType<typeof newMerchant>>, id: string) => unwrap(await revokeApiToken({ caller: m.caller, id }, deps))],
     [
       "expired",
       async (_m: Awaited<ReturnType<typeof newMerchant>>, id: string) =>
@@ -32,11 +33,11 @@ describe("rotating a token that is no longer active", () => {
     ],
   ])("is refused for a %s token with API_TOKEN_NOT_ACTIVE, and creates no client", async (_what, makeInactive) => {
     const m = await newMerchant()
-    const created = unwrap(await createApiToken({ caller: m.caller, name: `inactive-${Math.random()}`, scopes: ["read"] }))
+    const created = unwrap(await createApiToken({ caller: m.caller, name: `inactive-${Math.random()}`, scopes: ["read"] }, deps))
     await makeInactive(m, created.token.id)
     const clientsBefore = await ApiTokenClientModel.find({ tokenId: created.token.id }).lean()
 
-    const r = await rotateApiToken({ caller: m.caller, id: created.token.id })
+    const r = await rotateApiToken({ caller: m.caller, id: created.token.id }, deps)
     expect(r).toBeInstanceOf(Error)
     expect(mapError(r as Error).code).toBe("API_TOKEN_NOT_ACTIVE")
     const clientsAfter = await ApiTokenClientModel.find({ tokenId: created.token.id }).lean()
@@ -47,8 +48,8 @@ describe("rotating a token that is no longer active", () => {
 
   it("still rotates an active token (the refusal above is about status, not rotation)", async () => {
     const m = await newMerchant()
-    const created = unwrap(await createApiToken({ caller: m.caller, name: `active-${Math.random()}`, scopes: ["read"] }))
-    const rotated = unwrap(await rotateApiToken({ caller: m.caller, id: created.token.id }))
+    const created = unwrap(await createApiToken({ caller: m.caller, name: `active-${Math.random()}`, scopes: ["read"] }, deps))
+    const rotated = unwrap(await rotateApiToken({ caller: m.caller, id: created.token.id }, deps))
     expect((await hydraClient(rotated.clientId)).status).toBe(200)
   })
 })
@@ -56,8 +57,8 @@ describe("rotating a token that is no longer active", () => {
 describe("the token_id claim", () => {
   it("refuses (claim_invalid) a JWT whose token_id claim differs from the token its client record names", async () => {
     const m = await newMerchant()
-    const a = unwrap(await createApiToken({ caller: m.caller, name: `claim-a-${Math.random()}`, scopes: ["read"] }))
-    const b = unwrap(await createApiToken({ caller: m.caller, name: `claim-b-${Math.random()}`, scopes: ["read"] }))
+    const a = unwrap(await createApiToken({ caller: m.caller, name: `claim-a-${Math.random()}`, scopes: ["read"] }, deps))
+    const b = unwrap(await createApiToken({ caller: m.caller, name: `claim-b-${Math.random()}`, scopes: ["read"] }, deps))
     const jwtA = await exchange(a.clientId, a.clientSecret)
     const jwtB = await exchange(b.clientId, b.clientSecret)
     expect(jwtA.claims).toMatchObject({ token_id: a.token.id })

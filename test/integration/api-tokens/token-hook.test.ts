@@ -1,11 +1,12 @@
-import { createApiToken } from "@/app/api-tokens"
+import { ApiTokensDeps, createApiToken } from "@/app/api-tokens"
 import type { AccountId } from "@/domain/accounts"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { announce, exchange, newMerchant, setUp, stack, tearDown, unwrap } from "./helpers"
 
+let deps: ApiTokensDeps
 beforeAll(async () => {
   expect(stack.urls.redis).toBeDefined() // the hook's API process learns of changes made here through Redis
-  await setUp()
+  deps = await setUp()
 })
 afterAll(tearDown)
 
@@ -50,7 +51,7 @@ describe("POST /hooks/hydra/token", () => {
 
   it("answers 200 with the account_id and token_id claims for a live token", async () => {
     const m = await newMerchant()
-    const c = unwrap(await createApiToken({ caller: m.caller, name: "hooked", scopes: ["read"] }))
+    const c = unwrap(await createApiToken({ caller: m.caller, name: "hooked", scopes: ["read"] }, deps))
     const r = await hook(hydraBody(c.clientId))
     expect(r.status).toBe(200)
     expect(await r.json()).toEqual({ session: { access_token: { account_id: m.account.id, token_id: c.token.id } } })
@@ -60,7 +61,7 @@ describe("POST /hooks/hydra/token", () => {
 
   it("refuses issuance (403 → access_denied) once the account is locked, and allows it again when unlocked", async () => {
     const m = await newMerchant()
-    const c = unwrap(await createApiToken({ caller: m.caller, name: "locked", scopes: ["read"] }))
+    const c = unwrap(await createApiToken({ caller: m.caller, name: "locked", scopes: ["read"] }, deps))
     expect((await hook(hydraBody(c.clientId))).status).toBe(200) // the hook's process has the record cached
     await setAccountStatus(m.account.id, "LOCKED")
     const r = await hook(hydraBody(c.clientId))

@@ -13,7 +13,7 @@ let events: InvalidationEvent[]
 beforeAll(async () => {
   const base = await setUp()
   const bus = createLocalInvalidationBus()
-  deps = { ...base, invalidation: () => bus }
+  deps = { ...base, invalidation: bus }
   bus.onInvalidated((e) => events.push(e))
 })
 beforeEach(() => (events = []))

@@ -14,18 +14,14 @@ import {
 } from "graphql"
 import type { Account as DomainAccount, Wallet as DomainWallet, WalletId as DomainWalletId } from "@/domain/accounts"
 import { ValidationError } from "@/domain/shared/errors"
-import type { GraphQLContext } from "@/graphql/context"
+import { GraphQLContext, walletOf } from "@/graphql/context"
 import { visibleWallets } from "@/graphql/authz"
-import { LedgerRepository } from "@/services/mongoose/ledger"
 import { asGraphQLError } from "../payload"
 import { ConnectionSource, TransactionConnection } from "./transaction"
 import { devRealtimePrice, RealtimePrice, WalletCurrency } from "./price"
 import { DisplayCurrency, FractionalCentAmount, SignedAmount, WalletId } from "./scalars"
 
 const MAX_PAGE = 100
-// One repository for the module: every balance resolves through it, and
-// building one per call showed in the profile of `me` (npm run bench).
-const ledger = LedgerRepository()
 const pageArgs: GraphQLFieldConfigArgumentMap = {
   after: { type: GraphQLString, description: "Returns the items in the list that come after the specified cursor." },
   before: { type: GraphQLString, description: "Returns the items in the list that come before the specified cursor." },
@@ -44,7 +40,7 @@ export const transactionsOf = async (
     throw asGraphQLError(new ValidationError(`first must be between 0 and ${MAX_PAGE}`), ctx)
   }
   if (walletIds.length === 0) return { entries: [], hasNextPage: false, hasPreviousPage: false }
-  const page = await ledger.listForWallets(walletIds, first, args.after ?? undefined)
+  const page = await walletOf(ctx).ledger.listForWallets(walletIds, first, args.after ?? undefined)
   if (page instanceof Error) throw asGraphQLError(page, ctx)
   return { ...page, hasPreviousPage: Boolean(args.after) }
 }
@@ -54,7 +50,7 @@ const walletFields = () => ({
   balance: {
     type: FractionalCentAmount,
     resolve: async (w: DomainWallet, _args: unknown, ctx: GraphQLContext) => {
-      const b = await ledger.balanceOf(w.id)
+      const b = await walletOf(ctx).ledger.balanceOf(w.id)
       if (b instanceof Error) throw asGraphQLError(b, ctx)
       return b
     },

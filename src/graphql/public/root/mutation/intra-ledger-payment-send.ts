@@ -1,6 +1,5 @@
 import { GraphQLFieldConfig, GraphQLNonNull } from "graphql"
-import { payIntraLedger } from "@/app/payments/intraledger"
-import type { GraphQLContext } from "@/graphql/context"
+import { GraphQLContext, walletOf } from "@/graphql/context"
 import { authorizedWallet, apiTokenPayerOf } from "@/graphql/authz"
 import { payloadErrors } from "@/graphql/public/payload"
 import { IntraLedgerPaymentSendInput, PaymentSendPayload } from "@/graphql/public/types/invoice"
@@ -15,7 +14,7 @@ export const intraLedgerPaymentSendMutation: GraphQLFieldConfig<unknown, GraphQL
   resolve: async (_root, { input }, ctx) => {
     const wallet = await authorizedWallet(ctx, input.walletId)
     if (wallet instanceof Error) return { errors: payloadErrors(wallet, ctx, ["walletId"]), status: "FAILURE" }
-    const result = await payIntraLedger({
+    const result = await walletOf(ctx).payments.payIntraLedger({
       wallet,
       recipientWalletId: input.recipientWalletId,
       amount: input.amount,

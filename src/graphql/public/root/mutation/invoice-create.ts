@@ -3,7 +3,7 @@
 import { GraphQLFieldConfig, GraphQLNonNull, GraphQLObjectType, GraphQLInputType } from "graphql"
 import { createInvoiceForWallet } from "@/app/wallets/create-invoice"
 import type { Wallet } from "@/domain/accounts"
-import type { GraphQLContext } from "@/graphql/context"
+import { GraphQLContext, walletOf } from "@/graphql/context"
 import { authorizedWallet } from "@/graphql/authz"
 import { payloadErrors } from "@/graphql/public/payload"
 
@@ -28,7 +28,7 @@ export const invoiceCreateMutation = (opts: {
       amount: opts.withAmount ? (input.amount ?? null) : undefined,
       memo: input.memo,
       expiresIn: input.expiresIn,
-    })
+    }, walletOf(ctx))
     if (invoice instanceof Error) return { errors: payloadErrors(invoice, ctx), invoice: null }
     ctx.logger.info({ walletId: wallet.id, paymentHash: invoice.paymentHash }, "invoice created")
     return { errors: [], invoice }

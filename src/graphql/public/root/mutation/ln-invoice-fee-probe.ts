@@ -1,6 +1,5 @@
 import { GraphQLFieldConfig, GraphQLNonNull } from "graphql"
-import { probeInvoiceFee } from "@/app/payments/pay-invoice"
-import type { GraphQLContext } from "@/graphql/context"
+import { GraphQLContext, walletOf } from "@/graphql/context"
 import { authorizedWallet } from "@/graphql/authz"
 import { payloadErrors } from "@/graphql/public/payload"
 import { LnInvoiceFeeProbeInput, SatAmountPayload } from "@/graphql/public/types/invoice"
@@ -11,7 +10,7 @@ export const lnInvoiceFeeProbeMutation: GraphQLFieldConfig<unknown, GraphQLConte
   resolve: async (_root, { input }, ctx) => {
     const wallet = await authorizedWallet(ctx, input.walletId)
     if (wallet instanceof Error) return { errors: payloadErrors(wallet, ctx, ["walletId"]), amount: null }
-    const fee = await probeInvoiceFee({ wallet, paymentRequest: input.paymentRequest })
+    const fee = await walletOf(ctx).payments.probeInvoiceFee({ wallet, paymentRequest: input.paymentRequest })
     if (fee instanceof Error) return { errors: payloadErrors(fee, ctx), amount: null }
     return { errors: [], amount: fee }
   },

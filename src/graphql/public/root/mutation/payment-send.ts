@@ -1,8 +1,7 @@
 // The invoice-paying mutations share one resolver shape: check the wallet,
 // pay, answer Flash's PaymentSendPayload.
 import { GraphQLFieldConfig, GraphQLInputType, GraphQLNonNull } from "graphql"
-import { payInvoice } from "@/app/payments/pay-invoice"
-import type { GraphQLContext } from "@/graphql/context"
+import { GraphQLContext, walletOf } from "@/graphql/context"
 import { authorizedWallet, apiTokenPayerOf } from "@/graphql/authz"
 import { payloadErrors } from "@/graphql/public/payload"
 import { PaymentSendPayload } from "@/graphql/public/types/invoice"
@@ -20,7 +19,7 @@ export const paymentSendMutation = (opts: {
   resolve: async (_root, { input }, ctx) => {
     const wallet = await authorizedWallet(ctx, input.walletId)
     if (wallet instanceof Error) return { errors: payloadErrors(wallet, ctx, ["walletId"]), status: "FAILURE" }
-    const result = await payInvoice({
+    const result = await walletOf(ctx).payments.payInvoice({
       wallet,
       paymentRequest: input.paymentRequest,
       memo: input.memo,

@@ -1,12 +1,11 @@
 import type { GraphQLFieldConfig } from "graphql"
-import { walletServices } from "@/app/wallet-services"
-import type { GraphQLContext } from "@/graphql/context"
+import { GraphQLContext, walletOf } from "@/graphql/context"
 import { Globals, GlobalsSource } from "@/graphql/public/types/globals"
 
 export const globalsQuery: GraphQLFieldConfig<unknown, GraphQLContext> = {
   type: Globals,
-  resolve: (): GlobalsSource => {
-    const { lightning } = walletServices()
+  resolve: (_root, _args, ctx): GlobalsSource => {
+    const { lightning } = walletOf(ctx)
     return { network: lightning.network, nodesIds: lightning.nodesIds(), lightningAddressDomain: "flash.local" }
   },
 }

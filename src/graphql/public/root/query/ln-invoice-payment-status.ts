@@ -1,6 +1,6 @@
 import { GraphQLFieldConfig, GraphQLNonNull } from "graphql"
 import { statusOfInvoice, findOwnInvoice } from "@/app/wallets/invoice-status"
-import type { GraphQLContext } from "@/graphql/context"
+import { GraphQLContext, walletOf } from "@/graphql/context"
 import { visibleWallets } from "@/graphql/authz"
 import { payloadErrors } from "@/graphql/public/payload"
 import { LnInvoicePaymentStatusInput, LnInvoicePaymentStatusPayload } from "@/graphql/public/types/invoice"
@@ -11,7 +11,7 @@ export const lnInvoicePaymentStatusQuery: GraphQLFieldConfig<unknown, GraphQLCon
   resolve: async (_root, { input }, ctx) => {
     const wallets = await visibleWallets(ctx)
     if (wallets instanceof Error) return { errors: payloadErrors(wallets, ctx), status: null }
-    const invoice = await findOwnInvoice(input.paymentRequest, wallets.map((w) => w.id))
+    const invoice = await findOwnInvoice(input.paymentRequest, wallets.map((w) => w.id), walletOf(ctx).payments)
     if (invoice instanceof Error) return { errors: payloadErrors(invoice, ctx), status: null }
     return { errors: [], status: statusOfInvoice(invoice) }
   },

@@ -5,8 +5,7 @@
 import { GraphQLFieldConfig, GraphQLNonNull } from "graphql"
 import type { InvoiceStatusEvent } from "@/app/wallets/events"
 import { findOwnInvoice, statusOfInvoice } from "@/app/wallets/invoice-status"
-import { walletServices } from "@/app/wallet-services"
-import type { GraphQLContext } from "@/graphql/context"
+import { GraphQLContext, walletOf } from "@/graphql/context"
 import { requireAccount, visibleWallets } from "@/graphql/authz"
 import { payloadErrors } from "@/graphql/public/payload"
 import { mapEvents, once } from "@/graphql/public/stream"
@@ -21,15 +20,16 @@ export const lnInvoicePaymentStatusSubscription: GraphQLFieldConfig<unknown, Gra
   resolve: (payload: unknown) => payload as Payload,
   subscribe: async (_root, { input }, ctx): Promise<AsyncIterableIterator<Payload>> => {
     requireAccount(ctx)
+    const { payments, pubsub } = walletOf(ctx)
     const wallets = await visibleWallets(ctx)
     if (wallets instanceof Error) return once({ errors: payloadErrors(wallets, ctx), status: null })
     const ids = wallets.map((w) => w.id)
-    const first = await findOwnInvoice(input.paymentRequest, ids)
+    const first = await findOwnInvoice(input.paymentRequest, ids, payments)
     if (first instanceof Error) return once({ errors: payloadErrors(first, ctx), status: null })
 
     // Listen first, then read: a payment between the two cannot be missed.
-    const events = walletServices().pubsub.subscribe<InvoiceStatusEvent>(invoiceTopic(first.paymentHash))
-    const now = await findOwnInvoice(input.paymentRequest, ids)
+    const events = pubsub.subscribe<InvoiceStatusEvent>(invoiceTopic(first.paymentHash))
+    const now = await findOwnInvoice(input.paymentRequest, ids, payments)
     const invoice = now instanceof Error ? first : now
     const status = statusOfInvoice(invoice)
     if (status !== "PENDING") {

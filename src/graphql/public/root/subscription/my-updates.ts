@@ -4,9 +4,8 @@
 // are not delivered.
 import { GraphQLFieldConfig, GraphQLNonNull } from "graphql"
 import type { AccountUpdateEvent } from "@/app/wallets/events"
-import { walletServices } from "@/app/wallet-services"
 import { satsToMinor } from "@/domain/payments/price"
-import type { GraphQLContext } from "@/graphql/context"
+import { GraphQLContext, walletOf } from "@/graphql/context"
 import { isWalletVisible, requireAccount } from "@/graphql/authz"
 import { mapEvents } from "@/graphql/public/stream"
 import { MyUpdatesPayload, UserUpdateSource } from "@/graphql/public/types/invoice"
@@ -19,7 +18,7 @@ export const myUpdatesSubscription: GraphQLFieldConfig<unknown, GraphQLContext> 
   resolve: (payload: unknown) => payload as Payload,
   subscribe: async (_root, _args, ctx): Promise<AsyncIterableIterator<Payload>> => {
     const account = requireAccount(ctx)
-    const events = walletServices().pubsub.subscribe<AccountUpdateEvent>(accountTopic(account.id))
+    const events = walletOf(ctx).pubsub.subscribe<AccountUpdateEvent>(accountTopic(account.id))
     const usdPerSat = satsToMinor(1_000_000, "USD", "down") / 100 / 1_000_000
     return mapEvents<AccountUpdateEvent, Payload>(events, (e) => {
       if (!isWalletVisible(ctx, { id: e.walletId, accountId: account.id })) return undefined
