@@ -120,6 +120,8 @@ const EnvShape = z.object({
   RATE_LIMIT_API_TOKEN_PER_MINUTE: positiveInt.default(300),
   RATE_LIMIT_SESSION_PER_MINUTE: positiveInt.default(1200),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: positiveInt.default(600),
+  /** Refused credentials per caller address (a budget apart from anonymous calls): then 429 / close 4429. */
+  RATE_LIMIT_REFUSED_PER_MINUTE: positiveInt.default(600),
   /**
    * An operation takes max(1, ceil(cost / this)) points from its caller's rate
    * limit. 500: the BTCPay plugin's Boltcard poll (every second: its wallets,
@@ -257,6 +259,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
       apiTokenPerMinute: e.RATE_LIMIT_API_TOKEN_PER_MINUTE,
       sessionPerMinute: e.RATE_LIMIT_SESSION_PER_MINUTE,
       anonymousPerMinute: e.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+      refusedPerMinute: e.RATE_LIMIT_REFUSED_PER_MINUTE,
       costPerPoint: e.RATE_LIMIT_COST_PER_POINT,
     },
     queryLimits: {

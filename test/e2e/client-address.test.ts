@@ -22,6 +22,7 @@ const QUERY = "{ me { defaultAccount { id } } }"
 // Odd limits: the limiter's Redis keys carry the limit, so no other API shares these buckets.
 const DEFAULT_API_ANON_LIMIT = 4
 const PROXIED_API_ANON_LIMIT = 5
+const DEFAULT_API_REFUSED_LIMIT = 3
 
 type Answer = { status: number; body: { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> } }
 
@@ -112,7 +113,7 @@ let sessionToken: string
 
 beforeAll(async () => {
   ;[defaultApi, proxiedApi] = await Promise.all([
-    startSecondApi({ RATE_LIMIT_ANONYMOUS_PER_MINUTE: String(DEFAULT_API_ANON_LIMIT) }),
+    startSecondApi({ RATE_LIMIT_ANONYMOUS_PER_MINUTE: String(DEFAULT_API_ANON_LIMIT), RATE_LIMIT_REFUSED_PER_MINUTE: String(DEFAULT_API_REFUSED_LIMIT) }),
     startSecondApi({ TRUST_PROXY: "127.0.0.2", RATE_LIMIT_ANONYMOUS_PER_MINUTE: String(PROXIED_API_ANON_LIMIT) }),
   ])
   const session = await devSession()
@@ -170,8 +171,8 @@ describe("with TRUST_PROXY unset (the default)", () => {
     const from = "127.0.0.9"
     const forged = { authorization: "Bearer eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl" }
     const statuses: number[] = []
-    for (let i = 0; i <= DEFAULT_API_ANON_LIMIT; i++) statuses.push((await post(defaultApi.graphql, { query: QUERY }, { from, headers: forged })).status)
-    expect(statuses).toEqual([...Array(DEFAULT_API_ANON_LIMIT).fill(401), 429])
+    for (let i = 0; i <= DEFAULT_API_REFUSED_LIMIT; i++) statuses.push((await post(defaultApi.graphql, { query: QUERY }, { from, headers: forged })).status)
+    expect(statuses).toEqual([...Array(DEFAULT_API_REFUSED_LIMIT).fill(401), 429])
     // A revoked, leaked or guessed token does no better over the WebSocket.
     expect(await queryOverWs(defaultApi.graphqlWs, "not-a-token", { from })).toEqual({ closeCode: 4429 })
     // The budget is the refusals' own: anonymous calls and a valid token from that address are not held back.

@@ -23,14 +23,14 @@ export type RateKey = { key: string; perMinute: number }
 
 /**
  * Credentials that do not authenticate are charged to the caller's address,
- * in a budget of their own (the anonymous limit's size, apart from anonymous
+ * in a budget of their own (RATE_LIMIT_REFUSED_PER_MINUTE, apart from anonymous
  * requests): a holder of a leaked, revoked or forged token, or a guesser, is
  * refused with 429 once it is spent, over HTTP and WebSocket alike, while a
  * valid token from the same address is not held back.
  */
 export const refusedCredentialsKey = (ip: string | undefined, limits: Config["rateLimits"]): RateKey => ({
   key: `refused:ip:${ip ?? "unknown"}`,
-  perMinute: limits.anonymousPerMinute,
+  perMinute: limits.refusedPerMinute,
 })
 
 export const tooManyRequests = (retryAfterSeconds: number) =>
