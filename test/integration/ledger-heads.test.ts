@@ -210,13 +210,14 @@ describe("balances from the wallet heads in Redis", () => {
     const server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" })
     const url = `redis://127.0.0.1:${port}`
     const control = new Redis(url, { lazyConnect: true })
+    const mine: Array<Awaited<ReturnType<typeof createLedgerHeads>>> = []
     try {
       await waitFor("redis", tcpOpen("127.0.0.1", port), { timeoutMs: 10_000 })
       await control.connect()
       await control.call("ACL", "SETUSER", "reader", "on", "nopass", "~*", "+@read", "+@connection")
       const heads = await createLedgerHeads({ redis: { url: `redis://reader:x@127.0.0.1:${port}`, keyPrefix: prefix }, ttlMs: 5000 })
       const other = await createLedgerHeads({ redis: { url, keyPrefix: prefix }, ttlMs: 5000 })
-      opened.push(heads, other)
+      mine.push(heads, other)
       const w = randomUUID() as WalletId
       useHeads(other)
       expect(await credit(w, 10)).not.toBeInstanceOf(Error)
@@ -234,6 +235,8 @@ describe("balances from the wallet heads in Redis", () => {
       expect(await other.read(w)).toEqual({ version: 2, balance: 15 })
       expect(await heads.read(w)).toEqual({ version: 2, balance: 15 })
     } finally {
+      // Closed while their Redis still answers: a client left open on a killed server keeps a reconnect timer.
+      await Promise.all(mine.map((h) => h.close()))
       control.disconnect()
       server.kill("SIGKILL")
     }
