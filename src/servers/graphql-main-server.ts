@@ -344,6 +344,11 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
     stop: async () => {
       // Stop accepting, let requests in flight finish (up to 5 s), close idle
       // keep-alive sockets at once; Apollo's own drain waited on them forever.
+      // A proxy keeps sending on the keep-alive connections it holds (nginx
+      // under load: a busy connection is never idle), so from now on every
+      // answer says `Connection: close` and ends its connection: the drain
+      // takes one request's time, not the 5 s, and cuts none.
+      httpServer.prependListener("request", (_req, res) => res.setHeader("connection", "close"))
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()))
       httpServer.closeIdleConnections()
       const force = setTimeout(() => httpServer.closeAllConnections(), 5_000)

@@ -28,6 +28,12 @@ export type NginxOptions = {
   keyFile: string
   api: NginxSite
   hydraPublic: NginxSite
+  /**
+   * Hydra's admin API for the API replicas, plain HTTP on an internal address,
+   * balanced over the Hydra processes (Kubernetes' hydra-admin Service); absent
+   * with one Hydra, which the replicas then reach directly.
+   */
+  hydraAdmin?: NginxSite
   /** The source address of nginx's connections to the upstreams (proxy_bind). */
   proxyAddress: string
 }
@@ -74,11 +80,22 @@ http {
   upstream flash_api {
 ${o.api.upstreams.map((u) => `    server ${u};`).join("\n")}
     keepalive 16;
+    # Below Node's keepAliveTimeout (5 s): nginx drops an idle connection before
+    # the replica does, never reusing one the replica is closing (a POST sent on
+    # it would fail with 502, and nginx does not resend a POST).
+    keepalive_timeout 4s;
   }
   upstream hydra_public {
 ${o.hydraPublic.upstreams.map((u) => `    server ${u};`).join("\n")}
   }
-
+${
+  o.hydraAdmin
+    ? `  upstream hydra_admin {
+${o.hydraAdmin.upstreams.map((u) => `    server ${u};`).join("\n")}
+  }
+`
+    : ""
+}
   server {
     listen ${o.api.listen} ssl;
     ${tls}
@@ -102,7 +119,21 @@ ${o.hydraPublic.upstreams.map((u) => `    server ${u};`).join("\n")}
       proxy_set_header Connection "";
     }
   }
-}
+${
+  o.hydraAdmin
+    ? `
+  server {
+    listen ${o.hydraAdmin.listen};
+    location / {
+      proxy_pass http://hydra_admin;
+      proxy_http_version 1.1;
+      proxy_set_header Host $host;
+      proxy_set_header Connection "";
+    }
+  }
+`
+    : ""
+}}
 `
 }
 
@@ -125,7 +156,7 @@ export const startNginx = async (o: NginxOptions & { logDir: string }): Promise<
   const check = await runToCompletion(NGINX, [...args, "-t", "-q"], env)
   if (check.code !== 0) throw new Error(`nginx refused its configuration:\n${check.output.slice(-2000)}`)
   const proc = startProcess({ name: "nginx", command: NGINX, args: [...args, "-g", "daemon off;"], env, logDir: o.logDir })
-  for (const site of [o.api, o.hydraPublic]) {
+  for (const site of [o.api, o.hydraPublic, ...(o.hydraAdmin ? [o.hydraAdmin] : [])]) {
     const { host, port } = hostPort(site.listen)
     await waitFor("nginx", tcpOpen(host, port), {
       timeoutMs: 30_000,
