@@ -38,6 +38,13 @@ export type NginxOptions = {
   proxyAddress: string
 }
 
+// `max_fails=0`: nginx never marks an upstream down. A stopped replica or Hydra
+// refuses the connection at once and nginx passes the request to the next one
+// (also a POST: nothing was sent); marking it down for `fail_timeout` instead
+// made a rolling restart fast enough to have every replica marked at once, and
+// nginx then answers 502 ("no live upstreams") although two of three are up.
+const server = (u: string) => `    server ${u} max_fails=0;`
+
 export const nginxConfig = (o: NginxOptions) => {
   const tls = `ssl_certificate ${o.certFile};\n    ssl_certificate_key ${o.keyFile};\n    ssl_protocols TLSv1.2 TLSv1.3;`
   const common = [
@@ -78,7 +85,7 @@ http {
   }
 
   upstream flash_api {
-${o.api.upstreams.map((u) => `    server ${u};`).join("\n")}
+${o.api.upstreams.map(server).join("\n")}
     keepalive 16;
     # Below Node's keepAliveTimeout (5 s): nginx drops an idle connection before
     # the replica does, never reusing one the replica is closing (a POST sent on
@@ -86,12 +93,12 @@ ${o.api.upstreams.map((u) => `    server ${u};`).join("\n")}
     keepalive_timeout 4s;
   }
   upstream hydra_public {
-${o.hydraPublic.upstreams.map((u) => `    server ${u};`).join("\n")}
+${o.hydraPublic.upstreams.map(server).join("\n")}
   }
 ${
   o.hydraAdmin
     ? `  upstream hydra_admin {
-${o.hydraAdmin.upstreams.map((u) => `    server ${u};`).join("\n")}
+${o.hydraAdmin.upstreams.map(server).join("\n")}
   }
 `
     : ""

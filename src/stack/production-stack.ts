@@ -10,8 +10,9 @@
 // The cluster rehearsal (test/e2e/cluster-rehearsal.test.ts) asks for more:
 // three replicas running the compiled build (`apiEntry`), two Hydra processes
 // on the one PostgreSQL database, both behind nginx (public, and admin on an
-// internal listener for the replicas), and `control` to SIGKILL or restart a
-// replica or a Hydra on its own port while nginx keeps its upstream list.
+// internal listener for the replicas), and `control` to kill (SIGKILL), stop
+// (SIGTERM) and start again a replica or a Hydra on its own ports, while nginx
+// keeps its upstream list.
 //
 // Addresses: nginx listens on 127.0.0.1 and connects to the upstreams from
 // PROXY_ADDRESS (127.0.0.3), the only address the replicas trust (TRUST_PROXY);
