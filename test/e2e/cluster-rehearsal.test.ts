@@ -36,6 +36,8 @@ const outdir = mkdtempSync(join(repoRoot, "dist", ".cluster-"))
 let run: ProductionRun | undefined
 let s: RunningProductionStack
 let load: ChildProcess | undefined
+// Set when the load stops, or at teardown if the test failed before: ends the revocation probe's loop.
+let over = false
 
 beforeAll(async () => {
   const built = await runToCompletion(process.execPath, [join(repoRoot, "scripts", "build.mjs")], { ...process.env, BUILD_OUTDIR: outdir }, repoRoot)
@@ -49,6 +51,7 @@ beforeAll(async () => {
 }, 240_000)
 
 afterAll(async () => {
+  over = true
   if (load && load.exitCode === null && load.signalCode === null) load.kill("SIGKILL")
   await run?.stop()
   rmSync(outdir, { recursive: true, force: true })
@@ -185,8 +188,7 @@ describe("the cluster rehearsal: 3 compiled API replicas and 2 Hydra behind ngin
       await ready
       const startedAt = now()
 
-      let stopping = false
-      const probe = revocationProbe(prober.session, () => stopping)
+      const probe = revocationProbe(prober.session, () => over)
       const at = (t: number) => sleep(Math.max(0, startedAt + t * 1000 - now()))
       // What was done to the cluster, when: SIGKILLs (an instant) and graceful stops (from SIGTERM to exit).
       const disruptions: Array<{ what: string; from: number; to: number; kind: "SIGKILL" | "SIGTERM" }> = []
@@ -217,7 +219,7 @@ describe("the cluster rehearsal: 3 compiled API replicas and 2 Hydra behind ngin
       // Long enough after the last restart for every store to pay and be paid again.
       await sleep(8_000)
 
-      stopping = true
+      over = true
       const resultMessage = message("result")
       child.send({ type: "stop" })
       const result = (await resultMessage).result!
