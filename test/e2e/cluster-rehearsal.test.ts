@@ -204,11 +204,11 @@ describe("the cluster rehearsal: 3 compiled API replicas and 2 Hydra behind ngin
         starts.push({ what, ms: now() - from })
       }
 
-      await at(5)
+      await at(4)
       await disrupt("api-2", "SIGKILL", () => s.control.killReplica(1))
-      await at(9)
+      await at(7)
       await disrupt("hydra-1", "SIGKILL", () => s.control.killHydra(0))
-      await at(12)
+      await at(10)
       await Promise.all([start("api-2", () => s.control.startReplica(1)), start("hydra-1", () => s.control.startHydra(0))])
       // The rolling restart: each replica stopped gracefully and back (ready) before the next.
       for (let i = 0; i < s.replicas.length; i++) {
@@ -217,7 +217,7 @@ describe("the cluster rehearsal: 3 compiled API replicas and 2 Hydra behind ngin
       }
       const rolledAt = now()
       // Long enough after the last restart for every store to pay and be paid again.
-      await sleep(8_000)
+      await sleep(6_000)
 
       over = true
       const resultMessage = message("result")
