@@ -1,7 +1,7 @@
 // The API process: one express app and one HTTP server carrying GraphQL over
 // HTTP (Apollo Server) and over WebSocket (graphql-ws) on the same /graphql path,
 // plus health, the Hydra token hook and (dev mode only) the dev routes.
-import { createServer, Server } from "node:http"
+import { createServer, IncomingMessage, Server, ServerResponse } from "node:http"
 import { ApolloServer } from "@apollo/server"
 import { expressMiddleware } from "@as-integrations/express5"
 import express from "express"
@@ -117,6 +117,18 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
   app.set("trust proxy", false)
   const clientAddress = clientAddressResolver(config.trustedProxies)
   const httpServer = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app)
+  // While stopping, every answer says `Connection: close` and ends its connection:
+  // a proxy keeps sending on the keep-alive connections it holds (nginx under
+  // load: a busy connection is never idle), and a connection left idle after
+  // the last answer would wait for the proxy's keep-alive timeout or be cut by
+  // the 5 s drain. So the answers in flight when the stop begins are marked too.
+  let draining = false
+  const answering = new Set<ServerResponse>()
+  httpServer.prependListener("request", (_req: IncomingMessage, res: ServerResponse) => {
+    if (draining) return void res.setHeader("connection", "close")
+    answering.add(res)
+    res.once("close", () => answering.delete(res))
+  })
 
   app.use((req, res, next) => {
     res.locals.clientIp = clientAddress(req)
@@ -358,6 +370,10 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
     stop: async () => {
       // Stop accepting, let requests in flight finish (up to 5 s), close idle
       // keep-alive sockets at once; Apollo's own drain waited on them forever.
+      // Every answer from now on closes its connection (above): the drain takes
+      // the slowest request's time, not the 5 s, and cuts none.
+      draining = true
+      for (const res of answering) if (!res.headersSent) res.setHeader("connection", "close")
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()))
       httpServer.closeIdleConnections()
       const force = setTimeout(() => httpServer.closeAllConnections(), 5_000)

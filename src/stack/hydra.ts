@@ -31,6 +31,13 @@ export type HydraOptions = {
    * into logDir), and neither hook variable in the environment.
    */
   withoutTokenHook?: boolean
+  /** The process (and log file) name; default "hydra" ("hydra-no-hook" without the hook). */
+  name?: string
+  /**
+   * Run `migrate sql up` first (default). A second Hydra on the same database
+   * skips it: the first one migrated, and two migrations at once race.
+   */
+  migrate?: boolean
 }
 
 export const hydraEnv = (o: HydraOptions): NodeJS.ProcessEnv => ({
@@ -52,15 +59,17 @@ export const hydraEnv = (o: HydraOptions): NodeJS.ProcessEnv => ({
 export const startHydra = async (o: HydraOptions): Promise<ManagedProcess> => {
   const bin = binaryPath("hydra")
   const env = hydraEnv(o)
-  const migrate = await runToCompletion(bin, ["migrate", "sql", "up", "-e", "--yes"], env)
-  if (migrate.code !== 0) throw new Error(`hydra migrate failed (exit ${migrate.code}):\n${migrate.output.slice(-3000)}`)
+  if (o.migrate ?? true) {
+    const migrate = await runToCompletion(bin, ["migrate", "sql", "up", "-e", "--yes"], env)
+    if (migrate.code !== 0) throw new Error(`hydra migrate failed (exit ${migrate.code}):\n${migrate.output.slice(-3000)}`)
+  }
 
   // --dev lets Hydra accept an http:// issuer; only for loopback addresses. An
   // https:// issuer runs without it (the production profile: TLS terminated in front).
   const dev = o.issuer.startsWith("http://") ? ["--dev"] : []
   const config = o.withoutTokenHook ? writeConfigWithoutTokenHook(o.logDir) : join(repoRoot, "hydra", "hydra.yml")
   const proc = startProcess({
-    name: o.withoutTokenHook ? "hydra-no-hook" : "hydra",
+    name: o.name ?? (o.withoutTokenHook ? "hydra-no-hook" : "hydra"),
     command: bin,
     args: ["serve", "all", ...dev, "--sqa-opt-out", "-c", config],
     env,

@@ -28,9 +28,22 @@ export type NginxOptions = {
   keyFile: string
   api: NginxSite
   hydraPublic: NginxSite
+  /**
+   * Hydra's admin API for the API replicas, plain HTTP on an internal address,
+   * balanced over the Hydra processes (Kubernetes' hydra-admin Service); absent
+   * with one Hydra, which the replicas then reach directly.
+   */
+  hydraAdmin?: NginxSite
   /** The source address of nginx's connections to the upstreams (proxy_bind). */
   proxyAddress: string
 }
+
+// `max_fails=0`: nginx never marks an upstream down. A stopped replica or Hydra
+// refuses the connection at once and nginx passes the request to the next one
+// (also a POST: nothing was sent); marking it down for `fail_timeout` instead
+// made a rolling restart fast enough to have every replica marked at once, and
+// nginx then answers 502 ("no live upstreams") although two of three are up.
+const server = (u: string) => `    server ${u} max_fails=0;`
 
 export const nginxConfig = (o: NginxOptions) => {
   const tls = `ssl_certificate ${o.certFile};\n    ssl_certificate_key ${o.keyFile};\n    ssl_protocols TLSv1.2 TLSv1.3;`
@@ -72,13 +85,24 @@ http {
   }
 
   upstream flash_api {
-${o.api.upstreams.map((u) => `    server ${u};`).join("\n")}
+${o.api.upstreams.map(server).join("\n")}
     keepalive 16;
+    # Below Node's keepAliveTimeout (5 s): nginx drops an idle connection before
+    # the replica does, never reusing one the replica is closing (a POST sent on
+    # it would fail with 502, and nginx does not resend a POST).
+    keepalive_timeout 4s;
   }
   upstream hydra_public {
-${o.hydraPublic.upstreams.map((u) => `    server ${u};`).join("\n")}
+${o.hydraPublic.upstreams.map(server).join("\n")}
   }
-
+${
+  o.hydraAdmin
+    ? `  upstream hydra_admin {
+${o.hydraAdmin.upstreams.map(server).join("\n")}
+  }
+`
+    : ""
+}
   server {
     listen ${o.api.listen} ssl;
     ${tls}
@@ -102,7 +126,21 @@ ${o.hydraPublic.upstreams.map((u) => `    server ${u};`).join("\n")}
       proxy_set_header Connection "";
     }
   }
-}
+${
+  o.hydraAdmin
+    ? `
+  server {
+    listen ${o.hydraAdmin.listen};
+    location / {
+      proxy_pass http://hydra_admin;
+      proxy_http_version 1.1;
+      proxy_set_header Host $host;
+      proxy_set_header Connection "";
+    }
+  }
+`
+    : ""
+}}
 `
 }
 
@@ -125,7 +163,7 @@ export const startNginx = async (o: NginxOptions & { logDir: string }): Promise<
   const check = await runToCompletion(NGINX, [...args, "-t", "-q"], env)
   if (check.code !== 0) throw new Error(`nginx refused its configuration:\n${check.output.slice(-2000)}`)
   const proc = startProcess({ name: "nginx", command: NGINX, args: [...args, "-g", "daemon off;"], env, logDir: o.logDir })
-  for (const site of [o.api, o.hydraPublic]) {
+  for (const site of [o.api, o.hydraPublic, ...(o.hydraAdmin ? [o.hydraAdmin] : [])]) {
     const { host, port } = hostPort(site.listen)
     await waitFor("nginx", tcpOpen(host, port), {
       timeoutMs: 30_000,

@@ -17,7 +17,7 @@ import { off } from "@/services/ledger-heads"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { connectMongo } from "@/services/mongoose/connection"
 import { LedgerRepository } from "@/services/mongoose/ledger"
-import { RunningProductionStack, startProductionStack } from "@/stack/production-stack"
+import { ProductionStackOptions, RunningProductionStack, startProductionStack } from "@/stack/production-stack"
 import { createScratchPostgres, deleteRedisKeys, dropScratchPostgres } from "@/stack/scratch-services"
 import { randomPhone } from "./phone"
 
@@ -35,9 +35,12 @@ export type ProductionRun = {
 /**
  * Starts the production stack for one test file, with its own FerretDB (in its
  * data dir), a fresh PostgreSQL database for Hydra and a Redis key prefix, and
- * removes all of them afterwards.
+ * removes all of them afterwards. `shape`: replicas, Hydra processes, the compiled entry.
  */
-export const startProductionRun = async (apiEnv: NodeJS.ProcessEnv = {}): Promise<ProductionRun> => {
+export const startProductionRun = async (
+  apiEnv: NodeJS.ProcessEnv = {},
+  shape: Pick<ProductionStackOptions, "replicas" | "hydras" | "apiEntry" | "accessTokenLifespanSeconds"> = {},
+): Promise<ProductionRun> => {
   const run = randomBytes(4).toString("hex")
   const dataDir = mkdtempSync(join(tmpdir(), `flash-production-${run}-`))
   const postgresDatabase = `flash_production_hydra_${run}`
@@ -53,6 +56,7 @@ export const startProductionRun = async (apiEnv: NodeJS.ProcessEnv = {}): Promis
   let stack: RunningProductionStack | undefined
   try {
     stack = await startProductionStack({
+      ...shape,
       dataDir,
       hydraDsn,
       redisUrl: REDIS_URL,

@@ -65,6 +65,21 @@ describe("an intraledger payment", () => {
     expect(ledger.balanceOf(bob.id)).toBe(300)
   })
 
+  it("replayed after its first attempt died between debit and credit, appends the credit at once, once", async () => {
+    const { payments, ledger, alice, bob } = await setup()
+    const pay = () => payments.payIntraLedger({ wallet: alice, recipientWalletId: bob.id, amount: 300, memo: undefined, idempotencyKey: "order-9" })
+    ledger.state.failAppend = (a) => a.entryKey.startsWith("credit:")
+    expect(await pay()).toBe("PENDING")
+    ledger.state.failAppend = undefined
+    expect(ledger.balanceOf(bob.id)).toBe(0)
+
+    expect(await pay()).toBe("SUCCESS")
+    expect(ledger.balanceOf(bob.id)).toBe(300)
+    expect(await pay()).toBe("SUCCESS")
+    expect(ledger.balanceOf(alice.id)).toBe(9700)
+    expect(ledger.entriesOf(bob.id)).toHaveLength(1)
+  })
+
   it("refuses a different payment under a used idempotency key, moving nothing", async () => {
     const { payments, ledger, alice, bob } = await setup()
     await payments.payIntraLedger({ wallet: alice, recipientWalletId: bob.id, amount: 300, memo: undefined, idempotencyKey: "order-8" })

@@ -70,6 +70,27 @@ describe("paying an invoice of our node", () => {
     expect(await pay()).toBe("SUCCESS")
     expect(ledger.balanceOf(alice.id)).toBe(8500)
   })
+
+  it("replayed after its first attempt died between debit and credit, finishes it at once: the credit, the invoice paid, PAID told", async () => {
+    const { payments, ledger, invoices, published, alice, bob } = await setup()
+    const invoice = invoices.issue(bob, { amountSats: 1500 })
+    const pay = () => payments.payInvoice({ wallet: alice, paymentRequest: invoice.paymentRequest, memo: undefined, idempotencyKey: "inv-2" })
+    ledger.state.failAppend = (a) => a.entryKey.startsWith("credit:")
+    expect(await pay()).toBe("PENDING")
+    ledger.state.failAppend = undefined
+    expect(invoices.invoice(invoice.paymentHash)?.paidAt).toBeUndefined()
+
+    expect(await pay()).toBe("SUCCESS")
+    expect(ledger.balanceOf(alice.id)).toBe(8500)
+    expect(ledger.balanceOf(bob.id)).toBe(1500)
+    expect(invoices.invoice(invoice.paymentHash)?.paidAt).toBeInstanceOf(Date)
+    expect(published.map((p) => p.topic)).toContain(`invoice:${invoice.paymentHash}`)
+    // A further replay moves nothing and tells no one again.
+    const told = published.length
+    expect(await pay()).toBe("SUCCESS")
+    expect(ledger.entriesOf(bob.id)).toHaveLength(1)
+    expect(published).toHaveLength(told)
+  })
 })
 
 describe("the sandbox's external payer", () => {

@@ -27,7 +27,7 @@ export type PayIntraLedgerArgs = {
 
 /** Paying another wallet of our ledger, over the given ports. */
 export const createIntraLedgerPayment = (ports: PaymentPorts) => {
-  const { executeTransfer, announceIntraLedger } = createTransfers(ports)
+  const { executeTransfer, announceIntraLedger, finishReplayedTransfer } = createTransfers(ports)
 
   const payIntraLedger = async (args: PayIntraLedgerArgs): Promise<PaymentSendResult | Error> => {
     if (args.wallet.currency !== "BTC") return new WrongWalletCurrencyError("intraLedgerPaymentSend sends from a BTC wallet")
@@ -54,7 +54,10 @@ export const createIntraLedgerPayment = (ports: PaymentPorts) => {
       request: { operation: "intraLedgerPaymentSend", senderWalletId: args.wallet.id, recipient: recipient.id, amount: sats, memo },
     })
     if (binding instanceof Error) return binding
-    if (binding.debited) return "SUCCESS"
+    if (binding.debited) {
+      await finishReplayedTransfer(binding.transferId)
+      return "SUCCESS"
+    }
     const done = await executeTransfer({
       transferId: binding.transferId,
       kind: "intraledger",

@@ -44,7 +44,7 @@ export type PayInvoiceArgs = {
 /** Paying an invoice of our node, over the given ports. */
 export const createInvoicePayments = (ports: PaymentPorts) => {
   const { invoices } = ports
-  const { executeTransfer, announceInvoicePaid, announceIntraLedger } = createTransfers(ports)
+  const { executeTransfer, announceInvoicePaid, announceIntraLedger, finishReplayedTransfer } = createTransfers(ports)
 
   /** Looks up an invoice of our node by its payment request (no ownership check). */
   const findLocalInvoice = async (paymentRequest: unknown): Promise<WalletInvoice | Error> => {
@@ -95,7 +95,10 @@ export const createInvoicePayments = (ports: PaymentPorts) => {
       },
     })
     if (binding instanceof Error) return binding
-    if (binding.debited) return "SUCCESS"
+    if (binding.debited) {
+      await finishReplayedTransfer(binding.transferId, { invoicePaid: Boolean(invoice.paidAt) })
+      return "SUCCESS"
+    }
     const refused = async <T>(outcome: T): Promise<T> => {
       await binding.release()
       return outcome

@@ -135,6 +135,28 @@ export const createTransfers = (ports: PaymentPorts) => {
   }
 
   /**
+   * A replay (same idempotency key) of a transfer whose debit exists finishes
+   * what its first attempt may have left when its process died after the
+   * debit: the credit, and for an invoice its paid mark and the subscribers'
+   * PAID — at once, rather than at the next repair pass. Every step is
+   * idempotent (the credit's entryKey, the invoice's marks), so a replay of a
+   * finished transfer changes nothing; `invoicePaid` says the invoice was
+   * marked paid already. Failures are left to the repair pass.
+   */
+  const finishReplayedTransfer = async (transferId: string, o: { invoicePaid?: boolean } = {}): Promise<void> => {
+    const debit = await ledger.findByEntryKey(`debit:${transferId}`)
+    if (!debit || debit instanceof Error || !debit.counterpartyWalletId) return
+    const credited = await ledger.findByEntryKey(`credit:${transferId}`)
+    if (credited instanceof Error) return
+    if (credited && (!debit.paymentHash || o.invoicePaid)) return
+    const recipient = await accounts.findWalletById(debit.counterpartyWalletId)
+    if (recipient instanceof Error) return
+    const credit = credited ?? (await creditFor(debit, recipient.currency))
+    if (credit instanceof Error) return
+    if (debit.paymentHash) await announceInvoicePaid(debit.paymentHash, recipient.id, recipient.accountId)
+  }
+
+  /**
    * Repairs what a crash left half done: debits without their credit get the
    * credit (and their invoice marked paid); invoice claims whose debit never
    * happened are released so the invoice can be paid again; budget
@@ -216,5 +238,5 @@ export const createTransfers = (ports: PaymentPorts) => {
     return released
   }
 
-  return { executeTransfer, announceInvoicePaid, announceIntraLedger, completeUnfinishedTransfers }
+  return { executeTransfer, announceInvoicePaid, announceIntraLedger, finishReplayedTransfer, completeUnfinishedTransfers }
 }
