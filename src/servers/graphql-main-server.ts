@@ -10,7 +10,7 @@ import { useServer } from "graphql-ws/use/ws"
 import { WebSocket, WebSocketServer } from "ws"
 import type { Config } from "@/config"
 import type { AuthResult, PrincipalResolver } from "@/app/auth/resolve-principal"
-import { AuthRejection, AuthRejectionReason } from "@/domain/auth"
+import { AuthRejection, AuthRejectionReason, isOurFailure } from "@/domain/auth"
 import type { Principal } from "@/domain/auth/principal"
 import type { ApiTokensDeps } from "@/app/api-tokens/deps"
 import type { WalletServices } from "@/app/wallet-services"
@@ -20,7 +20,7 @@ import type { RemoteKeySet } from "@/services/jwks/remote-key-set"
 import type { Logger } from "@/services/logger"
 import type { InvalidationBus, InvalidationEvent } from "@/services/invalidation"
 import { metrics } from "@/services/metrics"
-import type { RateLimiter } from "@/services/rate-limit"
+import type { RateDecision, RateLimiter } from "@/services/rate-limit"
 import { clientAddressResolver, clientIpOf } from "./client-address"
 import { createMetricsServer } from "./metrics-server"
 import { healthRoutes, httpCheck, mongoCheck, ReadinessCheck } from "./health"
@@ -48,6 +48,7 @@ export const WS_CLOSE = {
  * refused until the store answers again).
  */
 export const closeFor = (reason: AuthRejectionReason): (typeof WS_CLOSE)[keyof typeof WS_CLOSE] | undefined => {
+  if (isOurFailure(reason)) return undefined
   switch (reason) {
     case "token_expired":
     case "api_token_expired":
@@ -57,9 +58,6 @@ export const closeFor = (reason: AuthRejectionReason): (typeof WS_CLOSE)[keyof t
     case "unknown_api_token":
     case "unknown_user":
       return WS_CLOSE.tokenRevoked
-    case "store_unavailable":
-    case "jwks_unavailable":
-      return undefined
     default:
       return WS_CLOSE.accessChanged
   }
@@ -168,7 +166,9 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
   })
   await apollo.start()
   const queryLimits = createQueryLimits(schema, config.queryLimits)
-  const chargeRefusal = async (ip: string | undefined) => {
+  const chargeRefusal = async (ip: string | undefined, reason: AuthRejectionReason): Promise<RateDecision> => {
+    // An outage of ours is not the caller's refusal: it must not lock clients out once we are back.
+    if (isOurFailure(reason)) return { allowed: true }
     const { key, perMinute } = refusedCredentialsKey(ip, config.rateLimits)
     const decision = await deps.rateLimiter.consume(key, perMinute)
     if (!decision.allowed) metrics.rateLimited.inc({ kind: "refused_credentials" })
@@ -285,7 +285,7 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
         if (result instanceof AuthRejection) {
           deps.authObserver?.rejected?.(result.reason, "ws")
           logger.info({ reason: result.reason, ip, transport: "ws" }, "authentication rejected")
-          const charged = await chargeRefusal(ip)
+          const charged = await chargeRefusal(ip, result.reason)
           if (!charged.allowed) closeSocket(ctx.extra.socket, WS_CLOSE.tooManyRefusals)
           else if (result.reason === "api_token_oauth2_only") closeSocket(ctx.extra.socket, WS_CLOSE.oauth2Only)
           return false

@@ -32,6 +32,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const startRedis = () => redis.start()
 const stopRedis = () => redis?.stop()
 
+const REFUSED_LIMIT = 4
+
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "flash-faults-"))
   redis = await privateRedis()
@@ -41,7 +43,8 @@ beforeAll(async () => {
     ...(await freeStackPorts()),
     redisUrl: redis.url,
     redisKeyPrefix: "flash-faults:",
-    apiEnv: { LOG_LEVEL: "warn", NODE_ENV: "test" },
+    // A small refused-credentials budget: an outage of ours must not spend it (FerretDB down, below).
+    apiEnv: { LOG_LEVEL: "warn", NODE_ENV: "test", RATE_LIMIT_REFUSED_PER_MINUTE: String(REFUSED_LIMIT) },
     log: () => undefined,
   })
 }, 120_000)
@@ -229,9 +232,17 @@ describe("faults, each on this file's own stack", () => {
     const s = await session()
     const t = (await create(s, "mongo-before"))!.apiToken!
     const jwt = await exchange(t)
+    // A user session the API has not seen yet: its first request needs the store.
+    const unseenJwt = await session()
     const apiPid = proc("api").pid
 
     await proc("ferretdb").stop()
+    // Refused while the store is down, but not charged as refused credentials: no 429, more
+    // requests than the budget, and the token works at once when the store is back (below).
+    const outage: number[] = []
+    for (let i = 0; i <= REFUSED_LIMIT; i++) outage.push((await gql(unseenJwt, ME)).status)
+    expect(outage).not.toContain(429)
+    expect(outage).not.toContain(200)
     const ready = await readyz()
     expect(ready.status).toBe(503)
     expect(ready.body.checks.mongo).toMatch(/^down/)
@@ -253,6 +264,7 @@ describe("faults, each on this file's own stack", () => {
     expect(proc("api").pid).toBe(apiPid)
     expect(proc("api").isRunning()).toBe(true)
     expect((await gql(jwt, ME)).status).toBe(200)
+    expect((await gql(unseenJwt, ME)).status).toBe(200)
     const names = ((await gql(s, LIST)).body.data.apiTokens as Array<{ name: string; status: string }>).map((x) => x.name)
     expect(names).toEqual(["mongo-before"])
     // Nothing half-written on Hydra's side either: no client was created for the failed call.

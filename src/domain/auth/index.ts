@@ -29,6 +29,13 @@ export const AUTH_REJECTION_REASONS = [
 ] as const
 export type AuthRejectionReason = (typeof AUTH_REJECTION_REASONS)[number]
 
+/**
+ * Refusals that say nothing about the credentials: a dependency of ours failed
+ * (the store, Hydra's JWKS). They are never held against the caller: no socket
+ * is closed for them and no refusal budget is charged.
+ */
+export const isOurFailure = (reason: AuthRejectionReason): boolean => reason === "store_unavailable" || reason === "jwks_unavailable"
+
 export class AuthRejection extends DomainError {
   static override readonly code: string = "AuthRejection"
   override readonly code: string = "AuthRejection"

@@ -44,7 +44,7 @@ export const httpAuthentication =
     logger: Logger,
     observer: AuthObserver = {},
     /** Charges a refusal to the caller's address (middlewares/rate-limit.ts refusedCredentialsKey). */
-    chargeRefusal?: (ip: string | undefined) => Promise<RateDecision>,
+    chargeRefusal?: (ip: string | undefined, reason: AuthRejection["reason"]) => Promise<RateDecision>,
   ) =>
   async (req: Request, res: Response, next: NextFunction) => {
     const header = req.headers.authorization
@@ -58,7 +58,7 @@ export const httpAuthentication =
     if (result instanceof AuthRejection) {
       observer.rejected?.(result.reason, "http")
       logger.info({ reason: result.reason, ip, transport: "http", requestId: requestIdOf(req) }, "authentication rejected")
-      const charged = await chargeRefusal?.(ip)
+      const charged = await chargeRefusal?.(ip, result.reason)
       if (charged && !charged.allowed) {
         res
           .status(429)
