@@ -68,7 +68,9 @@ export const createActiveTokensGauge = (d: ActiveTokensGaugeDeps): ActiveTokensG
 
   return {
     changed: (delta) => {
-      ownChanges.push({ at: Date.now(), delta })
+      // With no periodic count no later snapshot comes to split them from: fold them into the count.
+      if (d.countIntervalSeconds <= 0 && base) base = { ...base, value: base.value + delta }
+      else ownChanges.push({ at: Date.now(), delta })
       publish()
     },
     start: async () => {
