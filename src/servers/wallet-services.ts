@@ -4,12 +4,14 @@
 // heads in Redis that answer balance reads (services/ledger-heads), and over
 // them the wallet's services (composeWalletServices): the payment ports over
 // the stores, with one ledger that writes its heads to those heads, and the
-// payment use cases over those ports; and runs the periodic repair of
-// transfers a crash left half done.
+// payment use cases over those ports; and runs the repair of transfers a crash
+// left half done: at start from the repair watermark (app/payments/repair-watermark.ts),
+// then every minute.
 //
 // Passed down, never kept process-wide: `services` to the GraphQL context (by
 // createApiServer), the repair job here and the dev routes.
 import { createPayments } from "@/app/payments"
+import { planStartUpRepair, runRecentRepair, runStartUpRepair, TransferRepairDeps, WatermarkedRun } from "@/app/payments/repair-watermark"
 import type { PaymentPorts } from "@/app/payments/ports"
 import { storePaymentPorts } from "@/app/payments/store-ports"
 import type { WalletServices } from "@/app/wallet-services"
@@ -19,6 +21,7 @@ import type { Logger } from "@/services/logger"
 import { loadOrCreateNodeKey, SandboxLightningService } from "@/services/lightning/sandbox"
 import { createLedgerHeads, LedgerHeads } from "@/services/ledger-heads"
 import type { LedgerRepository } from "@/services/mongoose/ledger"
+import { RepairWatermarksRepository } from "@/services/mongoose/repair-watermarks"
 import { InProcessPubSub, PubSub, RedisPubSub } from "@/services/pubsub"
 
 const REPAIR_EVERY_MS = 60_000
@@ -57,15 +60,33 @@ export const startWalletServices = async (
     "sandbox lightning node ready",
   )
 
-  const repair = async (windowMs: number) => {
-    const r = await services.payments.completeUnfinishedTransfers({ windowMs })
-    if (r instanceof Error) logger.warn({ err: r.message }, "transfer repair failed")
-    else if (r.credited || r.released || r.reservationsReleased) logger.warn(r, "repaired unfinished transfers")
+  // At start, look back from the repair watermark (what earlier runs settled,
+  // minus a margin; a week without one: this replica may have died
+  // mid-transfer); then every minute over the last ten minutes.
+  const repairDeps: TransferRepairDeps = { repair: (o) => services.payments.repairTransfers(o), watermark: RepairWatermarksRepository() }
+  const report = ({ run, advanced }: WatermarkedRun) => {
+    if (run instanceof Error) logger.warn({ err: run.message }, "transfer repair failed")
+    else if (run.credited || run.released || run.reservationsReleased || run.left) {
+      logger.warn({ credited: run.credited, released: run.released, reservationsReleased: run.reservationsReleased, left: run.left }, "repaired unfinished transfers")
+    }
+    if (advanced instanceof Error) logger.warn({ err: advanced.message }, "transfer repair watermark not written")
   }
-  // At start, look back a week (this replica may have died mid-transfer); then
-  // every minute over the last ten minutes.
-  void repair(7 * 24 * 3600_000)
-  const timer = setInterval(() => void repair(10 * 60_000), REPAIR_EVERY_MS)
+  const repairAtStart = async () => {
+    const plan = await planStartUpRepair(repairDeps)
+    logger.info(
+      {
+        from: plan.from.toISOString(),
+        windowMinutes: Math.round(plan.windowMs / 60_000),
+        basis: plan.basis,
+        watermark: plan.watermark instanceof Error ? `unreadable: ${plan.watermark.message}` : plan.watermark?.toISOString(),
+      },
+      "start-up transfer repair window",
+    )
+    report(await runStartUpRepair(repairDeps, plan))
+  }
+  const failed = (e: unknown) => logger.warn({ err: e instanceof Error ? e.message : String(e) }, "transfer repair failed")
+  void repairAtStart().catch(failed)
+  const timer = setInterval(() => void runRecentRepair(repairDeps).then(report).catch(failed), REPAIR_EVERY_MS)
   timer.unref()
   return {
     services,

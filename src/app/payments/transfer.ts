@@ -17,6 +17,7 @@ import { InsufficientBalanceError } from "@/domain/wallets"
 import { accountTopic, invoiceTopic } from "@/services/pubsub"
 import type { AccountUpdateEvent, InvoiceStatusEvent } from "../wallets/events"
 import type { PaymentPorts } from "./ports"
+import { RepairOptions, repairWindows, settledSpan, SettledSpan, TimeWindow } from "./repair-window"
 
 export type TransferArgs = {
   transferId: string
@@ -41,12 +42,10 @@ export type TransferDeps = { now?: () => Date }
 export const isRefusedBeforeDebit = (e: Error) =>
   e instanceof InsufficientBalanceError || e instanceof BudgetExceededError || e instanceof PaymentOverMaxError
 
-// A claim or a reservation is abandoned when no debit followed it for this
-// long: far longer than any debit takes, so a slow payment in flight keeps it.
-const ABANDONED_AFTER_MS = 5 * 60_000
-
-export type RepairOptions = { olderThanMs?: number; windowMs?: number; abandonedAfterMs?: number }
+export type { RepairOptions } from "./repair-window"
 export type RepairOutcome = { credited: number; released: number; reservationsReleased: number }
+/** A repair run's outcome, what it settled and how many records it found but could not finish. */
+export type RepairRun = RepairOutcome & { span: SettledSpan; left: number }
 
 /** The transfer and its repair over the given ports. */
 export const createTransfers = (ports: PaymentPorts) => {
@@ -163,50 +162,69 @@ export const createTransfers = (ports: PaymentPorts) => {
    * reservations whose debit never happened are released so they stop counting.
    */
   const completeUnfinishedTransfers = async (opts: RepairOptions = {}): Promise<RepairOutcome | Error> => {
+    const r = await repairTransfers(opts)
+    if (r instanceof Error) return r
+    return { credited: r.credited, released: r.released, reservationsReleased: r.reservationsReleased }
+  }
+
+  /**
+   * completeUnfinishedTransfers, telling also what the run settled (`span`:
+   * every record of the three kinds created in it was read, see
+   * repair-window.ts) and how many records it found but could not finish
+   * (`left`: a store error on one of them; a later run retries them). What the
+   * repair watermark advances on (repair-watermark.ts).
+   */
+  const repairTransfers = async (opts: RepairOptions = {}): Promise<RepairRun | Error> => {
     // Leave in-flight transfers alone; look back `windowMs` (every replica runs
-    // this each minute over the last minutes, and over days at start).
-    const cutoff = new Date(Date.now() - (opts.olderThanMs ?? 30_000))
-    const newerThan = new Date(cutoff.getTime() - (opts.windowMs ?? 10 * 60_000))
-    const debits = await ledger.debitsWithoutCredit({ newerThan, olderThan: cutoff })
+    // this each minute over the last minutes, and at start from the watermark).
+    const windows = repairWindows(new Date(), opts)
+    let left = 0
+    const debits = await ledger.debitsWithoutCredit(windows.debits)
     if (debits instanceof Error) return debits
     let credited = 0
     for (const debit of debits) {
       const recipient = await accounts.findWalletById(debit.counterpartyWalletId!)
-      if (recipient instanceof Error) continue
+      if (recipient instanceof Error) {
+        left++
+        continue
+      }
       const credit = await creditFor(debit, recipient.currency)
-      if (credit instanceof Error) continue
+      if (credit instanceof Error) {
+        left++
+        continue
+      }
       credited++
       if (debit.paymentHash) await announceInvoicePaid(debit.paymentHash, recipient.id, recipient.accountId)
     }
     let released = 0
     // A claim is released only when no debit followed it for minutes: far longer
     // than any debit takes, so a slow payment in flight keeps its claim.
-    const abandonedAfterMs = opts.abandonedAfterMs ?? ABANDONED_AFTER_MS
-    const claimsOlderThan = new Date(Date.now() - abandonedAfterMs)
-    const claims = await invoices.unsettledClaims({
-      newerThan: new Date(claimsOlderThan.getTime() - (opts.windowMs ?? 10 * 60_000)),
-      olderThan: claimsOlderThan,
-    })
+    const claims = await invoices.unsettledClaims(windows.claims)
     if (claims instanceof Error) return claims
     for (const claim of claims) {
       const debit = await ledger.findByEntryKey(`debit:${claim.transferId}`)
       const credit = await ledger.findByEntryKey(`credit:${claim.transferId}`)
-      if (debit instanceof Error || credit instanceof Error) continue
+      if (debit instanceof Error || credit instanceof Error) {
+        left++
+        continue
+      }
       if (!debit && !credit) {
-        await invoices.releaseSettlement(claim.paymentHash, claim.transferId)
-        released++
+        const done = await invoices.releaseSettlement(claim.paymentHash, claim.transferId)
+        if (done instanceof Error) left++
+        else released++
       } else if (credit) {
         await invoices.markSettled(claim.paymentHash)
         await invoices.markPaid(claim.paymentHash)
       }
     }
-    const reservationsReleased = await releaseAbandonedReservations(abandonedAfterMs, opts.windowMs ?? 10 * 60_000)
-    if (reservationsReleased instanceof Error) return reservationsReleased
-    return { credited, released, reservationsReleased }
+    const reservations = await releaseAbandonedReservations(windows.reservations)
+    if (reservations instanceof Error) return reservations
+    left += reservations.left
+    return { credited, released, reservationsReleased: reservations.released, span: settledSpan(windows), left }
   }
 
   /**
-   * Appends the release of each reservation older than `abandonedAfterMs` that
+   * Appends the release of each reservation created in the window that
    * has no debit and no release: the process that made it died (or lost the
    * storage's answer) before the debit. The release counts in the reservation's
    * own period (a release after its period ended changes nothing that is read).
@@ -214,15 +232,12 @@ export const createTransfers = (ports: PaymentPorts) => {
    * unique entryKey (`release:<transferId>`) makes a second run, another replica
    * or the payment's own release path a no-op.
    */
-  const releaseAbandonedReservations = async (abandonedAfterMs: number, windowMs: number): Promise<number | Error> => {
-    const now = Date.now()
-    const olderThan = new Date(now - abandonedAfterMs)
-    const newerThan = new Date(olderThan.getTime() - windowMs)
-    if (newerThan >= olderThan) return 0
+  const releaseAbandonedReservations = async ({ newerThan, olderThan }: TimeWindow): Promise<{ released: number; left: number } | Error> => {
+    if (newerThan >= olderThan) return { released: 0, left: 0 }
     const spends = ports.spends()
     const candidates = await spends.unreleasedReservations({ newerThan, olderThan })
     if (candidates instanceof Error) return candidates
-    if (candidates.length === 0) return 0
+    if (candidates.length === 0) return { released: 0, left: 0 }
     // A debit follows its reservation: written since the window's start.
     const debited = await ledger.transfersDebitedSince(
       newerThan,
@@ -230,13 +245,15 @@ export const createTransfers = (ports: PaymentPorts) => {
     )
     if (debited instanceof Error) return debited
     let released = 0
+    let left = 0
     for (const r of candidates) {
       if (debited.has(r.transferId)) continue
       const done = await spends.release(r)
-      if (!(done instanceof Error)) released++
+      if (done instanceof Error) left++
+      else released++
     }
-    return released
+    return { released, left }
   }
 
-  return { executeTransfer, announceInvoicePaid, announceIntraLedger, finishReplayedTransfer, completeUnfinishedTransfers }
+  return { executeTransfer, announceInvoicePaid, announceIntraLedger, finishReplayedTransfer, completeUnfinishedTransfers, repairTransfers }
 }

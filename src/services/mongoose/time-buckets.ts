@@ -13,7 +13,7 @@
 export const CHANGE_BUCKET_MS = 60_000
 /** Revocations: the resync looks back one JWT lifetime (an hour by default). */
 export const REVOCATION_BUCKET_MS = 3_600_000
-/** The transfer repair (ledger, spend log, invoice claims): ten minutes each minute, a week at start. */
+/** The transfer repair (ledger, spend log, invoice claims): ten minutes each minute; at start from its watermark, at most a week. */
 export const REPAIR_BUCKET_MS = 5 * 60_000
 
 export const bucketOf = (at: Date, sizeMs: number): string => String(Math.floor(at.getTime() / sizeMs))
@@ -61,7 +61,7 @@ export const changeStamp = (at: Date) => ({ changedAt: at, changeBucket: bucketO
  */
 export const changedSinceWindow = (since: Date) => ({ from: since, to: new Date(Date.now() + CHANGE_BUCKET_MS), sizeMs: CHANGE_BUCKET_MS })
 
-// A week of repair buckets is 2,016 lookups: a few at a time, not all at once.
+// A week of repair buckets (a start without a repair watermark) is 2,016 lookups: a few at a time, not all at once.
 const CONCURRENCY = 8
 
 // Past this many buckets a window is read as one range instead (a resync
