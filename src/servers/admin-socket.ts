@@ -15,6 +15,7 @@ import {
   checkedToAdminInvalidationEvent,
 } from "@/services/invalidation/admin-socket"
 import type { Logger } from "@/services/logger"
+import { isJsonContentType, readBody } from "./read-body"
 
 export type AdminSocket = { path: string; close: () => Promise<void> }
 
@@ -54,21 +55,6 @@ const refuse = (res: ServerResponse, code: AdminSocketErrorCode, message: string
   res.end(JSON.stringify({ error: { code, message } }))
 }
 
-const readBody = (req: IncomingMessage): Promise<string | "too large"> =>
-  new Promise((resolve, reject) => {
-    let size = 0
-    const chunks: Buffer[] = []
-    req.on("data", (c: Buffer) => {
-      size += c.length
-      if (size > ADMIN_SOCKET_MAX_BODY_BYTES) {
-        resolve("too large")
-        req.destroy()
-      } else chunks.push(c)
-    })
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
-    req.on("error", reject)
-  })
-
 export const startAdminSocket = async (o: {
   path: string
   /** The local invalidation bus's `receive`. */
@@ -80,13 +66,10 @@ export const startAdminSocket = async (o: {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (req.url !== ADMIN_SOCKET_INVALIDATIONS_PATH) return refuse(res, "NOT_FOUND", `only ${ADMIN_SOCKET_INVALIDATIONS_PATH} exists`)
     if (req.method !== "POST") return refuse(res, "METHOD_NOT_ALLOWED", "only POST")
-    if (!/^application\/json(;|$)/i.test(req.headers["content-type"] ?? "")) {
+    if (!isJsonContentType(req)) {
       return refuse(res, "UNSUPPORTED_MEDIA_TYPE", "content-type must be application/json")
     }
-    if (Number(req.headers["content-length"] ?? 0) > ADMIN_SOCKET_MAX_BODY_BYTES) {
-      return refuse(res, "PAYLOAD_TOO_LARGE", `at most ${ADMIN_SOCKET_MAX_BODY_BYTES} bytes`)
-    }
-    const body = await readBody(req)
+    const body = await readBody(req, ADMIN_SOCKET_MAX_BODY_BYTES)
     if (body === "too large") return refuse(res, "PAYLOAD_TOO_LARGE", `at most ${ADMIN_SOCKET_MAX_BODY_BYTES} bytes`)
     let raw: unknown
     try {

@@ -8,7 +8,7 @@ import type { HydraAdminPort } from "@/services/hydra"
 import type { InvalidationBus } from "@/services/invalidation"
 import type { Logger } from "@/services/logger"
 import { JobLeasesRepository } from "@/services/mongoose/job-leases"
-import { TokenHookDeps, tokenHookRoutes } from "./hooks/hydra-token-hook"
+import { TokenHookDeps, tokenHookHandler } from "./hooks/hydra-token-hook"
 import { scheduleLeasedJob } from "./leased-jobs"
 
 /** The API process's deps of the API-token use cases, from its config. */
@@ -62,7 +62,7 @@ export const startApiTokens = (
     })
     .catch((e: unknown) => logger.error({ job: "migrate-daily-send-limits", err: e instanceof Error ? e.message : String(e) }, "api token job crashed"))
   return {
-    routes: tokenHookRoutes({ secret: config.hydra.tokenHookSecret, logger, cached: opts.tokenHookCache }),
+    tokenHook: tokenHookHandler({ secret: config.hydra.tokenHookSecret, logger, cached: opts.tokenHookCache }),
     stop: () => timers.forEach((t) => clearInterval(t)),
   }
 }

@@ -24,6 +24,7 @@ import type { RateDecision, RateLimiter } from "@/services/rate-limit"
 import { clientAddressResolver, clientIpOf } from "./client-address"
 import { createMetricsServer } from "./metrics-server"
 import { healthRoutes, httpCheck, mongoCheck, ReadinessCheck } from "./health"
+import { isTokenHookRequest, TokenHookHandler } from "./hooks/hydra-token-hook"
 import { AuthObserver, httpAuthentication, refusalBodyFor, requestIdOf } from "./middlewares/authenticate"
 import { admitOperation, httpQueryLimits } from "./middlewares/query-limits"
 import { httpRateLimit, rateKeyAndLimit, refusedCredentialsKey, tooManyRequests } from "./middlewares/rate-limit"
@@ -89,6 +90,8 @@ export type ApiServerDeps = {
   rateLimiter: RateLimiter
   authObserver?: AuthObserver
   extraRoutes?: express.Router[]
+  /** Hydra's token hook: served on its path ahead of express (hooks/hydra-token-hook.ts). */
+  tokenHook?: TokenHookHandler
   readiness?: Record<string, ReadinessCheck>
   /** Reported on /readyz without making the API unready (e.g. Redis: local fallbacks take over). */
   degradable?: Record<string, ReadinessCheck>
@@ -114,7 +117,10 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
   // under TRUST_PROXY, for HTTP here and for the WebSocket upgrade below.
   app.set("trust proxy", false)
   const clientAddress = clientAddressResolver(config.trustedProxies)
-  const httpServer = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app)
+  const tokenHook = deps.tokenHook
+  const httpServer = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) =>
+    tokenHook && isTokenHookRequest(req) ? tokenHook(req, res) : app(req, res),
+  )
   // While stopping, every answer says `Connection: close` and ends its connection:
   // a proxy keeps sending on the keep-alive connections it holds (nginx under
   // load: a busy connection is never idle), and a connection left idle after

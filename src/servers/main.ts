@@ -107,7 +107,7 @@ const main = async () => {
     // The token hook decides from the same cached records as the request path.
     tokenHookCache: { apiTokens: principals.apiTokens, invalidations },
   })
-  const extraRoutes = [apiTokens.routes, apiTokensPageRoutes({ devMode: config.devMode })]
+  const extraRoutes = [apiTokensPageRoutes({ devMode: config.devMode })]
   if (config.devMode) {
     const issuer = await createDevSessionIssuer({ dataDir: config.dataDir, issuer: config.session.issuer })
     extraRoutes.push(devRoutes({ issuer, logger }))
@@ -150,6 +150,7 @@ const main = async () => {
       rejected: (reason, transport) => metrics.authOutcomes.inc({ transport, outcome: "rejected", reason }),
     },
     extraRoutes,
+    tokenHook: apiTokens.tokenHook,
     degradable: config.redis
       ? { redis: async () => rateLimiter.redisStatus() ?? new Error("not configured") }
       : undefined,

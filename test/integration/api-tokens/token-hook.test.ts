@@ -43,6 +43,31 @@ describe("POST /hooks/hydra/token", () => {
     expect((await hook("{not json")).status).toBe(400)
   })
 
+  it("checks the secret before it reads the body: a caller without it learns nothing from a malformed one", async () => {
+    const r = await hook("{not json", "x".repeat(40))
+    expect(r.status).toBe(401)
+    expect(await r.json()).toEqual({ error: { code: "HOOK_UNAUTHENTICATED" } })
+  })
+
+  it("answers 400 HOOK_BAD_REQUEST to a body that is not JSON by its content type, and 413 past 64 kB", async () => {
+    const text = await fetch(`${stack.urls.api}/hooks/hydra/token`, {
+      method: "POST",
+      headers: { "content-type": "text/plain", "x-flash-token-hook-secret": stack.tokenHookSecret },
+      body: JSON.stringify(hydraBody("flash_ci_x")),
+    })
+    expect(text.status).toBe(400)
+    expect(await text.json()).toEqual({ error: { code: "HOOK_BAD_REQUEST" } })
+    const big = await hook({ ...hydraBody("flash_ci_x"), session: { pad: "x".repeat(70 * 1024) } })
+    expect(big.status).toBe(413)
+    expect(await big.json()).toEqual({ error: { code: "PAYLOAD_TOO_LARGE" } })
+  })
+
+  it("is answered ahead of express on POST only: another method on its path is the API's 404", async () => {
+    const r = await fetch(`${stack.urls.api}/hooks/hydra/token`, { headers: { "x-flash-token-hook-secret": stack.tokenHookSecret } })
+    expect(r.status).toBe(404)
+    expect(((await r.json()) as { error: { code: string } }).error.code).toBe("NOT_FOUND")
+  })
+
   it("answers 403 for an unknown client", async () => {
     const r = await hook(hydraBody("flash_ci_unknown"))
     expect(r.status).toBe(403)
