@@ -1,7 +1,7 @@
 // Starts the stack's children with their output in log files, and stops them:
 // SIGTERM first, SIGKILL after a grace period, so nothing is left running.
 import { ChildProcess, spawn } from "node:child_process"
-import { createWriteStream, mkdirSync } from "node:fs"
+import { appendFileSync, closeSync, createWriteStream, mkdirSync, openSync } from "node:fs"
 import { join } from "node:path"
 
 export type ManagedProcess = {
@@ -24,16 +24,26 @@ export const startProcess = (opts: {
 }): ManagedProcess => {
   mkdirSync(opts.logDir, { recursive: true })
   const logFile = join(opts.logDir, `${opts.name}.log`)
-  const log = createWriteStream(logFile, { flags: "a" })
-  const child: ChildProcess = spawn(opts.command, opts.args, {
-    cwd: opts.cwd,
-    env: opts.env,
-    stdio: ["ignore", "pipe", "pipe"],
-  })
+  // Without an echo the child writes its log file itself: its output does not
+  // pass through this process (at hundreds of requests per second Hydra's and
+  // the API's lines cost the launcher, the bench's load generator or jest CPU
+  // on the same cores). With one, every line is also shown here.
+  const fd = opts.echo ? undefined : openSync(logFile, "a")
+  const log = opts.echo ? createWriteStream(logFile, { flags: "a" }) : undefined
+  let child: ChildProcess
+  try {
+    child = spawn(opts.command, opts.args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: fd === undefined ? ["ignore", "pipe", "pipe"] : ["ignore", fd, fd],
+    })
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
   if (child.pid === undefined) throw new Error(`could not start ${opts.name} (${opts.command})`)
   let running = true
   const forward = (chunk: Buffer) => {
-    log.write(chunk)
+    log?.write(chunk)
     if (opts.echo) for (const line of chunk.toString().split("\n")) if (line.trim()) opts.echo(`[${opts.name}] ${line}`)
   }
   child.stdout?.on("data", forward)
@@ -41,7 +51,15 @@ export const startProcess = (opts: {
   const exited = new Promise<number | null>((resolve) => {
     child.on("exit", (code, signal) => {
       running = false
-      log.end(`\n[launcher] ${opts.name} exited (code ${code}, signal ${signal})\n`)
+      const line = `\n[launcher] ${opts.name} exited (code ${code}, signal ${signal})\n`
+      if (log) log.end(line)
+      else {
+        try {
+          appendFileSync(logFile, line)
+        } catch {
+          // the log dir is gone already (a scratch stack removed after its stop)
+        }
+      }
       resolve(code)
     })
     child.on("error", () => {
