@@ -21,7 +21,7 @@ import type { Logger } from "@/services/logger"
 import { loadOrCreateNodeKey, SandboxLightningService } from "@/services/lightning/sandbox"
 import { createLedgerHeads, LedgerHeads } from "@/services/ledger-heads"
 import type { LedgerRepository } from "@/services/mongoose/ledger"
-import { RepairWatermarksRepository } from "@/services/mongoose/repair-watermarks"
+import { RepairWatermarksRepository, transferStoreIsEmpty } from "@/services/mongoose/repair-watermarks"
 import { InProcessPubSub, PubSub, RedisPubSub } from "@/services/pubsub"
 
 const REPAIR_EVERY_MS = 60_000
@@ -63,7 +63,11 @@ export const startWalletServices = async (
   // At start, look back from the repair watermark (what earlier runs settled,
   // minus a margin; a week without one: this replica may have died
   // mid-transfer); then every minute over the last ten minutes.
-  const repairDeps: TransferRepairDeps = { repair: (o) => services.payments.repairTransfers(o), watermark: RepairWatermarksRepository() }
+  const repairDeps: TransferRepairDeps = {
+    repair: (o) => services.payments.repairTransfers(o),
+    watermark: RepairWatermarksRepository(),
+    storeIsEmpty: transferStoreIsEmpty,
+  }
   const report = ({ run, advanced }: WatermarkedRun) => {
     if (run instanceof Error) logger.warn({ err: run.message }, "transfer repair failed")
     else if (run.credited || run.released || run.reservationsReleased || run.left) {

@@ -12,7 +12,7 @@ import { START_UP_MAX_WINDOW_MS, WATERMARK_MARGIN_MS } from "@/app/payments/repa
 import type { RepairRun } from "@/app/payments/transfer"
 import { AccountsRepository } from "@/services/mongoose/accounts"
 import { LedgerEntryModel } from "@/services/mongoose/ledger-schema"
-import { RepairWatermarkModel, RepairWatermarksRepository } from "@/services/mongoose/repair-watermarks"
+import { RepairWatermarkModel, RepairWatermarksRepository, transferStoreIsEmpty } from "@/services/mongoose/repair-watermarks"
 import { bucketOf, REPAIR_BUCKET_MS } from "@/services/mongoose/time-buckets"
 import { useOwnDatabase } from "../support/own-database"
 import { randomPhone } from "../support/phone"
@@ -83,6 +83,27 @@ const settled = (run: RepairRun | Error) => {
 }
 
 beforeEach(() => RepairWatermarkModel.deleteMany({}))
+
+// First in the file: the database is new, and no test before this one wrote a transfer record.
+describe("the start-up transfer repair on a new store", () => {
+  it("reads nothing when no transfer record exists at all, and sets the watermark to the start; one debit makes the store not new", async () => {
+    expect(await transferStoreIsEmpty()).toBe(true)
+    const repair = jest.fn(deps.repair)
+    const start = new Date()
+    const plan = await planStartUpRepair({ ...deps, repair, storeIsEmpty: transferStoreIsEmpty })
+    expect(plan).toMatchObject({ basis: "empty", windowMs: 0, watermark: undefined })
+    const { run, advanced } = await runStartUpRepair({ ...deps, repair, storeIsEmpty: transferStoreIsEmpty }, plan)
+    expect(repair).not.toHaveBeenCalled()
+    expect(settled(run)).toMatchObject({ credited: 0, left: 0 })
+    expect(advanced).toBe(true)
+    expect((await stored())!.getTime()).toBeGreaterThanOrEqual(start.getTime())
+
+    await crashedDebit(3 * DAY)
+    expect(await transferStoreIsEmpty()).toBe(false)
+    await RepairWatermarkModel.deleteMany({})
+    expect(await planStartUpRepair({ ...deps, storeIsEmpty: transferStoreIsEmpty })).toMatchObject({ basis: "week", windowMs: START_UP_MAX_WINDOW_MS })
+  })
+})
 
 describe("the start-up transfer repair", () => {
   it("with a watermark of an hour ago, looks back only from it minus the margin: a debit without credit before that is left, one after it is credited", async () => {

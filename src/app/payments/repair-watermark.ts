@@ -27,6 +27,12 @@ export type TransferRepairDeps = {
   /** One repair run (Payments.repairTransfers). */
   repair: (opts: RepairOptions) => Promise<RepairRun | Error>
   watermark: Pick<RepairWatermarksRepositoryType, "read" | "advance">
+  /**
+   * True when no transfer record of any kind exists (debits, invoice claims,
+   * budget reservations): a new store, where a week's look back (6,000 bucket
+   * lookups) would find nothing. Absent or an Error: the week is read.
+   */
+  storeIsEmpty?: () => Promise<boolean | Error>
   now?: () => Date
 }
 
@@ -42,11 +48,22 @@ const settledAll = (run: RepairRun | Error): run is RepairRun => !(run instanceo
 export const planStartUpRepair = async (deps: TransferRepairDeps): Promise<StartUpPlan> => {
   const watermark = await deps.watermark.read()
   const now = (deps.now ?? (() => new Date()))()
+  // Checked only without a watermark: afterwards the watermark bounds the window anyway.
+  if (watermark === undefined && (await deps.storeIsEmpty?.()) === true) return { windowMs: 0, from: now, basis: "empty", watermark }
   return { ...startUpWindow(now, watermark instanceof Error ? undefined : watermark), watermark }
 }
 
-/** The start-up run over its plan; it advances the watermark to what it settled (never back). */
+/**
+ * The start-up run over its plan; it advances the watermark to what it settled
+ * (never back). On an empty store nothing is read, and the watermark is set to
+ * the plan's time: every record is younger, and the periodic runs (ten minutes
+ * back, each minute) join it from there.
+ */
 export const runStartUpRepair = async (deps: TransferRepairDeps, plan: StartUpPlan): Promise<WatermarkedRun> => {
+  if (plan.basis === "empty") {
+    const run: RepairRun = { credited: 0, released: 0, reservationsReleased: 0, left: 0, span: { from: plan.from, through: plan.from } }
+    return { run, advanced: await deps.watermark.advance(plan.from) }
+  }
   const run = await deps.repair({ windowMs: plan.windowMs })
   if (!settledAll(run)) return { run, advanced: false }
   return { run, advanced: await deps.watermark.advance(run.span.through) }

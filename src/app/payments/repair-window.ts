@@ -10,7 +10,7 @@
 //
 // The start-up run looks back from the repair watermark (what earlier runs
 // settled, src/app/payments/repair-watermark.ts) minus a margin, at most a week;
-// without a watermark, a week.
+// without a watermark, a week, unless the store holds no transfer record at all.
 
 export type RepairOptions = { olderThanMs?: number; windowMs?: number; abandonedAfterMs?: number }
 export type TimeWindow = { newerThan: Date; olderThan: Date }
@@ -55,8 +55,12 @@ export type StartUpWindow = {
   windowMs: number
   /** Where the debits' window (the latest of the starts) begins. */
   from: Date
-  /** `watermark`: from the watermark minus the margin; `week`: no watermark (or unreadable); `capped`: the watermark is older than a week. */
-  basis: "watermark" | "week" | "capped"
+  /**
+   * `watermark`: from the watermark minus the margin; `week`: no watermark (or
+   * unreadable); `capped`: the watermark is older than a week; `empty`: no
+   * watermark and no transfer record at all (a new store): nothing to read.
+   */
+  basis: "watermark" | "week" | "capped" | "empty"
 }
 
 /**

@@ -10,7 +10,9 @@
 // safe: a lower watermark only makes a later start look further back.
 import mongoose, { Schema } from "mongoose"
 import { UnknownRepositoryError } from "@/domain/shared/errors"
+import { ApiTokenSpendModel } from "./api-token-spends"
 import { isDuplicateKeyError } from "./connection"
+import { InvoiceSettlementModel, LedgerEntryModel } from "./ledger-schema"
 
 const RepairWatermarkSchema = new Schema(
   {
@@ -71,3 +73,20 @@ export const RepairWatermarksRepository = (name = TRANSFERS_WATERMARK) => {
 }
 
 export type RepairWatermarksRepositoryType = ReturnType<typeof RepairWatermarksRepository>
+
+/**
+ * True when none of the records the transfer repair reads exists (ledger
+ * entries, invoice claims, budget reservations): a new store. One `findOne`
+ * per collection, the next only when the one before is empty.
+ */
+export const transferStoreIsEmpty = async (): Promise<boolean | UnknownRepositoryError> => {
+  try {
+    const holdsAny = async (collection: string) => (await mongoose.connection.collection(collection).findOne({}, { projection: { _id: 1 } })) !== null
+    for (const model of [LedgerEntryModel, InvoiceSettlementModel, ApiTokenSpendModel]) {
+      if (await holdsAny(model.collection.collectionName)) return false
+    }
+    return true
+  } catch (e) {
+    return unknown(e)
+  }
+}
