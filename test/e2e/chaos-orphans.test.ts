@@ -7,7 +7,7 @@
 // restarted API and the admin CLI are the compiled build (what the image runs):
 // twenty starts through tsx were most of this file's minute and a half.
 import { execFile } from "node:child_process"
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
@@ -15,10 +15,11 @@ import { promisify } from "node:util"
 import { HydraAdmin } from "@/services/hydra"
 import { ApiTokenClientModel, ApiTokenModel } from "@/services/mongoose/api-tokens-schema"
 import { connectMongo, disconnectMongo } from "@/services/mongoose/connection"
-import { ManagedProcess, runToCompletion, startProcess } from "@/stack/child-process"
+import { ManagedProcess, startProcess } from "@/stack/child-process"
 import { repoRoot } from "@/stack/paths"
 import { RunningStack, startStack } from "@/stack/stack"
 import { freeStackPorts, httpOk, waitFor } from "@/stack/wait"
+import { buildCompiled, CompiledBuild } from "../support/compiled-build"
 import { randomPhone } from "../support/phone"
 
 const ROUNDS = 20
@@ -26,8 +27,7 @@ let stack: RunningStack
 let dataDir: string
 let api: ManagedProcess
 let mongoConnected = false
-// The compiled build, in the repository's (git-ignored) dist/ as in the image.
-let outdir: string
+let build: CompiledBuild | undefined
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const apiLog = () => readFileSync(join(dataDir, "logs", "api.log"), "utf8")
@@ -37,7 +37,7 @@ const startApi = async () => {
   const p = startProcess({
     name: "api",
     command: process.execPath,
-    args: ["--enable-source-maps", join(outdir, "main.js")],
+    args: ["--enable-source-maps", build!.main],
     cwd: repoRoot,
     env: stack.apiEnv,
     logDir: join(dataDir, "logs"),
@@ -50,10 +50,7 @@ const startApi = async () => {
 }
 
 beforeAll(async () => {
-  mkdirSync(join(repoRoot, "dist"), { recursive: true })
-  outdir = mkdtempSync(join(repoRoot, "dist", ".chaos-"))
-  const built = await runToCompletion(process.execPath, [join(repoRoot, "scripts", "build.mjs")], { ...process.env, BUILD_OUTDIR: outdir }, repoRoot)
-  if (built.code !== 0) throw new Error(`npm run build failed: ${built.output}`)
+  build = await buildCompiled("chaos")
   dataDir = mkdtempSync(join(tmpdir(), "flash-chaos-"))
   stack = await startStack({
     dataDir,
@@ -75,7 +72,7 @@ afterAll(async () => {
   await api?.stop()
   await stack?.stop()
   if (!process.env.FLASH_TEST_KEEP_DATA) rmSync(dataDir, { recursive: true, force: true })
-  if (outdir) rmSync(outdir, { recursive: true, force: true })
+  build?.remove()
 }, 120_000)
 
 const session = async () => {
@@ -97,7 +94,7 @@ const create = (bearer: string, name: string) =>
   }).then(async (r) => (await r.json()) as { data?: { apiTokenCreate: { errors: unknown[]; apiToken: { id: string } | null } } })
 
 const reconcile = async (pendingGraceSeconds: string) => {
-  const r = await promisify(execFile)(process.execPath, ["--enable-source-maps", join(outdir, "admin-cli.js"), "reconcile", pendingGraceSeconds], {
+  const r = await promisify(execFile)(process.execPath, ["--enable-source-maps", build!.adminCli, "reconcile", pendingGraceSeconds], {
     cwd: repoRoot,
     env: { ...stack.apiEnv, LOG_LEVEL: "silent" },
     timeout: 60_000,

@@ -15,13 +15,11 @@
 // goes to stderr; its figures are in the README and docs/operations.md.
 import { ChildProcess, fork } from "node:child_process"
 import { randomUUID } from "node:crypto"
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { LedgerEntryModel } from "@/services/mongoose/ledger-schema"
-import { runToCompletion } from "@/stack/child-process"
-import { repoRoot } from "@/stack/paths"
 import type { RunningProductionStack } from "@/stack/production-stack"
 import type { LoadMerchant, LoadResult } from "../support/cluster-load"
+import { buildCompiled, CompiledBuild } from "../support/compiled-build"
 import { createUser, deposit, exchange, graphqlAt, ProductionRun, startProductionRun } from "../support/production"
 
 const MERCHANTS = 6
@@ -30,8 +28,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const now = () => Date.now()
 
 // The compiled build, in the repository's (git-ignored) dist/ as in the image.
-mkdirSync(join(repoRoot, "dist"), { recursive: true })
-const outdir = mkdtempSync(join(repoRoot, "dist", ".cluster-"))
+let build: CompiledBuild | undefined
 
 let run: ProductionRun | undefined
 let s: RunningProductionStack
@@ -40,12 +37,11 @@ let load: ChildProcess | undefined
 let over = false
 
 beforeAll(async () => {
-  const built = await runToCompletion(process.execPath, [join(repoRoot, "scripts", "build.mjs")], { ...process.env, BUILD_OUTDIR: outdir }, repoRoot)
-  if (built.code !== 0) throw new Error(`npm run build failed: ${built.output}`)
+  build = await buildCompiled("cluster")
   run = await startProductionRun(
     // The stores' load is the server's to carry, not a rate limit's to refuse.
     { RATE_LIMIT_API_TOKEN_PER_MINUTE: "100000", LOG_LEVEL: process.env.CLUSTER_LOG_LEVEL ?? "warn" },
-    { replicas: 3, hydras: 2, apiEntry: join(outdir, "main.js") },
+    { replicas: 3, hydras: 2, apiEntry: build.main },
   )
   s = run.stack
 }, 240_000)
@@ -54,7 +50,7 @@ afterAll(async () => {
   over = true
   if (load && load.exitCode === null && load.signalCode === null) load.kill("SIGKILL")
   await run?.stop()
-  rmSync(outdir, { recursive: true, force: true })
+  build?.remove()
 }, 120_000)
 
 const gql = (bearer: string, query: string, variables?: Record<string, unknown>) => graphqlAt(s, s.urls.graphql, bearer, query, variables)

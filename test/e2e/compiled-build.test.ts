@@ -2,24 +2,23 @@
 // the admin CLI into JavaScript that plain `node` runs, without tsx, and that
 // build serves a real request as the source does: an API-token JWT from Hydra
 // answered over GraphQL, and the token page with the assets copied beside it.
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs"
+import { readFileSync, readdirSync } from "node:fs"
 import { join } from "node:path"
 import { startApiReplica } from "@/stack/api-replica"
 import { runToCompletion } from "@/stack/child-process"
 import { repoRoot } from "@/stack/paths"
 import { testStack } from "../harness/stack-state"
 import { merchantWithToken } from "../support/api-tokens"
+import { compiledBuildDir, runBuild } from "../support/compiled-build"
 
 const stack = testStack()
-// Inside the repository's (git-ignored) dist/, as in the image: node resolves the
-// dependencies from the node_modules above it.
-mkdirSync(join(repoRoot, "dist"), { recursive: true })
-const outdir = mkdtempSync(join(repoRoot, "dist", ".test-"))
-afterAll(() => rmSync(outdir, { recursive: true, force: true }))
+const build = compiledBuildDir("test")
+const { outdir } = build
+afterAll(() => build.remove())
 
 describe("the compiled build", () => {
   it("is JavaScript for plain node: main.js and admin-cli.js with their assets, no TypeScript and no tsx", async () => {
-    const r = await runToCompletion(process.execPath, [join(repoRoot, "scripts", "build.mjs")], { ...process.env, BUILD_OUTDIR: outdir }, repoRoot)
+    const r = await runBuild(build)
     expect(r.code).toBe(0)
     expect(readdirSync(outdir).sort()).toEqual(["admin-cli.js", "admin-cli.js.map", "assets", "main.js", "main.js.map"])
     expect(readdirSync(join(outdir, "assets")).sort()).toEqual(["api-tokens.css", "api-tokens.js", "icon.svg"])

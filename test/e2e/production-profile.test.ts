@@ -1,7 +1,7 @@
 // The stack as it ships (docs/operations.md "Running in production"; src/stack/production-
 // stack.ts): NODE_ENV=production, nginx terminating TLS in front of two API
 // replicas and of Hydra (https issuer, no --dev, on PostgreSQL), Redis, user
-// sessions from a separate issuer process. Every request goes the way an
+// sessions from a separate issuer process; the replicas run the compiled build. Every request goes the way an
 // outside caller's does — over TLS through nginx, HTTP and WebSocket — except
 // where a test reaches a replica directly on purpose (as a caller who is not
 // the proxy). It runs issue 15's attack table against that stack.
@@ -30,15 +30,26 @@ import {
   startProductionRun,
   wsClient,
 } from "../support/production"
+import { buildCompiled, CompiledBuild } from "../support/compiled-build"
 
 let run: ProductionRun
 let s: RunningProductionStack
 
+let build: CompiledBuild | undefined
+
 beforeAll(async () => {
-  run = await startProductionRun({ API_TOKEN_CACHE_TTL_SECONDS: "300", REVOCATION_RESYNC_SECONDS: "120", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "20" })
+  // The replicas run the compiled build, as the image does.
+  build = await buildCompiled("production")
+  run = await startProductionRun(
+    { API_TOKEN_CACHE_TTL_SECONDS: "300", REVOCATION_RESYNC_SECONDS: "120", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "20" },
+    { apiEntry: build.main },
+  )
   s = run.stack
 }, 300_000)
-afterAll(async () => run?.stop(), 120_000)
+afterAll(async () => {
+  await run?.stop()
+  build?.remove()
+}, 120_000)
 
 const ME = "{ me { defaultAccount { id } } }"
 const BALANCES = "{ me { defaultAccount { wallets { id walletCurrency balance } } } }"

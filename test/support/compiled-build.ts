@@ -1,0 +1,36 @@
+// The compiled build (scripts/build.mjs, what `npm run build` and the image
+// run) into a directory of its own inside the repository's git-ignored dist/:
+// node resolves the dependencies from the node_modules above it, as in the image.
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { join } from "node:path"
+import { runToCompletion } from "@/stack/child-process"
+import { repoRoot } from "@/stack/paths"
+
+export type CompiledBuild = { outdir: string; main: string; adminCli: string; remove: () => void }
+
+/** A new dist/.<prefix>-* directory, empty until `build` runs. */
+export const compiledBuildDir = (prefix: string): CompiledBuild => {
+  mkdirSync(join(repoRoot, "dist"), { recursive: true })
+  const outdir = mkdtempSync(join(repoRoot, "dist", `.${prefix}-`))
+  return {
+    outdir,
+    main: join(outdir, "main.js"),
+    adminCli: join(outdir, "admin-cli.js"),
+    remove: () => rmSync(outdir, { recursive: true, force: true }),
+  }
+}
+
+/** Runs the build into `dir`; its exit code and output. */
+export const runBuild = (dir: CompiledBuild) =>
+  runToCompletion(process.execPath, [join(repoRoot, "scripts", "build.mjs")], { ...process.env, BUILD_OUTDIR: dir.outdir }, repoRoot)
+
+/** A build that must succeed (a test's setup): throws with the build's output otherwise. */
+export const buildCompiled = async (prefix: string): Promise<CompiledBuild> => {
+  const dir = compiledBuildDir(prefix)
+  const built = await runBuild(dir)
+  if (built.code !== 0) {
+    dir.remove()
+    throw new Error(`npm run build failed: ${built.output}`)
+  }
+  return dir
+}
