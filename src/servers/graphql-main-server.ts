@@ -41,6 +41,8 @@ export const WS_CLOSE = {
   oauth2Only: { code: 4403, reason: "API_TOKEN_OAUTH2_ONLY: exchange the id and secret at the token endpoint, or use a static-key token" },
   /** Refused credentials from this address spent their budget (middlewares/rate-limit.ts refusedCredentialsKey). */
   tooManyRefusals: { code: 4429, reason: "TOO_MANY_REQUESTS: too many refused credentials from this address, retry later" },
+  /** RFC 6455's registered 1013 (Try Again Later): the token store or Hydra's keys did not answer; the credentials may be fine. */
+  unavailable: { code: 1013, reason: "SERVICE_UNAVAILABLE: authentication is temporarily unavailable, retry with the same token" },
 } as const
 
 /**
@@ -293,6 +295,7 @@ export const createApiServer = async (deps: ApiServerDeps): Promise<ApiServer> =
           logger.info({ reason: result.reason, ip, transport: "ws" }, "authentication rejected")
           const charged = await chargeRefusal(ip, result.reason)
           if (!charged.allowed) closeSocket(ctx.extra.socket, WS_CLOSE.tooManyRefusals)
+          else if (isOurFailure(result.reason)) closeSocket(ctx.extra.socket, WS_CLOSE.unavailable)
           else if (result.reason === "api_token_oauth2_only") closeSocket(ctx.extra.socket, WS_CLOSE.oauth2Only)
           return false
         }

@@ -4,7 +4,7 @@
 //   Redis down      the API keeps serving (local revocation and limits, balances from the ledger); /readyz 200, redis "degraded"
 //   Redis back      /readyz redis ok again; rate limits, revocations and wallet heads go through Redis again, no API restart
 //   key rotation    a new key in hydra.jwt.access-token: old JWTs verify, new ones at once (unknown kid → refetch)
-//   FerretDB down   clear errors, nothing half-written; back without restarting the API
+//   FerretDB down   503 STORE_UNAVAILABLE + Retry-After (WebSocket: close 1013), clear errors, nothing half-written; back without restarting the API
 //   Hydra down      apiTokenCreate fails with OAUTH2_SERVER_UNAVAILABLE and no token; issued JWTs keep working; /readyz 503 names hydra
 //   Hydra back      restarted on the same database: apiTokenCreate works again and earlier clients still exchange, no API restart
 import { mkdtempSync, rmSync } from "node:fs"
@@ -20,6 +20,7 @@ import { RunningStack, startStack } from "@/stack/stack"
 import { freeStackPorts } from "@/stack/wait"
 import { PrivateRedis, privateRedis } from "../support/private-redis"
 import { randomPhone } from "../support/phone"
+import { connectionOutcome } from "../support/invalidation"
 
 let stack: RunningStack
 let dataDir: string
@@ -67,7 +68,7 @@ const gql = async (bearer: string, query: string, variables?: Record<string, unk
     body: JSON.stringify({ query, variables }),
     signal: AbortSignal.timeout(15_000),
   })
-  return { status: res.status, body: (await res.json().catch(() => ({}))) as Body }
+  return { status: res.status, retryAfter: res.headers.get("retry-after"), wwwAuthenticate: res.headers.get("www-authenticate"), body: (await res.json().catch(() => ({}))) as Body }
 }
 const readyz = async () => {
   const res = await fetch(`${stack.urls.api}/readyz`)
@@ -228,7 +229,7 @@ describe("faults, each on this file's own stack", () => {
     expect((await gql(before, ME)).status).toBe(200)
   })
 
-  it("FerretDB down: clear errors and nothing half-written; served again once it is back, without restarting the API", async () => {
+  it("FerretDB down: requests answer 503 STORE_UNAVAILABLE (WebSocket 1013), clear errors and nothing half-written; served again once it is back, without restarting the API", async () => {
     const s = await session()
     const t = (await create(s, "mongo-before"))!.apiToken!
     const jwt = await exchange(t)
@@ -239,10 +240,19 @@ describe("faults, each on this file's own stack", () => {
     await proc("ferretdb").stop()
     // Refused while the store is down, but not charged as refused credentials: no 429, more
     // requests than the budget, and the token works at once when the store is back (below).
-    const outage: number[] = []
-    for (let i = 0; i <= REFUSED_LIMIT; i++) outage.push((await gql(unseenJwt, ME)).status)
-    expect(outage).not.toContain(429)
-    expect(outage).not.toContain(200)
+    // Answered 503 STORE_UNAVAILABLE with Retry-After, not 401: the credentials are fine, and a client that
+    // took a 401 would throw its token away or tell its merchant the token is bad.
+    const outage: Array<{ status: number; code: string | undefined; retryAfter: string | null; wwwAuthenticate: string | null }> = []
+    for (let i = 0; i <= REFUSED_LIMIT; i++) {
+      const r = await gql(unseenJwt, ME)
+      outage.push({ status: r.status, code: r.body.errors?.[0]?.extensions?.code, retryAfter: r.retryAfter, wwwAuthenticate: r.wwwAuthenticate })
+    }
+    expect(new Set(outage.map((o) => JSON.stringify(o)))).toEqual(
+      new Set([JSON.stringify({ status: 503, code: "STORE_UNAVAILABLE", retryAfter: "5", wwwAuthenticate: null })]),
+    )
+    // Over WebSocket the same outage closes connection_init with 1013 (Try Again Later), not 4403 (Forbidden).
+    const ws = await connectionOutcome(stack.urls.graphqlWs, unseenJwt)
+    expect(ws).toEqual({ code: 1013, reason: expect.stringMatching(/^SERVICE_UNAVAILABLE: /) })
     const ready = await readyz()
     expect(ready.status).toBe(503)
     expect(ready.body.checks.mongo).toMatch(/^down/)

@@ -5,13 +5,11 @@
 // revocation and rotation on two API processes (sockets closed 4441), usage in
 // the audit trail. A token that did not opt in is refused API_TOKEN_OAUTH2_ONLY.
 import mongoose from "mongoose"
-import { createClient } from "graphql-ws"
-import WebSocket from "ws"
 import { generateApiTokenClientSecret, parseApiTokenConnectionString } from "@/domain/api-tokens"
 import { testStack } from "../harness/stack-state"
 import { accessTokenFor, createApiToken, gql, revokeApiToken } from "../support/api-tokens"
 import { eventually as eventuallyNamed } from "../support/eventually"
-import { btcWalletOf, eventually, fundBtc, openSocket, post, ROTATE, SEND, statusOf } from "../support/invalidation"
+import { btcWalletOf, connectionOutcome as wsOutcome, eventually, fundBtc, openSocket, post, ROTATE, SEND, statusOf } from "../support/invalidation"
 import { startSecondApi } from "../support/second-api"
 import { devSession } from "../support/tokens"
 
@@ -24,25 +22,7 @@ const staticToken = async (scopes: string[], extra: Record<string, unknown> = {}
   return { session, token, key: token.token }
 }
 
-/** connection_init with `Authorization: Bearer <key>`; resolves with the close (code and reason) the server sent, or "open". */
-const connectionOutcome = (bearer: string) =>
-  new Promise<{ code: number; reason: string } | "open">((resolve) => {
-    const client = createClient({
-      url: stack.urls.graphqlWs,
-      webSocketImpl: WebSocket,
-      lazy: false,
-      retryAttempts: 0,
-      onNonLazyError: () => undefined,
-      connectionParams: { Authorization: `Bearer ${bearer}` },
-      on: {
-        connected: () => {
-          resolve("open")
-          void client.dispose()
-        },
-        closed: (e) => resolve({ code: (e as WebSocket.CloseEvent).code, reason: (e as WebSocket.CloseEvent).reason }),
-      },
-    })
-  })
+const connectionOutcome = (bearer: string) => wsOutcome(stack.urls.graphqlWs, bearer)
 
 describe("creating a static-key token", () => {
   it("returns the secret as token (= clientSecret), the plugin's own connection string, and says how to use it", async () => {

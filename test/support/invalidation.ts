@@ -101,3 +101,23 @@ export const fundBtc = async (apiUrl: string, sessionToken: string, sats: number
 
 export const ROTATE = `mutation($input: ApiTokenRotateInput!) { apiTokenRotate(input: $input) { errors { code } apiToken { id clientId clientSecret } } }`
 export const UPDATE = `mutation($input: ApiTokenUpdateInput!) { apiTokenUpdate(input: $input) { errors { code } apiToken { id scopes ipAllowlist walletIds rateLimitPerMinute dailySendLimit } } }`
+
+/** connection_init with `Authorization: Bearer <bearer>`; resolves with the close (code and reason) the server sent, or "open". */
+export const connectionOutcome = (wsUrl: string, bearer: string) =>
+  new Promise<{ code: number; reason: string } | "open">((resolve) => {
+    const client = createClient({
+      url: wsUrl,
+      webSocketImpl: WebSocket,
+      lazy: false,
+      retryAttempts: 0,
+      onNonLazyError: () => undefined,
+      connectionParams: { Authorization: `Bearer ${bearer}` },
+      on: {
+        connected: () => {
+          resolve("open")
+          void client.dispose()
+        },
+        closed: (e) => resolve({ code: (e as WebSocket.CloseEvent).code, reason: (e as WebSocket.CloseEvent).reason }),
+      },
+    })
+  })

@@ -2,10 +2,14 @@
 // fields still work; shield answers UNAUTHENTICATED elsewhere). A header that
 // does not authenticate → HTTP 401 with a GraphQL-shaped UNAUTHENTICATED error,
 // so clients refresh their token once and retry (API_TOKEN_OAUTH2_ONLY for the
-// secret of a token that did not opt in to static-key mode). The reason code is
+// secret of a token that did not opt in to static-key mode). A failure of ours
+// (the token store or Hydra's keys unreachable) says nothing about the
+// credentials: HTTP 503 with Retry-After and STORE_UNAVAILABLE or
+// OAUTH2_SERVER_UNAVAILABLE, so a client retries the same token instead of
+// discarding it or telling its merchant the token is bad. The reason code is
 // logged; the token text never is.
 import type { NextFunction, Request, Response } from "express"
-import { AuthRejection } from "@/domain/auth"
+import { AuthRejection, isOurFailure } from "@/domain/auth"
 import type { AuthenticatedPrincipal, PrincipalResolver } from "@/app/auth/resolve-principal"
 import type { Principal } from "@/domain/auth/principal"
 import type { Logger } from "@/services/logger"
@@ -29,8 +33,28 @@ export const oauth2OnlyBody = {
   errors: [{ message: OAUTH2_ONLY_MESSAGE, extensions: { code: "API_TOKEN_OAUTH2_ONLY" } }],
 }
 
+/** Seconds a client waits before it retries through an outage of ours (Retry-After). */
+export const OUTAGE_RETRY_AFTER_SECONDS = 5
+
+const outageBody = (code: "STORE_UNAVAILABLE" | "OAUTH2_SERVER_UNAVAILABLE") => ({
+  errors: [
+    {
+      message: "Authentication is temporarily unavailable: retry the same token in a few seconds",
+      extensions: { code, retryAfterSeconds: OUTAGE_RETRY_AFTER_SECONDS },
+    },
+  ],
+})
+const storeUnavailableBody = outageBody("STORE_UNAVAILABLE")
+const keysUnavailableBody = outageBody("OAUTH2_SERVER_UNAVAILABLE")
+
 export const refusalBodyFor = (reason: AuthRejection["reason"]) =>
-  reason === "api_token_oauth2_only" ? oauth2OnlyBody : unauthenticatedBody
+  reason === "api_token_oauth2_only"
+    ? oauth2OnlyBody
+    : reason === "store_unavailable"
+      ? storeUnavailableBody
+      : reason === "jwks_unavailable"
+        ? keysUnavailableBody
+        : unauthenticatedBody
 
 /** A caller-chosen correlation id, echoed into logs only when it is short and plain. */
 export const requestIdOf = (req: Request): string | undefined => {
@@ -64,6 +88,10 @@ export const httpAuthentication =
           .status(429)
           .set("Retry-After", String(charged.retryAfterSeconds))
           .json({ errors: [tooManyRequests(charged.retryAfterSeconds).toJSON()] })
+        return
+      }
+      if (isOurFailure(result.reason)) {
+        res.status(503).set("Retry-After", String(OUTAGE_RETRY_AFTER_SECONDS)).json(refusalBodyFor(result.reason))
         return
       }
       res.status(401).set("WWW-Authenticate", 'Bearer error="invalid_token"').json(refusalBodyFor(result.reason))
