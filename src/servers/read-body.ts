@@ -1,6 +1,9 @@
 // The body of a request read by hand, for the routes that skip express (the
 // admin socket, the token hook): at most `maxBytes`, whatever Content-Length
-// says; past that the request is cut and the caller answers 413.
+// says. Past that nothing more is kept and the caller answers 413; the socket
+// is not cut, so the answer reaches a client that sent a chunked body without
+// a length (Node discards the rest of the body once the answer is written, as
+// after express's own 413, within the server's request timeout).
 import type { IncomingMessage } from "node:http"
 
 export const readBody = (req: IncomingMessage, maxBytes: number): Promise<string | "too large"> =>
@@ -11,13 +14,18 @@ export const readBody = (req: IncomingMessage, maxBytes: number): Promise<string
     }
     let size = 0
     const chunks: Buffer[] = []
-    req.on("data", (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length
-      if (size > maxBytes) {
-        resolve("too large")
-        req.destroy()
-      } else chunks.push(c)
-    })
+      if (size <= maxBytes) {
+        chunks.push(c)
+        return
+      }
+      req.off("data", onData)
+      req.pause()
+      chunks.length = 0
+      resolve("too large")
+    }
+    req.on("data", onData)
     req.on("end", () => resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")))
     req.on("error", reject)
   })

@@ -62,6 +62,26 @@ describe("POST /hooks/hydra/token", () => {
     expect(await big.json()).toEqual({ error: { code: "PAYLOAD_TOO_LARGE" } })
   })
 
+  it("answers 413 PAYLOAD_TOO_LARGE, not a cut connection, to a chunked body (no Content-Length) that grows past 64 kB", async () => {
+    const chunk = new TextEncoder().encode(`{"pad":"${"x".repeat(16 * 1024)}`)
+    let sent = 0
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // 80 kB in 16 kB chunks: past the limit after the fifth.
+        if (sent++ < 5) controller.enqueue(chunk)
+        else controller.close()
+      },
+    })
+    const r = await fetch(`${stack.urls.api}/hooks/hydra/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-flash-token-hook-secret": stack.tokenHookSecret },
+      body,
+      duplex: "half",
+    } as RequestInit)
+    expect(r.status).toBe(413)
+    expect(await r.json()).toEqual({ error: { code: "PAYLOAD_TOO_LARGE" } })
+  })
+
   it("is answered ahead of express on POST only: another method on its path is the API's 404", async () => {
     const r = await fetch(`${stack.urls.api}/hooks/hydra/token`, { headers: { "x-flash-token-hook-secret": stack.tokenHookSecret } })
     expect(r.status).toBe(404)
