@@ -16,7 +16,7 @@
 //
 // Flags: --growth (bench/growth.ts: cost as accounts, tokens and the ledger grow), --lookups (only
 // FerretDB's findOne cost as a collection grows, with and without the GIN indexes: bench/lookups.ts),
-// --quick (a short run), --only-refusal (only the query-limit refusal row), --only-issuance (only
+// --quick (a short run), --source (the API processes through tsx instead of the compiled build), --only-refusal (only the query-limit refusal row), --only-issuance (only
 // rows 6 and 6b: issuance with and without the token hook), --cpu-prof (a V8 CPU profile of the API
 // process per row, for finding a hot path), --keep-data (keep the data dir and logs), --runs N (N
 // whole runs one after another, each on a stack of its own; then every number's median, and the
@@ -25,7 +25,7 @@
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { EventEmitter } from "node:events"
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { cpus, freemem, tmpdir, totalmem } from "node:os"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
@@ -34,6 +34,7 @@ import { decodeJwt } from "jose"
 import mongoose from "mongoose"
 import { ApiTokenClientModel } from "@/services/mongoose/api-tokens-schema"
 import { startApiReplica } from "@/stack/api-replica"
+import { buildCompiled } from "@/stack/compiled-build"
 import type { ManagedProcess } from "@/stack/child-process"
 import { startHydra } from "@/stack/hydra"
 import { repoRoot } from "@/stack/paths"
@@ -56,6 +57,8 @@ const CPU_PROF = argv.has("--cpu-prof")
 const KEEP_DATA = argv.has("--keep-data")
 const ONLY_REFUSAL = argv.has("--only-refusal")
 const ONLY_ISSUANCE = argv.has("--only-issuance")
+/** Run the API processes from source through tsx instead of the compiled build that the image runs. */
+const FROM_SOURCE = argv.has("--source")
 const valueOf = (flag: string) => {
   const i = args.indexOf(flag)
   return i >= 0 ? args[i + 1] : undefined
@@ -276,7 +279,15 @@ const GLOBALS = "{ globals { network nodesIds lightningAddressDomain } }"
 const ME = "{ me { defaultAccount { wallets { id balance } } } }"
 
 type Row = { key: string; label: string; spec: LoadSpec }
-type RowResult = { rps: number[]; p50: number[]; p99: number[]; bad: number; latency1: number[] }
+type RowResult = {
+  rps: number[]
+  p50: number[]
+  p99: number[]
+  bad: number
+  latency1: number[]
+  /** CPU seconds over the 32-connection rounds, and the requests they answered. */
+  cpu: { requests: number; machine: number; server: number; bench: number; redis: number; postgres: number; hydra: number }
+}
 
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a")
 const signed = (n: number, digits = 2) => `${n >= 0 ? "+" : ""}${fmt(n, digits)}`
@@ -332,13 +343,42 @@ const measureRefusal = async (stack: RunningStack, bearer: string) => {
 }
 
 const machineLine = (hydraDsn: string | undefined, redisPrefix: string | undefined, ferretdbPostgresqlUrl: string | undefined) =>
-  `${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), ${fmt(totalmem() / 2 ** 30)} GiB RAM (${fmt(freemem() / 2 ** 30)} GiB free), Node ${process.version}, Hydra on ${hydraDsn ? "PostgreSQL" : "SQLite"}, FerretDB on ${ferretdbPostgresqlUrl ? "PostgreSQL" : "SQLite"}, Redis ${redisPrefix ? "on" : "off"}`
+  `${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), ${fmt(totalmem() / 2 ** 30)} GiB RAM (${fmt(freemem() / 2 ** 30)} GiB free), Node ${process.version}, Hydra on ${hydraDsn ? "PostgreSQL" : "SQLite"}, FerretDB on ${ferretdbPostgresqlUrl ? "PostgreSQL" : "SQLite"}, Redis ${redisPrefix ? "on" : "off"}, API processes ${FROM_SOURCE ? "from source (tsx)" : "from the compiled build"}`
 
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (Linux; clock ticks of 1/100 s). */
 const cpuSecondsOf = (pid: number) => {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
   return (Number(fields[11]) + Number(fields[12])) / 100
 }
+
+/** CPU seconds the whole machine has been busy (all cores, /proc/stat: everything but idle and iowait). */
+const machineBusySeconds = () => {
+  const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number)
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0)
+  return (total - f[3]! - f[4]!) / 100
+}
+
+/** CPU seconds of every process whose command name is `comm` (PostgreSQL's backends, Redis). */
+const cpuSecondsOfCommand = (comm: string) => {
+  let sum = 0
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() === comm) sum += cpuSecondsOf(Number(pid))
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return sum
+}
+
+/** Where one row's CPU went: the machine, the bench process (the load), PostgreSQL, Redis. */
+const otherCpu = () => ({
+  machine: machineBusySeconds(),
+  bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+  postgres: cpuSecondsOfCommand("postgres"),
+  redis: cpuSecondsOfCommand("redis-server"),
+})
 
 /**
  * Row 6b's Hydra: the same binary, database (so the same clients and ES256 key
@@ -409,6 +449,7 @@ const measureIssuance = async (
     bare: bare.proc.pid,
   }
   const cpu = { hydra: 0, api: 0, bare: 0 }
+  const others = { hooked: { machine: 0, bench: 0, postgres: 0, redis: 0 }, unhooked: { machine: 0, bench: 0, postgres: 0, redis: 0 } }
   for (let round = 1; round <= plan.rounds; round++) {
     const order = round % 2 === 1 ? (["hooked", "unhooked"] as const) : (["unhooked", "hooked"] as const)
     for (const which of order) {
@@ -417,8 +458,11 @@ const measureIssuance = async (
       if (profiled) await profile.profiler.start()
       const watched = which === "hooked" ? (["hydra", "api"] as const) : (["bare"] as const)
       const before = watched.map((k) => (pids[k] ? cpuSecondsOf(pids[k]) : NaN))
+      const othersBefore = otherCpu()
       runs[which].push(await load(which === "hooked" ? hooked : unhooked, plan.issuanceConnections, plan.durationS))
       watched.forEach((k, i) => (cpu[k] += (pids[k] ? cpuSecondsOf(pids[k]) : NaN) - before[i]!))
+      const othersAfter = otherCpu()
+      for (const k of ["machine", "bench", "postgres", "redis"] as const) others[which][k] += othersAfter[k] - othersBefore[k]
       if (profiled) await profile.profiler.stopTo(profile.file)
     }
   }
@@ -441,6 +485,12 @@ const measureIssuance = async (
     api: (cpu.api * 1000) / issued(runs.hooked),
     bare: (cpu.bare * 1000) / issued(runs.unhooked),
   }
+  const perTokenOf = (which: "hooked" | "unhooked") => {
+    const n = issued(runs[which])
+    const o = others[which]
+    return { machine: (o.machine * 1000) / n, bench: (o.bench * 1000) / n, postgres: (o.postgres * 1000) / n, redis: (o.redis * 1000) / n }
+  }
+  const whole = { hooked: perTokenOf("hooked"), unhooked: perTokenOf("unhooked") }
   const result = (x: ReturnType<typeof summary>) =>
     `${fmt(x.rps, 0)} tokens/s; p50 ${fmt(x.p50)} ms, p99 ${fmt(x.p99)} ms; failed ${x.bad}`
   const c = plan.issuanceConnections
@@ -458,6 +508,16 @@ const measureIssuance = async (
         "CPU time per issued token (user + system, from /proc)",
         `row 6: Hydra ${fmt(perToken.hydra, 2)} ms + API (the hook) ${fmt(perToken.api, 2)} ms; row 6b: Hydra ${fmt(perToken.bare, 2)} ms`,
       ],
+      [
+        "6",
+        "the whole machine's CPU per issued token (/proc/stat), and of the load generator, PostgreSQL, Redis",
+        (["hooked", "unhooked"] as const)
+          .map(
+            (w) =>
+              `row ${w === "hooked" ? "6" : "6b"}: machine ${fmt(whole[w].machine, 2)} ms (load ${fmt(whole[w].bench, 2)}, PostgreSQL ${fmt(whole[w].postgres, 2)}, Redis ${fmt(whole[w].redis, 2)})`,
+          )
+          .join("; "),
+      ],
     ],
     numbers: [
       ["row 6: tokens/s", withHook.rps],
@@ -471,6 +531,12 @@ const measureIssuance = async (
       ["row 6: Hydra CPU ms per token", perToken.hydra],
       ["row 6: API CPU ms per token (the hook)", perToken.api],
       ["row 6b: Hydra CPU ms per token", perToken.bare],
+      ["row 6: machine CPU ms per token", whole.hooked.machine],
+      ["row 6b: machine CPU ms per token", whole.unhooked.machine],
+      ["row 6: PostgreSQL CPU ms per token", whole.hooked.postgres],
+      ["row 6b: PostgreSQL CPU ms per token", whole.unhooked.postgres],
+      ["row 6: load generator CPU ms per token", whole.hooked.bench],
+      ["row 6b: load generator CPU ms per token", whole.unhooked.bench],
     ] as Array<[string, number]>,
     targets: [
       { what: "row 6 (hook on) ≥ 0.8 × row 6b (no hook)", value: withHook.rps / without.rps, op: ">=", limit: 0.8, unit: "×", digits: 2 },
@@ -488,6 +554,12 @@ const main = async (): Promise<RunSummary> => {
     else rmSync(dataDir, { recursive: true, force: true })
   })
   log(`[bench] run ${run}${QUICK ? " (quick)" : ""}, data in ${dataDir}`)
+
+  // Every API process of the bench runs the compiled build, as the image runs it
+  // (node --enable-source-maps main.js), the verifier API of rows 4 and 5 included;
+  // --source runs them all through tsx instead.
+  const build = FROM_SOURCE ? undefined : await buildCompiled(`bench-${run}`, { withBench: true })
+  if (build) cleanups.push(async () => build.remove())
 
   const hydraDatabase = `flash_bench_hydra_${run}`
   // A larger pool than the tests: 8 concurrent token requests in row 6.
@@ -525,6 +597,7 @@ const main = async (): Promise<RunSummary> => {
     accessTokenLifespanSeconds: 3600,
     apiEnv,
     apiNodeArgs: nodeArgs,
+    apiEntry: build?.main,
     log,
   }).catch((e: unknown) => {
     showLogTail(e)
@@ -564,7 +637,7 @@ const main = async (): Promise<RunSummary> => {
   }
 
   log("[bench] starting the bench-only verifier processes (introspection, static key)")
-  const benchEntry = join(repoRoot, "bench", "bench-api.ts")
+  const benchEntry = build?.benchApi ?? join(repoRoot, "bench", "bench-api.ts")
   const [introspectApi, staticApi] = await Promise.all([
     startApiProcess(stack, "bench-api-introspection", benchEntry, { BENCH_VERIFIER: "introspection" }, []),
     startApiProcess(stack, "bench-api-static-key", benchEntry, { BENCH_VERIFIER: "static-key" }, []),
@@ -638,7 +711,16 @@ const main = async (): Promise<RunSummary> => {
   log(`[bench] warm-up: ${plan.warmupS} s per row`)
   for (const row of rows) await load(row.spec, plan.connections, plan.warmupS)
 
-  const results = new Map<string, RowResult>(rows.map((r) => [r.key, { rps: [], p50: [], p99: [], bad: 0, latency1: [] }]))
+  const results = new Map<string, RowResult>(
+    rows.map((r) => [
+      r.key,
+      { rps: [], p50: [], p99: [], bad: 0, latency1: [], cpu: { requests: 0, machine: 0, server: 0, bench: 0, redis: 0, postgres: 0, hydra: 0 } },
+    ]),
+  )
+  // The API process that answers each row, and Hydra (row 4 asks it at every request).
+  const serverPid = (row: Row) =>
+    row.spec.url === introspectApi.graphql ? introspectApi.proc.pid : row.spec.url === staticApi.graphql ? staticApi.proc.pid : api1.pid
+  const hydraPid = stack.processes.find((p) => p.name === "hydra")?.pid
   // Rounds interleave the rows, so a burst of load from a neighbour hits them alike.
   const profiler = CPU_PROF ? await connectProfiler(inspectorPort) : undefined
   if (profiler) cleanups.push(async () => profiler.close())
@@ -653,9 +735,13 @@ const main = async (): Promise<RunSummary> => {
       // The first round of the rows served by the stack's API (1, 1b, 2, 3, 3s) is profiled.
       const profiled = profiler && round === 1 && row.spec.url === stack.urls.graphql
       if (profiled) await profiler.start()
+      const cpuBefore = { ...otherCpu(), server: cpuSecondsOf(serverPid(row)), hydra: hydraPid ? cpuSecondsOf(hydraPid) : 0 }
       const r = await load(row.spec, plan.connections, plan.durationS)
+      const cpuAfter = { ...otherCpu(), server: cpuSecondsOf(serverPid(row)), hydra: hydraPid ? cpuSecondsOf(hydraPid) : 0 }
       if (profiled) await profiler.stopTo(join(profDir, `row-${row.key}.cpuprofile`))
       const acc = results.get(row.key)!
+      acc.cpu.requests += r.ok
+      for (const k of ["machine", "server", "bench", "redis", "postgres", "hydra"] as const) acc.cpu[k] += cpuAfter[k] - cpuBefore[k]
       acc.rps.push(r.rps)
       acc.p50.push(r.p50)
       acc.p99.push(r.p99)
@@ -689,7 +775,7 @@ const main = async (): Promise<RunSummary> => {
 
   // ---- row 7b: revocation across two API processes
   log(`[bench] row 7: revocation propagation to a second API process, ${plan.revocations} tokens`)
-  const api2 = await startApiProcess(stack, "api-replica", join(repoRoot, "src", "servers", "main.ts"), {}, [])
+  const api2 = await startApiProcess(stack, "api-replica", build?.main ?? join(repoRoot, "src", "servers", "main.ts"), {}, [])
   // From the management call on API 1 until API 2 answers 401 to the token's
   // JWT (its record cached there first): the invalidation bus, three causes.
   const PROPAGATION_TIMEOUT_MS = 5000
@@ -773,6 +859,18 @@ const main = async (): Promise<RunSummary> => {
     ])
   }
   lines.push("")
+  lines.push(
+    "CPU per request over the 32-connection rounds (ms, from /proc): the whole machine, the API process that answers the row, the load generator (this process), Redis, PostgreSQL (FerretDB's and Hydra's databases), Hydra",
+  )
+  lines.push("")
+  add(["#", "machine", "API", "load generator", "Redis", "PostgreSQL", "Hydra"])
+  add(["---", "---:", "---:", "---:", "---:", "---:", "---:"])
+  for (const row of rows) {
+    const c = R(row.key).cpu
+    const per = (x: number) => fmt((x * 1000) / c.requests, 3)
+    add([row.key, per(c.machine), per(c.server), per(c.bench), per(c.redis), per(c.postgres), per(c.hydra)])
+  }
+  lines.push("")
   lines.push("### Issuance, management, memory")
   lines.push("")
   add(["#", "what", "result"])
@@ -838,6 +936,9 @@ const main = async (): Promise<RunSummary> => {
       [`row ${row.key}: p50 ms`, median(r.p50)],
       [`row ${row.key}: p99 ms`, median(r.p99)],
       [`row ${row.key}: p99 ms @1 conn`, p99At1(row.key)],
+      [`row ${row.key}: machine CPU ms per request`, (r.cpu.machine * 1000) / r.cpu.requests],
+      [`row ${row.key}: API CPU ms per request`, (r.cpu.server * 1000) / r.cpu.requests],
+      [`row ${row.key}: load generator CPU ms per request`, (r.cpu.bench * 1000) / r.cpu.requests],
     )
   }
   numbers.push(

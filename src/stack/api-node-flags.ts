@@ -14,3 +14,9 @@ export const API_MAX_OLD_SPACE_MB = 1024
 
 export const apiNodeFlags = (env: NodeJS.ProcessEnv = process.env): string[] =>
   /--max-old-space-size/.test(env.NODE_OPTIONS ?? "") ? [] : [`--max-old-space-size=${API_MAX_OLD_SPACE_MB}`]
+
+/**
+ * How node runs an API entry: a .js file is the compiled build (npm run build),
+ * run by plain node as the image runs it; a .ts file runs through tsx.
+ */
+export const apiEntryArgs = (entry: string): string[] => (entry.endsWith(".js") ? ["--enable-source-maps", entry] : ["--import", "tsx", entry])

@@ -5,7 +5,7 @@ import { join } from "node:path"
 import { ManagedProcess, startProcess } from "./child-process"
 import { repoRoot } from "./paths"
 import { freePort, httpOk, waitFor } from "./wait"
-import { apiNodeFlags } from "./api-node-flags"
+import { apiEntryArgs, apiNodeFlags } from "./api-node-flags"
 
 export type ApiReplica = {
   url: string
@@ -52,13 +52,7 @@ export const startApiReplica = async (o: {
   const proc = startProcess({
     name: o.name ?? `api-replica-${port}`,
     command: process.execPath,
-    // A .js entry is the compiled build (npm run build), run by plain node as the image runs it.
-    args: [
-      ...apiNodeFlags(o.apiEnv),
-      ...(o.nodeArgs ?? []),
-      ...(entry.endsWith(".js") ? ["--enable-source-maps"] : ["--import", "tsx"]),
-      entry,
-    ],
+    args: [...apiNodeFlags(o.apiEnv), ...(o.nodeArgs ?? []), ...apiEntryArgs(entry)],
     cwd: repoRoot,
     env,
     logDir: join(o.dataDir, "logs"),

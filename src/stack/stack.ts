@@ -10,7 +10,7 @@ import { repoRoot } from "./paths"
 import { launchedChildren, stopLeftovers } from "./leftovers"
 import { loadOrCreateSecrets } from "./secrets"
 import { httpOk, waitFor } from "./wait"
-import { apiNodeFlags } from "./api-node-flags"
+import { apiEntryArgs, apiNodeFlags } from "./api-node-flags"
 import { UNIX_SOCKET_PATH_MAX } from "../config"
 import { writeDevStackSettings } from "../config/dev-stack-settings"
 
@@ -44,6 +44,8 @@ export type StackOptions = {
   apiEnv?: NodeJS.ProcessEnv
   /** Extra node flags for the API process, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
   apiNodeArgs?: string[]
+  /** The API's entry: src/servers/main.ts through tsx (default), or a compiled build's main.js (src/stack/compiled-build.ts). */
+  apiEntry?: string
   echo?: (line: string) => void
   log?: (line: string) => void
 }
@@ -155,7 +157,7 @@ export const startStack = async (o: StackOptions): Promise<RunningStack> => {
     const api = startProcess({
       name: "api",
       command: process.execPath,
-      args: [...apiNodeFlags(apiEnv), ...(o.apiNodeArgs ?? []), "--import", "tsx", join(repoRoot, "src", "servers", "main.ts")],
+      args: [...apiNodeFlags(apiEnv), ...(o.apiNodeArgs ?? []), ...apiEntryArgs(o.apiEntry ?? join(repoRoot, "src", "servers", "main.ts"))],
       cwd: repoRoot,
       env: apiEnv,
       logDir,

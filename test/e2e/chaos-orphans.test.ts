@@ -19,7 +19,7 @@ import { ManagedProcess, startProcess } from "@/stack/child-process"
 import { repoRoot } from "@/stack/paths"
 import { RunningStack, startStack } from "@/stack/stack"
 import { freeStackPorts, httpOk, waitFor } from "@/stack/wait"
-import { buildCompiled, CompiledBuild } from "../support/compiled-build"
+import { buildCompiled, CompiledBuild } from "@/stack/compiled-build"
 import { randomPhone } from "../support/phone"
 
 const ROUNDS = 20

@@ -19,7 +19,7 @@ import { join } from "node:path"
 import { LedgerEntryModel } from "@/services/mongoose/ledger-schema"
 import type { RunningProductionStack } from "@/stack/production-stack"
 import type { LoadMerchant, LoadResult } from "../support/cluster-load"
-import { buildCompiled, CompiledBuild } from "../support/compiled-build"
+import { buildCompiled, CompiledBuild } from "@/stack/compiled-build"
 import { createUser, deposit, exchange, graphqlAt, ProductionRun, startProductionRun } from "../support/production"
 
 const MERCHANTS = 6

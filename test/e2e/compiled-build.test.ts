@@ -9,7 +9,7 @@ import { runToCompletion } from "@/stack/child-process"
 import { repoRoot } from "@/stack/paths"
 import { testStack } from "../harness/stack-state"
 import { merchantWithToken } from "../support/api-tokens"
-import { compiledBuildDir, runBuild } from "../support/compiled-build"
+import { compiledBuildDir, runBuild } from "@/stack/compiled-build"
 
 const stack = testStack()
 const build = compiledBuildDir("test")

@@ -30,7 +30,7 @@ import {
   startProductionRun,
   wsClient,
 } from "../support/production"
-import { buildCompiled, CompiledBuild } from "../support/compiled-build"
+import { buildCompiled, CompiledBuild } from "@/stack/compiled-build"
 
 let run: ProductionRun
 let s: RunningProductionStack
