@@ -70,7 +70,11 @@ export const startAdminSocket = async (o: {
       return refuse(res, "UNSUPPORTED_MEDIA_TYPE", "content-type must be application/json")
     }
     const body = await readBody(req, ADMIN_SOCKET_MAX_BODY_BYTES)
-    if (body === "too large") return refuse(res, "PAYLOAD_TOO_LARGE", `at most ${ADMIN_SOCKET_MAX_BODY_BYTES} bytes`)
+    if (body === "too large") {
+      // The rest of the body was not read: the connection is not reused (read-body.ts).
+      res.setHeader("connection", "close")
+      return refuse(res, "PAYLOAD_TOO_LARGE", `at most ${ADMIN_SOCKET_MAX_BODY_BYTES} bytes`)
+    }
     let raw: unknown
     try {
       raw = JSON.parse(body)

@@ -1,9 +1,9 @@
 // The body of a request read by hand, for the routes that skip express (the
 // admin socket, the token hook): at most `maxBytes`, whatever Content-Length
-// says. Past that nothing more is kept and the caller answers 413; the socket
-// is not cut, so the answer reaches a client that sent a chunked body without
-// a length (Node discards the rest of the body once the answer is written, as
-// after express's own 413, within the server's request timeout).
+// says. Past that nothing more is kept and the caller answers 413 with
+// `Connection: close`; the socket is not cut first, so the answer reaches a
+// client that sent a chunked body without a length, and no client reuses a
+// connection whose request was not read to its end.
 import type { IncomingMessage } from "node:http"
 
 export const readBody = (req: IncomingMessage, maxBytes: number): Promise<string | "too large"> =>

@@ -86,7 +86,11 @@ export const tokenHookHandler = (deps: TokenHookDeps): TokenHookHandler => {
     }
     if (!isJsonContentType(req)) return refuse(res, 400, "HOOK_BAD_REQUEST")
     const text = await readBody(req, MAX_BODY_BYTES)
-    if (text === "too large") return refuse(res, 413, "PAYLOAD_TOO_LARGE")
+    if (text === "too large") {
+      // The rest of the body was not read: the connection is not reused (read-body.ts).
+      res.setHeader("connection", "close")
+      return refuse(res, 413, "PAYLOAD_TOO_LARGE")
+    }
     let raw: unknown
     try {
       raw = JSON.parse(text)

@@ -79,7 +79,10 @@ describe("POST /hooks/hydra/token", () => {
       duplex: "half",
     } as RequestInit)
     expect(r.status).toBe(413)
+    expect(r.headers.get("connection")).toBe("close")
     expect(await r.json()).toEqual({ error: { code: "PAYLOAD_TOO_LARGE" } })
+    // The server is none the worse: the next call is answered.
+    expect((await hook(hydraBody("flash_ci_unknown"))).status).toBe(403)
   })
 
   it("is answered ahead of express on POST only: another method on its path is the API's 404", async () => {
