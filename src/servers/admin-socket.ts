@@ -71,7 +71,7 @@ export const startAdminSocket = async (o: {
     }
     const body = await readBody(req, ADMIN_SOCKET_MAX_BODY_BYTES)
     if (body === "too large") {
-      // The rest of the body was not read: the connection is not reused (read-body.ts).
+      // An oversized request: its connection is not kept for another (read-body.ts).
       res.setHeader("connection", "close")
       return refuse(res, "PAYLOAD_TOO_LARGE", `at most ${ADMIN_SOCKET_MAX_BODY_BYTES} bytes`)
     }

@@ -87,7 +87,7 @@ export const tokenHookHandler = (deps: TokenHookDeps): TokenHookHandler => {
     if (!isJsonContentType(req)) return refuse(res, 400, "HOOK_BAD_REQUEST")
     const text = await readBody(req, MAX_BODY_BYTES)
     if (text === "too large") {
-      // The rest of the body was not read: the connection is not reused (read-body.ts).
+      // An oversized request: its connection is not kept for another (read-body.ts).
       res.setHeader("connection", "close")
       return refuse(res, 413, "PAYLOAD_TOO_LARGE")
     }

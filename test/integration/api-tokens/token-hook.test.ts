@@ -85,6 +85,29 @@ describe("POST /hooks/hydra/token", () => {
     expect((await hook(hydraBody("flash_ci_unknown"))).status).toBe(403)
   })
 
+  it("cuts a chunked body that goes on past 64 kB + 1 MiB instead of reading it to its end", async () => {
+    const chunk = new TextEncoder().encode("x".repeat(64 * 1024))
+    let sent = 0
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // 8 MiB: far past what the hook throws away before it answers.
+        if (sent++ < 128) controller.enqueue(chunk)
+        else controller.close()
+      },
+    })
+    const outcome = await fetch(`${stack.urls.api}/hooks/hydra/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-flash-token-hook-secret": stack.tokenHookSecret },
+      body,
+      duplex: "half",
+    } as RequestInit).then(
+      (r) => `answered ${r.status}`,
+      () => "cut",
+    )
+    expect(outcome).toBe("cut")
+    expect((await hook(hydraBody("flash_ci_unknown"))).status).toBe(403)
+  })
+
   it("is answered ahead of express on POST only: another method on its path is the API's 404", async () => {
     const r = await fetch(`${stack.urls.api}/hooks/hydra/token`, { headers: { "x-flash-token-hook-secret": stack.tokenHookSecret } })
     expect(r.status).toBe(404)
