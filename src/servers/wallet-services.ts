@@ -20,6 +20,7 @@ import type { LightningService } from "@/services/lightning"
 import type { Logger } from "@/services/logger"
 import { loadOrCreateNodeKey, SandboxLightningService } from "@/services/lightning/sandbox"
 import { createLedgerHeads, LedgerHeads } from "@/services/ledger-heads"
+import { metrics } from "@/services/metrics"
 import type { LedgerRepository } from "@/services/mongoose/ledger"
 import { RepairWatermarksRepository, transferStoreIsEmpty } from "@/services/mongoose/repair-watermarks"
 import { InProcessPubSub, PubSub, RedisPubSub } from "@/services/pubsub"
@@ -42,6 +43,27 @@ export const composeWalletServices = (c: {
   const ports = storePaymentPorts(c)
   return { lightning: c.lightning, pubsub: c.pubsub, ledger: ports.ledger, payments: createPayments(ports) }
 }
+
+/**
+ * What a repair run says: its log lines, and the metrics an operator alerts on
+ * (a record left unfinished run after run, a watermark that stops advancing,
+ * runs that fail).
+ */
+export const repairReporter =
+  (logger: Pick<Logger, "warn">) =>
+  ({ run, advanced }: WatermarkedRun) => {
+    if (run instanceof Error) {
+      metrics.transferRepairFailures.inc()
+      logger.warn({ err: run.message }, "transfer repair failed")
+    } else {
+      metrics.transferRepairUnfinished.set(run.left)
+      if (run.credited || run.released || run.reservationsReleased || run.left) {
+        logger.warn({ credited: run.credited, released: run.released, reservationsReleased: run.reservationsReleased, left: run.left }, "repaired unfinished transfers")
+      }
+      if (advanced === true) metrics.transferRepairWatermark.set(run.span.through.getTime() / 1000)
+    }
+    if (advanced instanceof Error) logger.warn({ err: advanced.message }, "transfer repair watermark not written")
+  }
 
 export const startWalletServices = async (
   config: Config,
@@ -68,13 +90,7 @@ export const startWalletServices = async (
     watermark: RepairWatermarksRepository(),
     storeIsEmpty: transferStoreIsEmpty,
   }
-  const report = ({ run, advanced }: WatermarkedRun) => {
-    if (run instanceof Error) logger.warn({ err: run.message }, "transfer repair failed")
-    else if (run.credited || run.released || run.reservationsReleased || run.left) {
-      logger.warn({ credited: run.credited, released: run.released, reservationsReleased: run.reservationsReleased, left: run.left }, "repaired unfinished transfers")
-    }
-    if (advanced instanceof Error) logger.warn({ err: advanced.message }, "transfer repair watermark not written")
-  }
+  const report = repairReporter(logger)
   const repairAtStart = async () => {
     const plan = await planStartUpRepair(repairDeps)
     logger.info(
@@ -86,9 +102,13 @@ export const startWalletServices = async (
       },
       "start-up transfer repair window",
     )
+    if (plan.watermark instanceof Date) metrics.transferRepairWatermark.set(plan.watermark.getTime() / 1000)
     report(await runStartUpRepair(repairDeps, plan))
   }
-  const failed = (e: unknown) => logger.warn({ err: e instanceof Error ? e.message : String(e) }, "transfer repair failed")
+  const failed = (e: unknown) => {
+    metrics.transferRepairFailures.inc()
+    logger.warn({ err: e instanceof Error ? e.message : String(e) }, "transfer repair failed")
+  }
   void repairAtStart().catch(failed)
   const timer = setInterval(() => void runRecentRepair(repairDeps).then(report).catch(failed), REPAIR_EVERY_MS)
   timer.unref()

@@ -25,7 +25,7 @@ const labelsByMetric = new Map<string, readonly string[]>(
 const ADDED = ["job", "instance", "le"]
 
 describe("the Grafana dashboard", () => {
-  it("covers what an operator watches: auth outcomes by reason, issuance and hook latency, revocation propagation, rate-limit and budget refusals, active tokens", () => {
+  it("covers what an operator watches: auth outcomes by reason, issuance and hook latency, revocation propagation, rate-limit and budget refusals, active tokens, the transfer repair's watermark", () => {
     const all = exprs.map((e) => e.expr).join("\n")
     for (const metric of [
       "flashapi_auth_outcomes_total",
@@ -36,6 +36,8 @@ describe("the Grafana dashboard", () => {
       "flashapi_rate_limited_total",
       "flashapi_errors_answered_total",
       "flashapi_api_tokens_active",
+      "flashapi_transfer_repair_watermark_seconds",
+      "flashapi_transfer_repair_unfinished",
     ]) {
       expect(all).toContain(metric)
     }

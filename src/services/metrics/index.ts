@@ -98,6 +98,21 @@ export const metrics = {
     labelNames: ["code"] as const,
     registers: [registry],
   }),
+  transferRepairUnfinished: new Gauge({
+    name: "flashapi_transfer_repair_unfinished",
+    help: "Transfer records the last repair run of this process left unfinished (it tries again every minute; above 0 for long, one cannot be finished)",
+    registers: [registry],
+  }),
+  transferRepairFailures: new Counter({
+    name: "flashapi_transfer_repair_failures_total",
+    help: "Transfer repair runs of this process that failed (the store did not answer)",
+    registers: [registry],
+  }),
+  transferRepairWatermark: new Gauge({
+    name: "flashapi_transfer_repair_watermark_seconds",
+    help: "The repair watermark as this process last read or advanced it (Unix seconds): every transfer record created before it is finished. Alert on time() minus it",
+    registers: [registry],
+  }),
   activeApiTokens: new Gauge({
     name: "flashapi_api_tokens_active",
     help: "API tokens ACTIVE and unexpired: the cluster's count (once per API_TOKEN_ACTIVE_COUNT_INTERVAL_SECONDS) plus this process's creates and revokes since",
