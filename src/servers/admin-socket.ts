@@ -69,12 +69,8 @@ export const startAdminSocket = async (o: {
     if (!isJsonContentType(req)) {
       return refuse(res, "UNSUPPORTED_MEDIA_TYPE", "content-type must be application/json")
     }
-    const body = await readBody(req, ADMIN_SOCKET_MAX_BODY_BYTES)
-    if (body === "too large") {
-      // An oversized request: its connection is not kept for another (read-body.ts).
-      res.setHeader("connection", "close")
-      return refuse(res, "PAYLOAD_TOO_LARGE", `at most ${ADMIN_SOCKET_MAX_BODY_BYTES} bytes`)
-    }
+    const body = await readBody(req, res, ADMIN_SOCKET_MAX_BODY_BYTES)
+    if (body === "too large") return refuse(res, "PAYLOAD_TOO_LARGE", `at most ${ADMIN_SOCKET_MAX_BODY_BYTES} bytes`)
     let raw: unknown
     try {
       raw = JSON.parse(body)

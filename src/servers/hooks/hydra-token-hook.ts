@@ -85,12 +85,8 @@ export const tokenHookHandler = (deps: TokenHookDeps): TokenHookHandler => {
       return refuse(res, 401, "HOOK_UNAUTHENTICATED")
     }
     if (!isJsonContentType(req)) return refuse(res, 400, "HOOK_BAD_REQUEST")
-    const text = await readBody(req, MAX_BODY_BYTES)
-    if (text === "too large") {
-      // An oversized request: its connection is not kept for another (read-body.ts).
-      res.setHeader("connection", "close")
-      return refuse(res, 413, "PAYLOAD_TOO_LARGE")
-    }
+    const text = await readBody(req, res, MAX_BODY_BYTES)
+    if (text === "too large") return refuse(res, 413, "PAYLOAD_TOO_LARGE")
     let raw: unknown
     try {
       raw = JSON.parse(text)

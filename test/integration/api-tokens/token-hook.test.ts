@@ -28,6 +28,24 @@ const hydraBody = (clientId: string, granted = ["read"]) => ({
   request: { client_id: clientId, requested_scopes: null, granted_scopes: granted, granted_audience: [], grant_types: ["client_credentials"], payload: {} },
 })
 
+/** A body sent as `count` chunks of `text` with no Content-Length (Transfer-Encoding: chunked). */
+const postChunked = (text: string, count: number) => {
+  const chunk = new TextEncoder().encode(text)
+  let sent = 0
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent++ < count) controller.enqueue(chunk)
+      else controller.close()
+    },
+  })
+  return fetch(`${stack.urls.api}/hooks/hydra/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-flash-token-hook-secret": stack.tokenHookSecret },
+    body,
+    duplex: "half",
+  } as RequestInit)
+}
+
 describe("POST /hooks/hydra/token", () => {
   it("answers 401 without the shared-secret header or with a wrong one", async () => {
     expect((await hook(hydraBody("flash_ci_x"), null)).status).toBe(401)
@@ -63,21 +81,8 @@ describe("POST /hooks/hydra/token", () => {
   })
 
   it("answers 413 PAYLOAD_TOO_LARGE, not a cut connection, to a chunked body (no Content-Length) that grows past 64 kB", async () => {
-    const chunk = new TextEncoder().encode(`{"pad":"${"x".repeat(16 * 1024)}`)
-    let sent = 0
-    const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        // 80 kB in 16 kB chunks: past the limit after the fifth.
-        if (sent++ < 5) controller.enqueue(chunk)
-        else controller.close()
-      },
-    })
-    const r = await fetch(`${stack.urls.api}/hooks/hydra/token`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-flash-token-hook-secret": stack.tokenHookSecret },
-      body,
-      duplex: "half",
-    } as RequestInit)
+    // 80 kB in 16 kB chunks: past the limit after the fifth.
+    const r = await postChunked(`{"pad":"${"x".repeat(16 * 1024)}`, 5)
     expect(r.status).toBe(413)
     expect(r.headers.get("connection")).toBe("close")
     expect(await r.json()).toEqual({ error: { code: "PAYLOAD_TOO_LARGE" } })
@@ -86,21 +91,8 @@ describe("POST /hooks/hydra/token", () => {
   })
 
   it("cuts a chunked body that goes on past 64 kB + 1 MiB instead of reading it to its end", async () => {
-    const chunk = new TextEncoder().encode("x".repeat(64 * 1024))
-    let sent = 0
-    const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        // 8 MiB: far past what the hook throws away before it answers.
-        if (sent++ < 128) controller.enqueue(chunk)
-        else controller.close()
-      },
-    })
-    const outcome = await fetch(`${stack.urls.api}/hooks/hydra/token`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-flash-token-hook-secret": stack.tokenHookSecret },
-      body,
-      duplex: "half",
-    } as RequestInit).then(
+    // 8 MiB: far past what the hook throws away before it answers.
+    const outcome = await postChunked("x".repeat(64 * 1024), 128).then(
       (r) => `answered ${r.status}`,
       () => "cut",
     )
