@@ -285,8 +285,10 @@ type RowResult = {
   p99: number[]
   bad: number
   latency1: number[]
-  /** CPU seconds over the 32-connection rounds, and the requests they answered. */
-  cpu: { requests: number; machine: number; server: number; bench: number; redis: number; postgres: number; hydra: number }
+  /** CPU seconds over the 32-connection rounds. */
+  cpu: CpuReading
+  /** The requests answered in those rounds. */
+  requests: number
 }
 
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a")
@@ -372,12 +374,40 @@ const cpuSecondsOfCommand = (comm: string) => {
   return sum
 }
 
-/** Where one row's CPU went: the machine, the bench process (the load), PostgreSQL, Redis. */
-const otherCpu = () => ({
-  machine: machineBusySeconds(),
-  bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
-  postgres: cpuSecondsOfCommand("postgres"),
-  redis: cpuSecondsOfCommand("redis-server"),
+type CpuReading = { machine: number; bench: number; postgres: number; redis: number; server: number; hydra: number }
+const NO_CPU: CpuReading = { machine: 0, bench: 0, postgres: 0, redis: 0, server: 0, hydra: 0 }
+
+/**
+ * CPU seconds used so far: the whole machine, the bench process (the load), PostgreSQL,
+ * Redis, and the API process (`server`) and Hydra a row is answered by (0 without one).
+ */
+const cpuNow = (pids: { server?: number; hydra?: number }): CpuReading => {
+  const own = process.cpuUsage()
+  return {
+    machine: machineBusySeconds(),
+    bench: (own.user + own.system) / 1e6,
+    postgres: cpuSecondsOfCommand("postgres"),
+    redis: cpuSecondsOfCommand("redis-server"),
+    server: pids.server ? cpuSecondsOf(pids.server) : 0,
+    hydra: pids.hydra ? cpuSecondsOf(pids.hydra) : 0,
+  }
+}
+const plusCpu = (acc: CpuReading, before: CpuReading, after: CpuReading): CpuReading => ({
+  machine: acc.machine + after.machine - before.machine,
+  bench: acc.bench + after.bench - before.bench,
+  postgres: acc.postgres + after.postgres - before.postgres,
+  redis: acc.redis + after.redis - before.redis,
+  server: acc.server + after.server - before.server,
+  hydra: acc.hydra + after.hydra - before.hydra,
+})
+/** A reading in ms per request (or token). */
+const perUnit = (c: CpuReading, n: number): CpuReading => ({
+  machine: (c.machine * 1000) / n,
+  bench: (c.bench * 1000) / n,
+  postgres: (c.postgres * 1000) / n,
+  redis: (c.redis * 1000) / n,
+  server: (c.server * 1000) / n,
+  hydra: (c.hydra * 1000) / n,
 })
 
 /**
@@ -443,26 +473,21 @@ const measureIssuance = async (
   const hookBefore = await scrape()
   const runs = { hooked: [] as LoadResult[], unhooked: [] as LoadResult[] }
   // CPU time per issued token, of each process: a cost that a loaded machine does not inflate the way it inflates wall time.
+  // Row 6: the stack's Hydra and the API's hook; row 6b: the Hydra without the hook.
   const pids = {
-    hydra: stack.processes.find((p) => p.name === "hydra")?.pid,
-    api: stack.processes.find((p) => p.name === "api")?.pid,
-    bare: bare.proc.pid,
+    hooked: { hydra: stack.processes.find((p) => p.name === "hydra")?.pid, server: stack.processes.find((p) => p.name === "api")?.pid },
+    unhooked: { hydra: bare.proc.pid },
   }
-  const cpu = { hydra: 0, api: 0, bare: 0 }
-  const others = { hooked: { machine: 0, bench: 0, postgres: 0, redis: 0 }, unhooked: { machine: 0, bench: 0, postgres: 0, redis: 0 } }
+  const cpu = { hooked: NO_CPU, unhooked: NO_CPU }
   for (let round = 1; round <= plan.rounds; round++) {
     const order = round % 2 === 1 ? (["hooked", "unhooked"] as const) : (["unhooked", "hooked"] as const)
     for (const which of order) {
       log(`[bench] round ${round}/${plan.rounds}: row ${which === "hooked" ? "6" : "6b"}, ${plan.durationS} s`)
       const profiled = profile && round === 1 && which === "hooked"
       if (profiled) await profile.profiler.start()
-      const watched = which === "hooked" ? (["hydra", "api"] as const) : (["bare"] as const)
-      const before = watched.map((k) => (pids[k] ? cpuSecondsOf(pids[k]) : NaN))
-      const othersBefore = otherCpu()
+      const before = cpuNow(pids[which])
       runs[which].push(await load(which === "hooked" ? hooked : unhooked, plan.issuanceConnections, plan.durationS))
-      watched.forEach((k, i) => (cpu[k] += (pids[k] ? cpuSecondsOf(pids[k]) : NaN) - before[i]!))
-      const othersAfter = otherCpu()
-      for (const k of ["machine", "bench", "postgres", "redis"] as const) others[which][k] += othersAfter[k] - othersBefore[k]
+      cpu[which] = plusCpu(cpu[which], before, cpuNow(pids[which]))
       if (profiled) await profile.profiler.stopTo(profile.file)
     }
   }
@@ -480,17 +505,8 @@ const measureIssuance = async (
   const hookP50 = histogramQuantile(hook, 0.5) * 1000
   const hookP99 = histogramQuantile(hook, 0.99) * 1000
   const issued = (rs: LoadResult[]) => rs.reduce((n, r) => n + r.ok, 0)
-  const perToken = {
-    hydra: (cpu.hydra * 1000) / issued(runs.hooked),
-    api: (cpu.api * 1000) / issued(runs.hooked),
-    bare: (cpu.bare * 1000) / issued(runs.unhooked),
-  }
-  const perTokenOf = (which: "hooked" | "unhooked") => {
-    const n = issued(runs[which])
-    const o = others[which]
-    return { machine: (o.machine * 1000) / n, bench: (o.bench * 1000) / n, postgres: (o.postgres * 1000) / n, redis: (o.redis * 1000) / n }
-  }
-  const whole = { hooked: perTokenOf("hooked"), unhooked: perTokenOf("unhooked") }
+  const whole = { hooked: perUnit(cpu.hooked, issued(runs.hooked)), unhooked: perUnit(cpu.unhooked, issued(runs.unhooked)) }
+  const perToken = { hydra: whole.hooked.hydra, api: whole.hooked.server, bare: whole.unhooked.hydra }
   const result = (x: ReturnType<typeof summary>) =>
     `${fmt(x.rps, 0)} tokens/s; p50 ${fmt(x.p50)} ms, p99 ${fmt(x.p99)} ms; failed ${x.bad}`
   const c = plan.issuanceConnections
@@ -714,7 +730,7 @@ const main = async (): Promise<RunSummary> => {
   const results = new Map<string, RowResult>(
     rows.map((r) => [
       r.key,
-      { rps: [], p50: [], p99: [], bad: 0, latency1: [], cpu: { requests: 0, machine: 0, server: 0, bench: 0, redis: 0, postgres: 0, hydra: 0 } },
+      { rps: [], p50: [], p99: [], bad: 0, latency1: [], cpu: NO_CPU, requests: 0 },
     ]),
   )
   // The API process that answers each row, and Hydra (row 4 asks it at every request).
@@ -735,13 +751,14 @@ const main = async (): Promise<RunSummary> => {
       // The first round of the rows served by the stack's API (1, 1b, 2, 3, 3s) is profiled.
       const profiled = profiler && round === 1 && row.spec.url === stack.urls.graphql
       if (profiled) await profiler.start()
-      const cpuBefore = { ...otherCpu(), server: cpuSecondsOf(serverPid(row)), hydra: hydraPid ? cpuSecondsOf(hydraPid) : 0 }
+      const answeredBy = { server: serverPid(row), hydra: hydraPid }
+      const cpuBefore = cpuNow(answeredBy)
       const r = await load(row.spec, plan.connections, plan.durationS)
-      const cpuAfter = { ...otherCpu(), server: cpuSecondsOf(serverPid(row)), hydra: hydraPid ? cpuSecondsOf(hydraPid) : 0 }
+      const cpuAfter = cpuNow(answeredBy)
       if (profiled) await profiler.stopTo(join(profDir, `row-${row.key}.cpuprofile`))
       const acc = results.get(row.key)!
-      acc.cpu.requests += r.ok
-      for (const k of ["machine", "server", "bench", "redis", "postgres", "hydra"] as const) acc.cpu[k] += cpuAfter[k] - cpuBefore[k]
+      acc.requests += r.ok
+      acc.cpu = plusCpu(acc.cpu, cpuBefore, cpuAfter)
       acc.rps.push(r.rps)
       acc.p50.push(r.p50)
       acc.p99.push(r.p99)
@@ -866,9 +883,8 @@ const main = async (): Promise<RunSummary> => {
   add(["#", "machine", "API", "load generator", "Redis", "PostgreSQL", "Hydra"])
   add(["---", "---:", "---:", "---:", "---:", "---:", "---:"])
   for (const row of rows) {
-    const c = R(row.key).cpu
-    const per = (x: number) => fmt((x * 1000) / c.requests, 3)
-    add([row.key, per(c.machine), per(c.server), per(c.bench), per(c.redis), per(c.postgres), per(c.hydra)])
+    const c = perUnit(R(row.key).cpu, R(row.key).requests)
+    add([row.key, ...[c.machine, c.server, c.bench, c.redis, c.postgres, c.hydra].map((x) => fmt(x, 3))])
   }
   lines.push("")
   lines.push("### Issuance, management, memory")
@@ -936,9 +952,9 @@ const main = async (): Promise<RunSummary> => {
       [`row ${row.key}: p50 ms`, median(r.p50)],
       [`row ${row.key}: p99 ms`, median(r.p99)],
       [`row ${row.key}: p99 ms @1 conn`, p99At1(row.key)],
-      [`row ${row.key}: machine CPU ms per request`, (r.cpu.machine * 1000) / r.cpu.requests],
-      [`row ${row.key}: API CPU ms per request`, (r.cpu.server * 1000) / r.cpu.requests],
-      [`row ${row.key}: load generator CPU ms per request`, (r.cpu.bench * 1000) / r.cpu.requests],
+      [`row ${row.key}: machine CPU ms per request`, perUnit(r.cpu, r.requests).machine],
+      [`row ${row.key}: API CPU ms per request`, perUnit(r.cpu, r.requests).server],
+      [`row ${row.key}: load generator CPU ms per request`, perUnit(r.cpu, r.requests).bench],
     )
   }
   numbers.push(

@@ -54,7 +54,11 @@ type RedisWithTake = Redis & { rateLimitTake: (key: string, limit: number, need:
 /** What this process holds of one key's current window: points taken and not yet spent, or a spent window. */
 type Lease = { left: number; until: number; spent: boolean }
 
-export const createRateLimiter = async (redis?: { url: string; keyPrefix: string }, now: () => number = () => performance.now()) => {
+/** Whole seconds to wait, at least 1 (Retry-After). */
+const retryAfter = (ms: number): RateDecision => ({ allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(ms / 1000)) })
+const now = () => performance.now()
+
+export const createRateLimiter = async (redis?: { url: string; keyPrefix: string }) => {
   let client: RedisWithTake | undefined
   if (redis) {
     client = new Redis(redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true }) as RedisWithTake
@@ -75,7 +79,7 @@ export const createRateLimiter = async (redis?: { url: string; keyPrefix: string
       await memoryFor(perMinute).consume(key, points)
       return { allowed: true }
     } catch (e) {
-      if (e instanceof RateLimiterRes) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(e.msBeforeNext / 1000)) }
+      if (e instanceof RateLimiterRes) return retryAfter(e.msBeforeNext)
       return { allowed: true }
     }
   }
@@ -89,7 +93,7 @@ export const createRateLimiter = async (redis?: { url: string; keyPrefix: string
       leases.delete(redisKey)
       lease = undefined
     }
-    if (lease?.spent) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((lease.until - t) / 1000)) }
+    if (lease?.spent) return retryAfter(lease.until - t)
     if (lease && lease.left >= points) {
       lease.left -= points
       return { allowed: true }
@@ -117,7 +121,7 @@ export const createRateLimiter = async (redis?: { url: string; keyPrefix: string
       }
       // Nothing left for any replica: the window is remembered as spent until it ends.
       if (current && pointsLeft <= 0 && current.left === 0) current.spent = true
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(msLeft / 1000)) }
+      return retryAfter(msLeft)
     }
     keep(held + taken - points, false)
     return { allowed: true }
